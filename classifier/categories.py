@@ -100,6 +100,18 @@ _ALIASES: dict[str, str] = {
     "vaping": "drugs",
     "tiktok": "social",
     "fortnite": "games",
+    # e2guardian / DansGuardian phrase-list categories (language suffix removed)
+    "pornografia": "adult",
+    "nudism": "adult",
+    "illegaldrugs": "drugs",
+    "illegal drugs": "drugs",
+    "drug advocacy": "drugs",
+    "legal drugs": "drugs",
+    "intolerance": "hate",
+    "gore": "violence",
+    "proxies": "anonymizer",
+    "personals": "dating",
+    "onlinegames": "games",
     # already canonical
     **{name: name for name in BLOCKABLE + PROTECTED},
     "bank": "bank",
