@@ -66,6 +66,7 @@ __all__ = [
     "Rejection",
     "detect_format",
     "is_public_suffix",
+    "is_valid_domain",
     "looks_like_html",
     "normalise_host",
     "parse_path",
@@ -226,8 +227,15 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _valid_ascii_host(host: str) -> bool:
-    return len(host) <= 253 and _HOST_RE.fullmatch(host) is not None
+def is_valid_domain(name: str) -> bool:
+    """Return True if ``name`` is already a normalised domain (`normalise_host` keeps it).
+
+    A fast check for code that receives names which should already be normalised.
+    """
+    return len(name) <= 253 and _HOST_RE.fullmatch(name) is not None
+
+
+_valid_ascii_host = is_valid_domain
 
 
 def normalise_host(host: str) -> str | None:

@@ -1,0 +1,419 @@
+"""The compiled domain index: which lists name a host, its parent domains or a URL prefix.
+
+`build_index` compiles parsed lists into ONE file; `DomainIndex.open` maps it read-only, so
+start-up parses no text and the pages are shared with the page cache.
+
+Matching rules
+--------------
+* A domain entry ``example.com`` matches ``example.com`` and every sub-domain
+  (``a.b.example.com``), never a sibling (``badexample.com``) or a parent (``com``).
+* A URL entry ``example.com/path`` matches requests to that host whose path starts with
+  ``/path`` (plain prefix, compared in lower case, query string included). As in squidGuard, a
+  leading ``www``, ``web`` or ``ftp`` label (optionally followed by digits) is ignored on both
+  sides, and other sub-domains do NOT match: URL entries name pages of one site, and the
+  domain entries already cover whole sites.
+* Allow entries (AdBlock ``@@``, e2guardian exception lists) come back with ``allow=True``;
+  what to do with them is the policy's decision.
+
+File layout (little-endian)
+---------------------------
+``header`` (`_HEADER`): magic, version, section offsets and lengths, CRC-32 of everything
+after the header. Then, each section 8-byte aligned: a marisa-trie of keys; one ``uint32`` per
+key id (a slot id, or with the high bit set an offset into the multi section); the multi
+section (``count, slot, slot, ...``); and a small JSON document naming the lists and slots.
+Domain keys are the reversed name plus a dot (``moc.elpmaxe.``), so one ``prefixes()`` call
+on the reversed host yields the host and every listed parent; URL keys start with ``/``
+(``/example.com/path``) so the two kinds never meet.
+
+Rebuilding writes a temporary file beside the target, fsyncs it and ``os.replace``\\ s it: a
+reader that opened the old file keeps its own mapping and keeps answering; opening the path
+again gives the new index.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import struct
+import tempfile
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import marisa_trie
+import numpy as np
+
+from classifier.listformats import ParsedList, is_public_suffix, is_valid_domain, normalise_host
+
+__all__ = [
+    "DomainIndex",
+    "IndexFormatError",
+    "IndexStats",
+    "ListMatch",
+    "build_index",
+]
+
+_MAGIC = b"HGDOMIDX"
+_VERSION = 1
+# magic, version, n_keys, trie (off, len), values (off, len), multi (off, len),
+# meta (off, len), crc32 of bytes [header_size:]
+_HEADER = struct.Struct("<8sII" + "QQ" * 4 + "I4x")
+_MULTI_FLAG = 0x8000_0000
+_WWW_RE = re.compile(r"(?:www|web|ftp)[0-9]*\.")
+_NO_MATCHES: tuple[ListMatch, ...] = ()
+
+
+class IndexFormatError(ValueError):
+    """The file is not a Hearthguard domain index, or it is damaged or truncated."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListMatch:
+    """One list that names the request: its category, its name and the entry that matched.
+
+    ``matched`` is the listed domain (``example.com``) or URL prefix (``example.com/path``).
+    """
+
+    category: str
+    list_name: str
+    matched: str
+    allow: bool = False
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What `build_index` wrote: distinct keys, lists, file size and time taken."""
+
+    domains: int
+    url_prefixes: int
+    lists: int
+    bytes: int
+    build_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    list_name: str
+    category: str
+    allow: bool
+
+
+def _domain_key(domain: str) -> str:
+    return domain[::-1] + "."
+
+
+def _url_key(prefix: str) -> str:
+    host, slash, path = prefix.partition("/")
+    match = _WWW_RE.match(host)
+    if match and match.end() < len(host):
+        host = host[match.end() :]
+    return "/" + host + slash + path.lower()
+
+
+def _align(offset: int) -> int:
+    return (offset + 7) & ~7
+
+
+def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
+    """Compile ``lists`` into the index file ``out_path``, replacing it atomically.
+
+    Entries that are public suffixes or not valid domains are left out (the parsers already
+    reject them; this guards lists built by other means). A domain named by several lists
+    answers with all of them. The file is written to a temporary name in the same folder,
+    fsynced, then moved over ``out_path`` with `os.replace`, so readers see either the old or
+    the new index, never a partial one.
+    """
+    started = time.perf_counter()
+    out_path = Path(out_path)
+    slots: list[_Slot] = []
+    list_rows: list[tuple[str, str, int]] = []
+    # (slot id, keys) per slot; keys are kept as the lists' own strings until the trie is built
+    slot_keys: list[tuple[int, list[str]]] = []
+    for parsed in lists:
+        entries = 0
+        for allow, domains, urls in (
+            (False, parsed.domains, parsed.url_prefixes),
+            (True, parsed.allow_domains, parsed.allow_url_prefixes),
+        ):
+            keys = [_domain_key(d) for d in domains if _indexable(d)]
+            keys += [_url_key(u) for u in urls if _indexable(u.partition("/")[0])]
+            if keys:
+                slot_keys.append((len(slots), keys))
+                slots.append(_Slot(parsed.name, parsed.category, allow))
+                entries += len(keys)
+        list_rows.append((parsed.name, parsed.category, entries))
+    if len(slots) >= _MULTI_FLAG:
+        raise ValueError("too many lists for one index")
+
+    trie = marisa_trie.Trie(key for _, keys in slot_keys for key in keys)
+    pairs = np.empty(sum(len(keys) for _, keys in slot_keys), dtype=np.uint64)
+    position = 0
+    key_id = trie.key_id
+    for slot, keys in slot_keys:
+        ids = np.fromiter((key_id(key) for key in keys), dtype=np.uint64, count=len(keys))
+        pairs[position : position + len(keys)] = (ids << np.uint64(32)) | np.uint64(slot)
+        position += len(keys)
+    del slot_keys
+    pairs.sort()  # by key id, then slot
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    values, multi = _values_for(pairs, len(trie))
+
+    domain_keys = sum(1 for key in trie.iterkeys() if not key.startswith("/"))
+    meta = json.dumps(
+        {
+            "slots": [[s.list_name, s.category, s.allow] for s in slots],
+            "lists": list_rows,
+            "domains": domain_keys,
+            "url_prefixes": len(trie) - domain_keys,
+        },
+        ensure_ascii=False,
+    ).encode("utf-8")
+    size = _write_atomically(out_path, trie.tobytes(), values, multi, meta, len(trie))
+    return IndexStats(
+        domains=domain_keys,
+        url_prefixes=len(trie) - domain_keys,
+        lists=len(list_rows),
+        bytes=size,
+        build_seconds=time.perf_counter() - started,
+    )
+
+
+def _indexable(domain: str) -> bool:
+    return is_valid_domain(domain) and not is_public_suffix(domain)
+
+
+def _values_for(pairs: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per key id: its one slot, or a flagged offset into the multi array of slot runs."""
+    key_ids = (pairs >> np.uint64(32)).astype(np.int64)
+    slot_ids = (pairs & np.uint64(0xFFFF_FFFF)).astype(np.uint32)
+    starts = np.flatnonzero(np.r_[True, key_ids[1:] != key_ids[:-1]])
+    counts = np.diff(np.r_[starts, len(key_ids)])
+    values = np.zeros(n_keys, dtype=np.uint32)
+    single = counts == 1
+    values[key_ids[starts[single]]] = slot_ids[starts[single]]
+    multi_parts: list[int] = []
+    for start, count in zip(starts[~single], counts[~single], strict=True):
+        if len(multi_parts) >= _MULTI_FLAG:
+            raise ValueError("too many shared entries for one index")
+        values[key_ids[start]] = _MULTI_FLAG | len(multi_parts)
+        multi_parts.append(int(count))
+        multi_parts.extend(int(s) for s in slot_ids[start : start + count])
+    return values, np.asarray(multi_parts, dtype=np.uint32)
+
+
+def _write_atomically(
+    out_path: Path,
+    trie_bytes: bytes,
+    values: np.ndarray,
+    multi: np.ndarray,
+    meta: bytes,
+    n_keys: int,
+) -> int:
+    sections = [trie_bytes, values.astype("<u4").tobytes(), multi.astype("<u4").tobytes(), meta]
+    offsets: list[tuple[int, int]] = []
+    offset = _align(_HEADER.size)
+    for section in sections:
+        offsets.append((offset, len(section)))
+        offset = _align(offset + len(section))
+    body = bytearray(offset - _HEADER.size)
+    for (start, length), section in zip(offsets, sections, strict=True):
+        body[start - _HEADER.size : start - _HEADER.size + length] = section
+    header = _HEADER.pack(
+        _MAGIC,
+        _VERSION,
+        n_keys,
+        *(number for pair in offsets for number in pair),
+        zlib.crc32(body),
+    )
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(header)
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, out_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(out_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return len(header) + len(body)
+
+
+class DomainIndex:
+    """A read-only, memory-mapped view of one compiled index file.
+
+    Safe to share between threads for lookups. `close` must not race with lookups; a proxy
+    that swaps indexes can simply drop its reference to the old one.
+    """
+
+    __slots__ = ("_trie", "_values", "_multi", "_slots", "_lists", "_mmap", "_views", "_has_urls")
+
+    def __init__(
+        self,
+        trie: marisa_trie.Trie,
+        values: memoryview | tuple[int, ...],
+        multi: memoryview | tuple[int, ...],
+        slots: tuple[_Slot, ...],
+        lists: tuple[tuple[str, str, int], ...],
+        mapping: mmap.mmap | None = None,
+        views: tuple[memoryview, ...] = (),
+        has_urls: bool = False,
+    ) -> None:
+        """Use `open` or `empty`; the constructor is internal."""
+        self._trie = trie
+        self._values = values
+        self._multi = multi
+        self._slots = slots
+        self._lists = lists
+        self._mmap = mapping
+        self._views = views
+        self._has_urls = has_urls
+
+    @classmethod
+    def empty(cls) -> DomainIndex:
+        """An index with no lists: every lookup misses."""
+        return cls(marisa_trie.Trie(), (), (), (), ())
+
+    @classmethod
+    def open(cls, path: Path) -> DomainIndex:
+        """Map the index file at ``path``; fast (checks a CRC, parses no list text).
+
+        Raises `IndexFormatError` if the file is not an index, is damaged or truncated, and
+        `OSError` if it cannot be read.
+        """
+        with open(path, "rb") as handle:
+            try:
+                mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError as exc:  # empty file
+                raise IndexFormatError(f"{path}: empty file, not a domain index") from exc
+        try:
+            return cls._from_mapping(path, mapping)
+        except BaseException:
+            mapping.close()
+            raise
+
+    @classmethod
+    def _from_mapping(cls, path: Path, mapping: mmap.mmap) -> DomainIndex:
+        if len(mapping) < _HEADER.size or mapping[:8] != _MAGIC:
+            raise IndexFormatError(f"{path}: not a Hearthguard domain index")
+        magic, version, n_keys, *numbers, crc = _HEADER.unpack_from(mapping, 0)
+        if version != _VERSION:
+            raise IndexFormatError(f"{path}: index version {version}, expected {_VERSION}")
+        sections = list(zip(numbers[0::2], numbers[1::2], strict=True))
+        if any(off < _HEADER.size or off + size > len(mapping) for off, size in sections):
+            raise IndexFormatError(f"{path}: truncated domain index")
+        whole = memoryview(mapping)
+        try:
+            if zlib.crc32(whole[_HEADER.size :]) != crc:
+                raise IndexFormatError(f"{path}: damaged domain index (checksum mismatch)")
+            (trie_off, trie_len), (val_off, val_len), (mul_off, mul_len), (meta_off, meta_len) = (
+                sections
+            )
+            if val_len != 4 * n_keys:
+                raise IndexFormatError(f"{path}: inconsistent domain index")
+            meta = json.loads(bytes(whole[meta_off : meta_off + meta_len]).decode("utf-8"))
+            trie_view = whole[trie_off : trie_off + trie_len]
+            trie = marisa_trie.Trie()
+            trie.map(trie_view)
+            if len(trie) != n_keys:
+                raise IndexFormatError(f"{path}: inconsistent domain index")
+            values = whole[val_off : val_off + val_len].cast("I")
+            multi = whole[mul_off : mul_off + mul_len].cast("I")
+            slots = tuple(_Slot(str(n), str(c), bool(a)) for n, c, a in meta["slots"])
+            lists = tuple((str(n), str(c), int(e)) for n, c, e in meta["lists"])
+            has_urls = int(meta["url_prefixes"]) > 0
+        except IndexFormatError:
+            whole.release()
+            raise
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            whole.release()
+            raise IndexFormatError(f"{path}: damaged domain index ({exc})") from exc
+        return cls(
+            trie,
+            values,
+            multi,
+            slots,
+            lists,
+            mapping,
+            (values, multi, trie_view, whole),
+            has_urls,
+        )
+
+    def lookup(self, host: str, path: str = "") -> tuple[ListMatch, ...]:
+        """Every list that names this request, most specific first.
+
+        URL-prefix matches come first (longest prefix first), then the exact host, then each
+        parent domain up to the shortest listed one. ``host`` may be upper-case, end in a
+        dot, carry a ``:port`` or be an internationalised name. A miss returns the same empty
+        tuple every time (nothing is allocated).
+        """
+        if host.isascii() and ":" not in host:
+            name = host.lower()
+            if name.endswith("."):
+                name = name[:-1]
+        else:
+            name = normalise_host(host) or ""
+        hits = self._trie.prefixes(name[::-1] + ".")
+        url_hits: list[str] = []
+        if path and self._has_urls:
+            match = _WWW_RE.match(name)
+            site = name[match.end() :] if match else name
+            if path[0] != "/":
+                path = "/" + path
+            url_hits = self._trie.prefixes("/" + site + path.lower())
+        if not hits and not url_hits:
+            return _NO_MATCHES
+        found: list[ListMatch] = []
+        for key in reversed(url_hits):
+            self._collect(key, key[1:], found)
+        for key in reversed(hits):
+            self._collect(key, key[-2::-1], found)
+        return tuple(found)
+
+    def _collect(self, key: str, matched: str, found: list[ListMatch]) -> None:
+        value = self._values[self._trie.key_id(key)]
+        if value & _MULTI_FLAG:
+            start = value & ~_MULTI_FLAG
+            slot_ids = self._multi[start + 1 : start + 1 + self._multi[start]]
+        else:
+            slot_ids = (value,)
+        for slot_id in slot_ids:
+            slot = self._slots[slot_id]
+            found.append(ListMatch(slot.category, slot.list_name, matched, slot.allow))
+
+    def lists(self) -> tuple[tuple[str, str, int], ...]:
+        """``(list_name, category, entries)`` for every list compiled into the index."""
+        return self._lists
+
+    def __len__(self) -> int:
+        """Number of distinct keys (domains and URL prefixes)."""
+        return len(self._trie)
+
+    def close(self) -> None:
+        """Release the mapping. Lookups after `close` (or racing with it) are not allowed."""
+        self._trie = marisa_trie.Trie()
+        self._values = self._multi = ()
+        self._has_urls = False
+        for view in self._views:
+            view.release()
+        self._views = ()
+        if self._mmap is not None:
+            self._mmap.close()
+            self._mmap = None
+
+    def __enter__(self) -> DomainIndex:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
