@@ -1,0 +1,53 @@
+"""The parent dashboard: a small Flask app, one blueprint per area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from hearthguard import TEMPLATES
+from policy.datadir import DataDir, default_data_dir
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the dashboard for the data directory in ``DATA_DIR`` (config or environment)."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATA_DIR=str(default_data_dir()),
+        PROXY_PORT=8080,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="hearthguard_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        LOGIN_ATTEMPTS=5,
+        LOGIN_WINDOW=300,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    data = DataDir(Path(app.config["DATA_DIR"]))
+    app.config["DATA"] = data
+    if "SECRET_KEY" not in (test_config or {}):
+        app.config["SECRET_KEY"] = data.secret_key.read_text().strip()
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+         jinja2.FileSystemLoader(str(TEMPLATES))]
+    )
+
+    CSRFProtect(app)
+
+    from dashboard import auth, devices, home, profiles, public, security, storage
+
+    storage.init_app(app)
+    security.init_app(app)
+    for module in (auth, home, profiles, devices, public):
+        app.register_blueprint(module.bp)
+    return app

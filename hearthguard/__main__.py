@@ -1,0 +1,3 @@
+from hearthguard.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""Creates (or checks) a data directory: databases, the branded CA, secrets, a setup link.
+
+Safe to run any number of times: what exists is kept, what is missing is made. A damaged
+policy.db is never replaced; the error says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from mitmproxy import certs
+
+from policy.activity import ActivityStore
+from policy.datadir import DataDir
+from policy.store import DEFAULT_PROFILE, PolicyStore
+
+__all__ = ["InitResult", "init_data_dir"]
+
+CA_ORGANIZATION = "Hearthguard"
+CA_COMMON_NAME = "Hearthguard household filter"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    data: DataDir
+    created: tuple[str, ...]
+
+
+def _private_dir(path: Path) -> bool:
+    existed = path.exists()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return not existed
+
+
+def init_data_dir(root: Path) -> InitResult:
+    """Make ``root`` a complete Hearthguard data directory; returns what was created."""
+    data = DataDir(root)
+    created: list[str] = []
+    if _private_dir(data.root):
+        created.append(str(data.root))
+    new_policy = not data.policy_db.exists()
+    store = PolicyStore(data.policy_db, create=True)
+    try:
+        if not store.profile_names():
+            store.add_profile(DEFAULT_PROFILE, "child")
+        if store.get_setting("default_profile") is None:
+            store.set_setting("default_profile", store.profile_names()[0])
+        if store.get_setting("retention_days") is None:
+            store.set_setting("retention_days", 30)
+    finally:
+        store.close()
+    if new_policy:
+        created.append(str(data.policy_db))
+    if not data.activity_db.exists():
+        ActivityStore(data.activity_db).close()
+        created.append(str(data.activity_db))
+    _private_dir(data.ca_dir)
+    if not (data.ca_dir / "mitmproxy-ca.pem").exists():
+        certs.CertStore.create_store(
+            data.ca_dir, "mitmproxy", 2048, organization=CA_ORGANIZATION, cn=CA_COMMON_NAME
+        )
+        created.append(str(data.ca_dir))
+    if not data.secret_key.exists():
+        fd = os.open(data.secret_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        created.append(str(data.secret_key))
+    return InitResult(data, tuple(created))

@@ -1,0 +1,178 @@
+"""Runs Hearthguard: the mitmproxy-based filter in this process, the dashboard in a child process.
+
+The dashboard is a separate process so that a slow page render can never stall the proxy's
+event loop; it is restarted (a bounded number of times) if it dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from mitmproxy import certs, exceptions, options
+from mitmproxy.tools.dump import DumpMaster
+
+from policy.accounts import new_setup_token
+from policy.datadir import DataDir
+from policy.store import PolicyStore
+from proxy_addons.main import make_addons
+
+__all__ = ["RunConfig", "dashboard_certificate", "run_hearthguard"]
+
+log = logging.getLogger("hearthguard")
+_DASHBOARD_RESTARTS = 5
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    data: DataDir
+    listen_host: str
+    proxy_port: int
+    dashboard_port: int
+    modes: tuple[str, ...]
+    settings: tuple[str, ...] = ()
+
+
+def _public_host(listen_host: str) -> str:
+    """The address to print for people: the machine's LAN address when listening everywhere."""
+    if listen_host not in ("0.0.0.0", "::", ""):
+        return listen_host
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent; this only picks the route
+            return str(s.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
+def dashboard_certificate(data: DataDir, hosts: list[str]) -> Path:
+    """Issue the dashboard's TLS certificate from Hearthguard's CA (certificate and key, 0600)."""
+    store = certs.CertStore.from_store(str(data.ca_dir), "mitmproxy", 2048)
+    names = sorted({h for h in (*hosts, "localhost", "127.0.0.1", socket.gethostname()) if h
+                    and h not in ("0.0.0.0", "::")})
+    sans: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            sans.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            sans.append(x509.DNSName(name))
+    entry = store.get_cert("localhost", sans, organization="Hearthguard")
+    key = entry.privatekey.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    path = data.dashboard_tls
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.touch(mode=0o600)
+    tmp.write_bytes(entry.cert.to_pem() + key)
+    tmp.replace(path)
+    return path
+
+
+class Dashboard:
+    """The dashboard child process."""
+
+    def __init__(self, config: RunConfig, tls_pem: Path) -> None:
+        self.command = [
+            sys.executable, "-m", "dashboard.serve", "--data-dir", str(config.data.root),
+            "--host", config.listen_host, "--port", str(config.dashboard_port),
+            "--tls", str(tls_pem), "--proxy-port", str(config.proxy_port),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)
+
+    async def watch(self) -> None:
+        while True:
+            await asyncio.sleep(2)
+            if self.process is None or self.process.poll() is None:
+                continue
+            if self.restarts >= _DASHBOARD_RESTARTS:
+                log.error("The dashboard keeps exiting (code %s); not restarting it again.",
+                          self.process.returncode)
+                return
+            self.restarts += 1
+            log.warning("The dashboard exited (code %s); restarting it.", self.process.returncode)
+            self.start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: str) -> int:
+    opts = options.Options(
+        listen_host=config.listen_host, listen_port=config.proxy_port,
+        mode=list(config.modes), confdir=str(config.data.ca_dir),
+    )
+    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+    master.addons.add(*make_addons())
+    try:
+        master.options.update(
+            connection_strategy="lazy", stream_large_bodies="1m", http3=False,
+            hearthguard_data_dir=str(config.data.root), hearthguard_dashboard=dashboard_url,
+        )
+        for setting in config.settings:
+            master.options.set(setting)
+    except exceptions.OptionsError as exc:
+        print(f"hearthguard: {exc}", file=sys.stderr)
+        return 2
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, master.shutdown)
+    watcher = None
+    if dashboard is not None:
+        dashboard.start()
+        watcher = asyncio.create_task(dashboard.watch())
+    try:
+        await master.run()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+    return 0
+
+
+def run_hearthguard(config: RunConfig) -> int:
+    """Run until interrupted; returns the process exit code."""
+    host = _public_host(config.listen_host)
+    scheme_host = f"[{host}]" if ":" in host else host
+    dashboard_url = f"https://{scheme_host}:{config.dashboard_port}" if config.dashboard_port else ""
+    dashboard = None
+    if config.dashboard_port:
+        tls = dashboard_certificate(config.data, [host, config.listen_host])
+        dashboard = Dashboard(config, tls)
+    store = PolicyStore(config.data.policy_db)
+    try:
+        token = new_setup_token(store)
+    finally:
+        store.close()
+    print(f"Hearthguard proxy on {scheme_host}:{config.proxy_port}", flush=True)
+    if dashboard_url:
+        print(f"Parent dashboard: {dashboard_url}/", flush=True)
+        if token:
+            print(f"First-time setup (open once to choose the parent password): "
+                  f"{dashboard_url}/setup?token={token}", flush=True)
+    started = time.monotonic()
+    try:
+        return asyncio.run(_serve(config, dashboard, dashboard_url))
+    finally:
+        if dashboard is not None:
+            dashboard.stop()
+        log.debug("ran for %.0f s", time.monotonic() - started)

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Hearthguard installer.
+#
+#   ./install.sh              set up .venv and the data directory, then run Hearthguard
+#   ./install.sh --no-start   set everything up, but do not start
+#   ./install.sh --test       also install what the tests need, then run the whole suite
+#   sudo ./install.sh --service
+#                             install as a system service: user "hearthguard", /opt/hearthguard,
+#                             data in /var/lib/hearthguard, systemd unit hearthguard.service
+#
+# Re-running is safe: what exists is kept and brought up to date.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MIN_PYTHON="3.11"
+ACTION=run
+ROOT=""          # --root DIR: write the service files below DIR (used by tests), touch nothing else
+
+say() { printf 'hearthguard: %s\n' "$*"; }
+die() { printf 'hearthguard: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --test) ACTION=test ;;
+    --no-start) ACTION=setup ;;
+    --service) ACTION=service ;;
+    --root) shift; [ $# -gt 0 ] || die "--root needs a directory"; ROOT=$1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option: $1" ;;
+  esac
+  shift
+done
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "this step needs root: $*"
+  fi
+}
+
+apt_install() {  # install Debian packages that are missing
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "please install: ${missing[*]}"
+  say "installing system packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+find_python() {
+  local candidate found=""
+  for candidate in ${PYTHON:-} python3.13 python3.12 python3.11 python3; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+    found="$found $("$candidate" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo "$candidate")"
+  done
+  die "Hearthguard needs Python $MIN_PYTHON or newer (found:${found:- none}).
+On Debian 12 or Raspberry Pi OS: sudo apt install python3 python3-venv"
+}
+
+make_venv() {  # make_venv DIR EXTRAS
+  local venv=$1 extras=$2 python
+  python=$(find_python)
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+      apt_install python3-venv
+    fi
+    say "creating $venv with $python"
+    "$python" -m venv "$venv" || die "could not create $venv (on Debian: sudo apt install python3-venv)"
+  fi
+  say "installing Hearthguard into $venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+  "$venv/bin/python" -m pip install --quiet --editable "$HERE$extras" \
+    || die "installing Python packages failed (see the messages above)"
+}
+
+render_unit() {  # the systemd unit, to stdout
+  cat <<EOF
+[Unit]
+Description=Hearthguard household filtering proxy
+Documentation=file:///opt/hearthguard/src/README.md
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=hearthguard
+Group=hearthguard
+Environment=HEARTHGUARD_DATA_DIR=/var/lib/hearthguard
+ExecStart=/opt/hearthguard/venv/bin/hearthguard run --data-dir /var/lib/hearthguard
+Restart=on-failure
+RestartSec=5
+StateDirectory=hearthguard
+StateDirectoryMode=0700
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ReadWritePaths=/var/lib/hearthguard
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+install_service() {
+  local unit_dir="$ROOT/etc/systemd/system" opt="$ROOT/opt/hearthguard" data="$ROOT/var/lib/hearthguard"
+  if [ -z "$ROOT" ]; then
+    [ "$(id -u)" = 0 ] || die "--service needs root: sudo ./install.sh --service"
+    command -v systemctl >/dev/null 2>&1 || die "--service needs systemd (systemctl not found)"
+    if ! id hearthguard >/dev/null 2>&1; then
+      say "creating system user hearthguard"
+      useradd --system --home-dir /var/lib/hearthguard --shell /usr/sbin/nologin hearthguard
+    fi
+  fi
+  mkdir -p "$unit_dir" "$opt" "$data"
+  chmod 0700 "$data"
+  if [ -z "$ROOT" ]; then
+    rm -rf "$opt/src" && cp -a "$HERE" "$opt/src" && rm -rf "$opt/src/.venv" "$opt/src/data"
+    HERE="$opt/src" make_venv "$opt/venv" ""
+    "$opt/venv/bin/hearthguard" init --data-dir "$data"
+    chown -R hearthguard:hearthguard "$data"
+  fi
+  render_unit > "$unit_dir/hearthguard.service.tmp"
+  mv "$unit_dir/hearthguard.service.tmp" "$unit_dir/hearthguard.service"
+  say "wrote $unit_dir/hearthguard.service"
+  if [ -z "$ROOT" ]; then
+    systemctl daemon-reload
+    systemctl enable --now hearthguard.service
+    say "Hearthguard is running: journalctl -u hearthguard -f shows the setup link"
+  fi
+}
+
+case $ACTION in
+  service)
+    install_service
+    ;;
+  test)
+    apt_install chromium
+    make_venv "$HERE/.venv" "[test]"
+    cd "$HERE"
+    say "ruff"
+    .venv/bin/ruff check .
+    say "tests"
+    exec .venv/bin/python -m pytest -q
+    ;;
+  setup|run)
+    make_venv "$HERE/.venv" ""
+    DATA_DIR=${HEARTHGUARD_DATA_DIR:-$HERE/data}
+    "$HERE/.venv/bin/hearthguard" init --data-dir "$DATA_DIR"
+    if [ "$ACTION" = setup ]; then
+      say "ready. Start with: $HERE/.venv/bin/hearthguard run --data-dir $DATA_DIR"
+      exit 0
+    fi
+    exec "$HERE/.venv/bin/hearthguard" run --data-dir "$DATA_DIR"
+    ;;
+esac

@@ -1,0 +1,334 @@
+"""activity.db: what happened — decisions, devices seen, access requests, chat-safety alerts.
+
+The proxy is the one writer of the query log: it queues events in memory and ``flush`` writes
+them in one transaction from a worker thread. The dashboard reads, and answers access requests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+__all__ = [
+    "AccessRequest",
+    "ActivityLog",
+    "ActivityStore",
+    "DecisionEvent",
+    "DeviceSighting",
+]
+
+migrations = Migrations("hearthguard.activity")
+MAX_QUEUE = 50_000
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            device TEXT,
+            ip TEXT,
+            profile TEXT NOT NULL,
+            host TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            category TEXT,
+            source TEXT,
+            score REAL)"""
+    )
+    db.execute("CREATE INDEX decisions_at ON decisions (at)")
+    db.execute(
+        """CREATE TABLE seen_devices (
+            ip TEXT PRIMARY KEY,
+            mac TEXT,
+            user_agent TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            tls_ok INTEGER NOT NULL DEFAULT 0,
+            tls_failed INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE access_requests (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            device TEXT,
+            ip TEXT,
+            profile TEXT NOT NULL,
+            host TEXT NOT NULL,
+            url TEXT NOT NULL,
+            category TEXT,
+            reason TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'declined')),
+            decided_at TEXT,
+            until TEXT,
+            note TEXT NOT NULL DEFAULT '')"""
+    )
+    db.execute(
+        """CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            device TEXT,
+            ip TEXT,
+            host TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            score REAL NOT NULL,
+            excerpt TEXT NOT NULL,
+            seen INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute("CREATE TABLE hotline_counts (day TEXT PRIMARY KEY, blocks INTEGER NOT NULL)")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEvent:
+    at: datetime
+    device: str | None
+    ip: str | None
+    profile: str
+    host: str
+    action: str
+    reason: str
+    category: str | None
+    source: str | None
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSighting:
+    at: datetime
+    ip: str
+    mac: str | None = None
+    user_agent: str | None = None
+    tls_ok: int = 0
+    tls_failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRequest:
+    request_id: int
+    at: datetime
+    device: str | None
+    ip: str | None
+    profile: str
+    host: str
+    url: str
+    category: str | None
+    reason: str
+    message: str
+    status: str
+    decided_at: datetime | None
+    until: datetime | None
+    note: str
+
+
+def _connect(path: Path) -> Database:
+    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    db = Database(conn)
+    db.execute("PRAGMA journal_mode = WAL")
+    migrations.apply(db)
+    return db
+
+
+class ActivityStore:
+    """Reads and small writes (requests, answers) on activity.db; safe to share across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.db = _connect(self.path)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def _rows(self, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        with self._lock:
+            rows = self.db.execute(sql, params or []).fetchall()
+        return iter(rows)
+
+    def write_batch(
+        self,
+        decisions: list[DecisionEvent],
+        sightings: list[DeviceSighting],
+        hotline_blocks: int = 0,
+    ) -> None:
+        """Write queued events in one transaction (called off the proxy's event loop)."""
+        with self._lock, self.db.conn:
+            conn = self.db.conn
+            conn.executemany(
+                "INSERT INTO decisions (at, device, ip, profile, host, action, reason, category, "
+                "source, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(_iso(e.at), *astuple(e)[1:]) for e in decisions],
+            )
+            conn.executemany(
+                "INSERT INTO seen_devices (ip, mac, user_agent, first_seen, last_seen, tls_ok, "
+                "tls_failed) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ip) DO UPDATE SET "
+                "mac = coalesce(excluded.mac, mac), "
+                "user_agent = coalesce(excluded.user_agent, user_agent), "
+                "last_seen = excluded.last_seen, tls_ok = tls_ok + excluded.tls_ok, "
+                "tls_failed = tls_failed + excluded.tls_failed",
+                [(s.ip, s.mac, s.user_agent, _iso(s.at), _iso(s.at), s.tls_ok, s.tls_failed)
+                 for s in sightings],
+            )
+            if hotline_blocks:
+                conn.execute(
+                    "INSERT INTO hotline_counts (day, blocks) VALUES (?, ?) ON CONFLICT (day) "
+                    "DO UPDATE SET blocks = blocks + excluded.blocks",
+                    [datetime.now(UTC).date().isoformat(), hotline_blocks],
+                )
+
+    def prune(self, older_than: datetime) -> int:
+        """Delete log rows older than ``older_than``; returns how many decisions went."""
+        cutoff = _iso(older_than)
+        with self._lock, self.db.conn:
+            n = self.db.conn.execute("DELETE FROM decisions WHERE at < ?", [cutoff]).rowcount
+            self.db.conn.execute("DELETE FROM alerts WHERE at < ?", [cutoff])
+            self.db.conn.execute(
+                "DELETE FROM access_requests WHERE at < ? AND status != 'pending'", [cutoff]
+            )
+        return int(n)
+
+    def recent_decisions(self, limit: int = 100, *, device: str | None = None) -> list[DecisionEvent]:
+        sql = ("SELECT at, device, ip, profile, host, action, reason, category, source, score "
+               "FROM decisions")
+        params: list[Any] = []
+        if device is not None:
+            sql += " WHERE device = ?"
+            params.append(device)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [
+            DecisionEvent(datetime.fromisoformat(r[0]), *r[1:])
+            for r in self._rows(sql, params)
+        ]
+
+    def sightings(self) -> list[DeviceSighting]:
+        return [
+            DeviceSighting(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4], r[5])
+            for r in self._rows(
+                "SELECT last_seen, ip, mac, user_agent, tls_ok, tls_failed FROM seen_devices "
+                "ORDER BY last_seen DESC"
+            )
+        ]
+
+    # -- access requests ------------------------------------------------------------------
+
+    def add_request(
+        self,
+        *,
+        device: str | None,
+        ip: str | None,
+        profile: str,
+        host: str,
+        url: str,
+        category: str | None,
+        reason: str,
+        message: str = "",
+        now: datetime,
+    ) -> int:
+        with self._lock, self.db.conn:
+            cursor = self.db.conn.execute(
+                "INSERT INTO access_requests (at, device, ip, profile, host, url, category, "
+                "reason, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_iso(now), device, ip, profile, host, url[:2000], category, reason, message[:500]],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def answer_request(
+        self, request_id: int, *, approve: bool, until: datetime | None, note: str, now: datetime
+    ) -> AccessRequest:
+        with self._lock, self.db.conn:
+            self.db.conn.execute(
+                "UPDATE access_requests SET status = ?, decided_at = ?, until = ?, note = ? "
+                "WHERE id = ?",
+                ["approved" if approve else "declined", _iso(now), _iso(until), note[:500],
+                 request_id],
+            )
+        return self.request(request_id)
+
+    def request(self, request_id: int) -> AccessRequest:
+        found = self.requests(where="id = ?", params=[request_id])
+        if not found:
+            raise KeyError(request_id)
+        return found[0]
+
+    def requests(
+        self, *, where: str = "1", params: list[Any] | None = None, limit: int = 200
+    ) -> list[AccessRequest]:
+        rows = self._rows(
+            "SELECT id, at, device, ip, profile, host, url, category, reason, message, status, "
+            f"decided_at, until, note FROM access_requests WHERE {where} ORDER BY id DESC LIMIT ?",
+            [*(params or []), limit],
+        )
+        return [
+            AccessRequest(r[0], datetime.fromisoformat(r[1]), *r[2:11],
+                          datetime.fromisoformat(r[11]) if r[11] else None,
+                          datetime.fromisoformat(r[12]) if r[12] else None, r[13])
+            for r in rows
+        ]
+
+
+class ActivityLog:
+    """The proxy's in-memory queue of events; ``take`` hands a batch to the writer thread.
+
+    Bounded: past ``MAX_QUEUE`` queued decisions the oldest are dropped and counted, so a
+    stalled disk can never grow the proxy's memory without limit.
+    """
+
+    def __init__(self, repeat_window: timedelta = timedelta(seconds=60)) -> None:
+        self._decisions: list[DecisionEvent] = []
+        self._sightings: dict[str, DeviceSighting] = {}
+        self._hotline = 0
+        self._last: dict[tuple[str | None, str, str], datetime] = {}
+        self.repeat_window = repeat_window
+        self.dropped = 0
+
+    def decision(self, event: DecisionEvent) -> None:
+        """Queue a decision; the same device, host and action within the window count once."""
+        key = (event.ip, event.host, event.action)
+        last = self._last.get(key)
+        if last is not None and event.at - last < self.repeat_window:
+            return
+        if len(self._last) >= MAX_QUEUE:
+            self._last.clear()
+        self._last[key] = event.at
+        if len(self._decisions) >= MAX_QUEUE:
+            del self._decisions[: MAX_QUEUE // 10]
+            self.dropped += MAX_QUEUE // 10
+        self._decisions.append(event)
+
+    def hotline_block(self) -> None:
+        self._hotline += 1
+
+    def sighting(self, sighting: DeviceSighting) -> None:
+        old = self._sightings.get(sighting.ip)
+        if old is not None:
+            sighting = DeviceSighting(
+                sighting.at, sighting.ip, sighting.mac or old.mac,
+                sighting.user_agent or old.user_agent,
+                old.tls_ok + sighting.tls_ok, old.tls_failed + sighting.tls_failed,
+            )
+        self._sightings[sighting.ip] = sighting
+
+    def take(self) -> tuple[list[DecisionEvent], list[DeviceSighting], int]:
+        batch = (self._decisions, list(self._sightings.values()), self._hotline)
+        self._decisions, self._sightings, self._hotline = [], {}, 0
+        return batch
+
+    def __bool__(self) -> bool:
+        return bool(self._decisions or self._sightings or self._hotline)
+

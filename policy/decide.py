@@ -1,0 +1,123 @@
+"""The one place where Hearthguard decides whether a request may go ahead.
+
+Precedence (DESIGN.md): illegal-content lists, then the parent's allow rules, the parent's deny
+rules, pause and schedules, category lists, and last the URL model for hosts no list knows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+from classifier.categories import BENIGN, ILLEGAL, PROTECTED
+from policy.model import Action, Decision, Profile, Reason, Request, Rule
+from policy.snapshot import ListMatchLike, Snapshot
+
+__all__ = ["decide", "domain_matches", "host_parents"]
+
+_PROTECTED = frozenset(PROTECTED)
+_ALLOWED = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
+
+
+def host_parents(host: str) -> list[str]:
+    """``a.b.c`` -> ``["a.b.c", "b.c", "c"]``: the host and every parent domain."""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+def domain_matches(host: str, domain: str) -> bool:
+    """True when ``host`` is ``domain`` or one of its sub-domains."""
+    return host == domain or host.endswith("." + domain)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _matching_rule(rules: tuple[Rule, ...], action: Action, host: str, now: datetime) -> Rule | None:
+    for rule in rules:
+        if rule.action is action and rule.active(now) and domain_matches(host, rule.domain):
+            return rule
+    return None
+
+
+def _specificity(match: ListMatchLike) -> tuple[int, int]:
+    # URL-prefix entries are more specific than any host entry; deeper domains beat parents.
+    return (1 if "/" in match.matched else 0, match.matched.count("."))
+
+
+def _decide_by_lists(profile: Profile, matches: tuple[ListMatchLike, ...]) -> Decision | None:
+    blocking: ListMatchLike | None = None
+    shielding: ListMatchLike | None = None
+    for m in matches:
+        if m.category in profile.blocked and not m.allow:
+            if blocking is None or _specificity(m) > _specificity(blocking):
+                blocking = m
+        elif (m.allow or m.category in _PROTECTED) and (
+            shielding is None or _specificity(m) > _specificity(shielding)
+        ):
+            shielding = m
+    if blocking is None:
+        if shielding is not None:
+            reason = Reason.LIST_ALLOWED if shielding.allow else Reason.PROTECTED_CATEGORY
+            return Decision(Action.ALLOW, reason, shielding.category, shielding.list_name)
+        return None
+    if shielding is not None and _specificity(shielding) >= _specificity(blocking):
+        reason = Reason.LIST_ALLOWED if shielding.allow else Reason.PROTECTED_CATEGORY
+        return Decision(Action.ALLOW, reason, shielding.category, shielding.list_name)
+    return Decision(Action.BLOCK, Reason.CATEGORY_BLOCKED, blocking.category, blocking.list_name)
+
+
+def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
+    """Decide one request for the request's profile (or the household default).
+
+    Pure: the same request, snapshot and time always give the same decision, and nothing is
+    written anywhere.
+    """
+    profile = snapshot.profiles.get(request.profile) or snapshot.profiles[snapshot.default_profile]
+    host, path = request.host, request.path
+    matches = snapshot.index.lookup(host, path)
+
+    for m in matches:
+        if m.category == ILLEGAL and not m.allow:
+            return Decision(Action.BLOCK, Reason.ILLEGAL_CONTENT, ILLEGAL, m.list_name)
+    for hotline in snapshot.illegal:
+        name = hotline.match(host, path)
+        if name is not None:
+            return Decision(Action.BLOCK, Reason.ILLEGAL_CONTENT, ILLEGAL, name)
+
+    rule = _matching_rule(profile.rules, Action.ALLOW, host, now)
+    if rule is not None:
+        return Decision(Action.ALLOW, Reason.PARENT_ALLOWED, None, f"allow rule: {rule.domain}")
+    rule = _matching_rule(profile.rules, Action.BLOCK, host, now)
+    if rule is not None:
+        return Decision(Action.BLOCK, Reason.PARENT_DENIED, None, f"deny rule: {rule.domain}")
+
+    device = request.device
+    if device is not None and device.paused(now):
+        return Decision(Action.BLOCK, Reason.PAUSED, None, f"device paused: {device.name}")
+    for schedule in profile.schedules:
+        if schedule.contains(now):
+            return Decision(Action.BLOCK, Reason.SCHEDULE, None, f"schedule: {schedule.label}")
+
+    if matches:
+        by_lists = _decide_by_lists(profile, matches)
+        if by_lists is not None:
+            return by_lists
+        first = matches[0]
+        return Decision(Action.ALLOW, Reason.NOT_BLOCKED, first.category, first.list_name)
+
+    if snapshot.url_model is not None and not _is_ip(host):
+        category, score = snapshot.url_model.classify(host, path)
+        if (
+            category != BENIGN
+            and category in profile.blocked
+            and category not in _PROTECTED
+            and score >= profile.url_threshold
+        ):
+            return Decision(Action.BLOCK, Reason.MODEL_BLOCKED, category, "url model", score)
+    return _ALLOWED

@@ -1,0 +1,74 @@
+"""The immutable policy snapshot the proxy decides with, and what it needs from classifiers.
+
+A snapshot is built once from policy.db (``policy.store.load_snapshot``) and swapped whole when
+the database version changes; nothing in it is mutated afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from policy.model import Device, Profile
+
+__all__ = ["CategoryIndex", "IllegalList", "ListMatchLike", "Snapshot", "UrlVerdictSource"]
+
+
+class ListMatchLike(Protocol):
+    @property
+    def category(self) -> str: ...
+    @property
+    def list_name(self) -> str: ...
+    @property
+    def matched(self) -> str: ...
+    @property
+    def allow(self) -> bool: ...
+
+
+class CategoryIndex(Protocol):
+    def lookup(self, host: str, path: str = "") -> tuple[ListMatchLike, ...]: ...
+
+
+class UrlVerdictSource(Protocol):
+    """Classifies a host no list knows: returns ``(category, score)``."""
+
+    def classify(self, host: str, path: str) -> tuple[str, float]: ...
+
+
+class IllegalList(Protocol):
+    """A hotline list: returns the list's name when the URL is on it, else None."""
+
+    def match(self, host: str, path: str) -> str | None: ...
+
+
+class _NoIndex:
+    def lookup(self, host: str, path: str = "") -> tuple[ListMatchLike, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    profiles: Mapping[str, Profile]
+    default_profile: str
+    devices_by_ip: Mapping[str, Device] = field(default_factory=dict)
+    index: CategoryIndex = field(default_factory=_NoIndex)
+    url_model: UrlVerdictSource | None = None
+    illegal: tuple[IllegalList, ...] = ()
+    country: str = ""
+    language: str = ""
+
+    def profile_for(self, ip: str | None) -> tuple[Profile, Device | None]:
+        """The profile and device for a client address; unknown devices get the default."""
+        device = self.devices_by_ip.get(ip) if ip else None
+        if device is not None:
+            profile = self.profiles.get(device.profile)
+            if profile is not None:
+                return profile, device
+        return self.profiles[self.default_profile], device
+
+    def with_profile(self, profile: Profile) -> Snapshot:
+        """A copy where ``profile`` exists and is the default (for "what if" checks)."""
+        return replace(self, profiles={**self.profiles, profile.name: profile},
+                       default_profile=profile.name)

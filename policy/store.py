@@ -1,0 +1,612 @@
+"""policy.db: profiles, devices, rules, schedules, settings and list metadata.
+
+This module owns the schema (named migrations, safe to apply twice). The dashboard and the CLI
+write through it; the proxy only reads, by polling ``version`` and loading a fresh snapshot.
+Every change bumps ``version`` through triggers, whoever makes it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from classifier.categories import PROTECTED
+from policy.model import YOUTUBE_MODES, Action, Device, Profile, Rule, Schedule
+from policy.presets import preset
+from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
+from policy.validate import InputError, clean_domain, clean_ip, clean_mac, clean_name
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "ListRecord",
+    "PolicyStore",
+    "StoreError",
+    "load_snapshot",
+]
+
+DEFAULT_PROFILE = "Household"
+MIGRATION_SET = "hearthguard.policy"
+_VERSIONED_TABLES = ("profiles", "devices", "rules", "schedules", "settings", "lists")
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute("CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)")
+    db.execute("INSERT INTO meta (id, version) VALUES (1, 1)")
+    db.execute(
+        """CREATE TABLE profiles (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            preset TEXT NOT NULL,
+            blocked TEXT NOT NULL,
+            url_threshold REAL NOT NULL,
+            page_threshold REAL NOT NULL,
+            content_scan INTEGER NOT NULL,
+            safesearch INTEGER NOT NULL,
+            youtube TEXT NOT NULL,
+            logging INTEGER NOT NULL,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            ip TEXT UNIQUE,
+            mac TEXT,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id),
+            ca_trusted INTEGER NOT NULL DEFAULT 0,
+            paused_until TEXT,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE rules (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            action TEXT NOT NULL CHECK (action IN ('allow', 'block')),
+            domain TEXT NOT NULL,
+            expires_at TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (profile_id, domain))"""
+    )
+    db.execute(
+        """CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            days TEXT NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            label TEXT NOT NULL)"""
+    )
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE lists (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            format TEXT NOT NULL,
+            category TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            entries INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT,
+            last_error TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE parents (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL)"""
+    )
+    for table in _VERSIONED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER bump_{table}_{event.lower()} AFTER {event} ON {table} "
+                "BEGIN UPDATE meta SET version = version + 1 WHERE id = 1; END"
+            )
+
+
+class StoreError(Exception):
+    """policy.db cannot be used as it is; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListRecord:
+    name: str
+    source: str
+    format: str
+    category: str | None
+    enabled: bool
+    entries: int
+    rejected: int
+    updated_at: datetime | None
+    last_error: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if not value else datetime.fromisoformat(value)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class PolicyStore:
+    """A connection to policy.db with the schema checked; the one way to read or change it."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        if not self.path.exists() and not create:
+            raise StoreError(
+                f"{self.path} does not exist. Run `hearthguard init --data-dir "
+                f"{self.path.parent}` to create it."
+            )
+        try:
+            self.db = Database(_connect(self.path))
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self._check_schema()
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a readable Hearthguard policy database ({exc}). Nothing was "
+                "changed. Restore it from a backup, or move it away and run `hearthguard init` "
+                "to start with a fresh policy."
+            ) from exc
+
+    def _check_schema(self) -> None:
+        tables = set(self.db.table_names())
+        if tables and "_sqlite_migrations" not in tables:
+            raise StoreError(
+                f"{self.path} is an SQLite database but not a Hearthguard policy database "
+                f"(it has tables {', '.join(sorted(tables)[:5])}). Nothing was changed; point "
+                "--data-dir at Hearthguard's own data directory."
+            )
+        if not tables:
+            return
+        known = {m.name for m in migrations._migrations}
+        applied = {m.name for m in migrations.applied(self.db)}
+        newer = sorted(applied - known)
+        if newer:
+            raise StoreError(
+                f"{self.path} was written by a newer version of Hearthguard (schema steps "
+                f"{', '.join(newer)} are unknown to this one). Nothing was changed; upgrade "
+                "Hearthguard, or restore a backup made by this version."
+            )
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: all of it is written, or none of it."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- version and settings -------------------------------------------------------------
+
+    def version(self) -> int:
+        return int(self.db.execute("SELECT version FROM meta WHERE id = 1").fetchone()[0])
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any, *, actor: str = "system") -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, json.dumps(value)],
+            )
+            self._audit(conn, actor, "setting", key)
+
+    def _audit(self, conn: sqlite3.Connection, actor: str, action: str, detail: str) -> None:
+        conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            [_iso(_now()), actor, action, detail[:500]],
+        )
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", [limit]
+        ).fetchall()
+        return [dict(zip(("at", "actor", "action", "detail"), r, strict=True)) for r in rows]
+
+    # -- profiles -------------------------------------------------------------------------
+
+    def _profile_id(self, name: str, field: str = "profile") -> int:
+        row = self.db.execute("SELECT id FROM profiles WHERE name = ?", [name]).fetchone()
+        if row is None:
+            names = ", ".join(self.profile_names()) or "none yet"
+            raise InputError(field, f"There is no profile called “{name}” (profiles: {names}).")
+        return int(row[0])
+
+    def profile_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM profiles ORDER BY name")]
+
+    def add_profile(self, name: str, preset_name: str, *, actor: str = "system") -> Profile:
+        name = clean_name(name)
+        try:
+            p = preset(preset_name)
+        except KeyError as exc:
+            raise InputError("preset", str(exc.args[0])) from None
+        if self.db.execute("SELECT 1 FROM profiles WHERE name = ?", [name]).fetchone():
+            raise InputError("name", f"A profile called “{name}” already exists.")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
+                "content_scan, safesearch, youtube, logging, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, p.name, json.dumps(sorted(p.blocked)), p.url_threshold, p.page_threshold,
+                 int(p.content_scan), int(p.safesearch), p.youtube, int(p.logging),
+                 _iso(_now())],
+            )
+            self._audit(conn, actor, "profile.add", f"{name} ({p.name})")
+        return self.profile(name)
+
+    def update_profile(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        blocked: Iterable[str] | None = None,
+        url_threshold: float | None = None,
+        page_threshold: float | None = None,
+        content_scan: bool | None = None,
+        safesearch: bool | None = None,
+        youtube: str | None = None,
+        logging: bool | None = None,
+        actor: str = "system",
+    ) -> Profile:
+        """Change a profile's settings; protected categories can never be blocked."""
+        profile_id = self._profile_id(name)
+        changes: dict[str, Any] = {}
+        if new_name is not None and new_name != name:
+            new_name = clean_name(new_name)
+            clash = self.db.execute(
+                "SELECT 1 FROM profiles WHERE name = ? AND id != ?", [new_name, profile_id]
+            ).fetchone()
+            if clash:
+                raise InputError("name", f"A profile called “{new_name}” already exists.")
+            changes["name"] = new_name
+        if blocked is not None:
+            chosen = {c.strip().lower() for c in blocked if c.strip()}
+            protected = chosen & set(PROTECTED)
+            if protected:
+                raise InputError(
+                    "blocked",
+                    f"{', '.join(sorted(protected))} must stay reachable and cannot be blocked.",
+                )
+            changes["blocked"] = json.dumps(sorted(chosen))
+        for key, value in (("url_threshold", url_threshold), ("page_threshold", page_threshold)):
+            if value is not None:
+                if not 0.0 < value <= 1.0:
+                    raise InputError(key, "Strictness must be between 0 and 1.")
+                changes[key] = float(value)
+        for key, flag in (("content_scan", content_scan), ("safesearch", safesearch),
+                          ("logging", logging)):
+            if flag is not None:
+                changes[key] = int(flag)
+        if youtube is not None:
+            if youtube not in YOUTUBE_MODES:
+                raise InputError("youtube", f"YouTube mode must be one of {', '.join(YOUTUBE_MODES)}.")
+            changes["youtube"] = youtube
+        if changes:
+            with self.transaction() as conn:
+                sets = ", ".join(f"{k} = ?" for k in changes)
+                conn.execute(f"UPDATE profiles SET {sets} WHERE id = ?", [*changes.values(), profile_id])
+                if "name" in changes and self.get_setting("default_profile") == name:
+                    conn.execute(
+                        "UPDATE settings SET value = ? WHERE key = 'default_profile'",
+                        [json.dumps(changes["name"])],
+                    )
+                self._audit(conn, actor, "profile.update", f"{name}: {', '.join(changes)}")
+        return self.profile(changes.get("name", name))
+
+    def delete_profile(self, name: str, *, actor: str = "system") -> None:
+        profile_id = self._profile_id(name)
+        if self.get_setting("default_profile") == name:
+            raise InputError("profile", "The household's default profile cannot be deleted.")
+        used = self.db.execute(
+            "SELECT name FROM devices WHERE profile_id = ?", [profile_id]
+        ).fetchall()
+        if used:
+            raise InputError(
+                "profile",
+                f"Move these devices to another profile first: {', '.join(r[0] for r in used)}.",
+            )
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
+            self._audit(conn, actor, "profile.delete", name)
+
+    def profile(self, name: str) -> Profile:
+        for profile_name, profile in self.profiles().items():
+            if profile_name.lower() == name.lower():
+                return profile
+        self._profile_id(name)  # raises the friendly error
+        raise AssertionError("unreachable")
+
+    def profiles(self, now: datetime | None = None) -> dict[str, Profile]:
+        """Every profile with its rules and schedules; expired rules are left out when ``now``."""
+        rules: dict[int, list[Rule]] = {}
+        for rid, pid, action, domain, expires in self.db.execute(
+            "SELECT id, profile_id, action, domain, expires_at FROM rules ORDER BY id"
+        ):
+            rule = Rule(Action(action), domain, _parse_time(expires), rid)
+            if now is None or rule.active(now):
+                rules.setdefault(pid, []).append(rule)
+        schedules: dict[int, list[Schedule]] = {}
+        for pid, days, start, end, label in self.db.execute(
+            "SELECT profile_id, days, start, end, label FROM schedules ORDER BY id"
+        ):
+            schedules.setdefault(pid, []).append(
+                Schedule(frozenset(int(d) for d in days), time.fromisoformat(start),
+                         time.fromisoformat(end), label)
+            )
+        result = {}
+        for row in self.db.execute(
+            "SELECT id, name, preset, blocked, url_threshold, page_threshold, content_scan, "
+            "safesearch, youtube, logging FROM profiles ORDER BY name"
+        ):
+            pid = row[0]
+            result[row[1]] = Profile(
+                name=row[1], preset=row[2], blocked=frozenset(json.loads(row[3])),
+                url_threshold=row[4], page_threshold=row[5], content_scan=bool(row[6]),
+                safesearch=bool(row[7]), youtube=row[8], logging=bool(row[9]),
+                rules=tuple(rules.get(pid, ())), schedules=tuple(schedules.get(pid, ())),
+                profile_id=pid,
+            )
+        return result
+
+    # -- rules and schedules --------------------------------------------------------------
+
+    def add_rule(
+        self,
+        profile: str,
+        action: Action,
+        domain: str,
+        *,
+        expires_at: datetime | None = None,
+        note: str = "",
+        actor: str = "system",
+    ) -> Rule:
+        """Allow or deny ``domain`` (and its sub-domains); replaces an earlier rule for it."""
+        profile_id = self._profile_id(profile)
+        domain = clean_domain(domain)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rules (profile_id, action, domain, expires_at, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (profile_id, domain) DO UPDATE SET "
+                "action = excluded.action, expires_at = excluded.expires_at, "
+                "note = excluded.note, created_at = excluded.created_at",
+                [profile_id, action.value, domain, _iso(expires_at), note[:200], _iso(_now())],
+            )
+            until = f" until {_iso(expires_at)}" if expires_at else ""
+            self._audit(conn, actor, f"rule.{action.value}", f"{profile}: {domain}{until}")
+        return Rule(action, domain, expires_at)
+
+    def remove_rule(self, profile: str, domain: str, *, actor: str = "system") -> bool:
+        profile_id = self._profile_id(profile)
+        domain = clean_domain(domain)
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM rules WHERE profile_id = ? AND domain = ?", [profile_id, domain]
+            )
+            if cursor.rowcount:
+                self._audit(conn, actor, "rule.remove", f"{profile}: {domain}")
+        return cursor.rowcount > 0
+
+    def add_schedule(self, profile: str, schedule: Schedule, *, actor: str = "system") -> None:
+        profile_id = self._profile_id(profile)
+        if not schedule.days or not schedule.days <= set(range(1, 8)):
+            raise InputError("days", "Choose at least one day of the week.")
+        if schedule.start == schedule.end:
+            raise InputError("end", "The end time must differ from the start time.")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO schedules (profile_id, days, start, end, label) VALUES (?, ?, ?, ?, ?)",
+                [profile_id, "".join(str(d) for d in sorted(schedule.days)),
+                 schedule.start.strftime("%H:%M"), schedule.end.strftime("%H:%M"),
+                 clean_name(schedule.label, "label")],
+            )
+            self._audit(conn, actor, "schedule.add", f"{profile}: {schedule.label}")
+
+    # -- devices --------------------------------------------------------------------------
+
+    def add_device(
+        self,
+        name: str,
+        *,
+        profile: str,
+        ip: str | None = None,
+        mac: str | None = None,
+        actor: str = "system",
+    ) -> Device:
+        name = clean_name(name)
+        profile_id = self._profile_id(profile)
+        ip = clean_ip(ip) if ip else None
+        mac = clean_mac(mac) if mac else None
+        if self.db.execute("SELECT 1 FROM devices WHERE name = ?", [name]).fetchone():
+            raise InputError("name", f"A device called “{name}” already exists.")
+        if ip:
+            owner = self.db.execute("SELECT name FROM devices WHERE ip = ?", [ip]).fetchone()
+            if owner:
+                raise InputError("ip", f"{ip} already belongs to the device “{owner[0]}”.")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO devices (name, ip, mac, profile_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                [name, ip, mac, profile_id, _iso(_now())],
+            )
+            self._audit(conn, actor, "device.add", f"{name} ({ip or mac or 'no address'}) -> {profile}")
+        return self.device(name)
+
+    def update_device(
+        self,
+        name: str,
+        *,
+        profile: str | None = None,
+        ca_trusted: bool | None = None,
+        paused_until: datetime | None | bool = False,
+        actor: str = "system",
+    ) -> Device:
+        """Move a device to a profile, mark its CA, or pause it (``paused_until=None`` resumes)."""
+        row = self.db.execute("SELECT id FROM devices WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise InputError("device", f"There is no device called “{name}”.")
+        changes: dict[str, Any] = {}
+        if profile is not None:
+            changes["profile_id"] = self._profile_id(profile)
+        if ca_trusted is not None:
+            changes["ca_trusted"] = int(ca_trusted)
+        if paused_until is not False:
+            changes["paused_until"] = _iso(paused_until)  # type: ignore[arg-type]
+        if changes:
+            with self.transaction() as conn:
+                sets = ", ".join(f"{k} = ?" for k in changes)
+                conn.execute(f"UPDATE devices SET {sets} WHERE id = ?", [*changes.values(), row[0]])
+                self._audit(conn, actor, "device.update", f"{name}: {', '.join(changes)}")
+        return self.device(name)
+
+    def delete_device(self, name: str, *, actor: str = "system") -> None:
+        with self.transaction() as conn:
+            cursor = conn.execute("DELETE FROM devices WHERE name = ?", [name])
+            if not cursor.rowcount:
+                raise InputError("device", f"There is no device called “{name}”.")
+            self._audit(conn, actor, "device.delete", name)
+
+    def device(self, name: str) -> Device:
+        for device in self.devices():
+            if device.name.lower() == name.lower():
+                return device
+        raise InputError("device", f"There is no device called “{name}”.")
+
+    def devices(self) -> list[Device]:
+        return [
+            Device(name=r[0], profile=r[1], ip=r[2], mac=r[3], ca_trusted=bool(r[4]),
+                   paused_until=_parse_time(r[5]), device_id=r[6])
+            for r in self.db.execute(
+                "SELECT d.name, p.name, d.ip, d.mac, d.ca_trusted, d.paused_until, d.id "
+                "FROM devices d JOIN profiles p ON p.id = d.profile_id ORDER BY d.name"
+            )
+        ]
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def upsert_list(self, record: ListRecord, *, actor: str = "system") -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO lists (name, source, format, category, enabled, entries, rejected, "
+                "updated_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET source = excluded.source, "
+                "format = excluded.format, category = excluded.category, "
+                "enabled = excluded.enabled, entries = excluded.entries, "
+                "rejected = excluded.rejected, updated_at = excluded.updated_at, "
+                "last_error = excluded.last_error",
+                [record.name, record.source, record.format, record.category, int(record.enabled),
+                 record.entries, record.rejected, _iso(record.updated_at), record.last_error],
+            )
+            self._audit(conn, actor, "list.import", f"{record.name}: {record.entries} entries")
+
+    def set_list_error(self, name: str, error: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE lists SET last_error = ? WHERE name = ?", [error, name])
+
+    def lists(self) -> list[ListRecord]:
+        return [
+            ListRecord(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], _parse_time(r[7]), r[8])
+            for r in self.db.execute(
+                "SELECT name, source, format, category, enabled, entries, rejected, updated_at, "
+                "last_error FROM lists ORDER BY name"
+            )
+        ]
+
+    # -- parents --------------------------------------------------------------------------
+
+    def parent_hash(self, username: str) -> str | None:
+        row = self.db.execute(
+            "SELECT password_hash FROM parents WHERE username = ?", [username]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def parent_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT username FROM parents ORDER BY username")]
+
+    def set_parent(self, username: str, password_hash: str, *, actor: str = "system") -> None:
+        username = clean_name(username, "username")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO parents (username, password_hash, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+                [username, password_hash, _iso(_now())],
+            )
+            self._audit(conn, actor, "parent.password", username)
+
+
+def load_snapshot(
+    store: PolicyStore,
+    *,
+    index: CategoryIndex | None = None,
+    url_model: UrlVerdictSource | None = None,
+    illegal: tuple[IllegalList, ...] = (),
+) -> Snapshot:
+    """Read policy.db once into an immutable ``Snapshot`` (the proxy's only view of it)."""
+    version = store.version()
+    profiles = store.profiles()
+    default = store.get_setting("default_profile", DEFAULT_PROFILE)
+    if default not in profiles:
+        raise StoreError(
+            f"policy.db names “{default}” as the default profile, but it does not exist. "
+            "Run `hearthguard init` to repair the defaults."
+        )
+    devices = {d.ip: d for d in store.devices() if d.ip}
+    kwargs: dict[str, Any] = {}
+    if index is not None:
+        kwargs["index"] = index
+    return Snapshot(
+        version=version,
+        profiles=profiles,
+        default_profile=default,
+        devices_by_ip=devices,
+        url_model=url_model,
+        illegal=illegal,
+        country=store.get_setting("country", ""),
+        language=store.get_setting("language", ""),
+        **kwargs,
+    )

@@ -1,0 +1,94 @@
+"""Checks for what parents type: names, domains, IP and MAC addresses, times.
+
+Each function returns the cleaned value or raises ``InputError`` naming the field, so the CLI
+can exit with code 2 and the dashboard can show the message next to the field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from datetime import time
+
+from classifier.listformats import is_public_suffix, normalise_host
+
+__all__ = [
+    "InputError",
+    "clean_clock",
+    "clean_domain",
+    "clean_ip",
+    "clean_mac",
+    "clean_name",
+]
+
+MAX_NAME = 64
+_MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
+
+
+class InputError(ValueError):
+    """A value a parent typed that Hearthguard cannot accept; ``field`` names where."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def clean_name(value: str, field: str = "name") -> str:
+    """A display name: 1-64 printable characters, surrounding space removed."""
+    name = " ".join((value or "").split())
+    if not name:
+        raise InputError(field, "Please enter a name.")
+    if len(name) > MAX_NAME:
+        raise InputError(field, f"Names can be at most {MAX_NAME} characters long.")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InputError(field, "Names cannot contain control characters.")
+    return name
+
+
+def clean_domain(value: str, field: str = "domain") -> str:
+    """A domain a rule applies to (with its sub-domains); URLs are reduced to their host."""
+    raw = (value or "").strip()
+    if "://" in raw:
+        raw = raw.split("://", 1)[1]
+    raw = raw.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if raw.startswith("*."):
+        raw = raw[2:]
+    host = normalise_host(raw) if raw else None
+    if host is None:
+        raise InputError(field, f"“{value[:80]}” is not a valid domain name, like example.com.")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise InputError(field, "Rules apply to domain names, not IP addresses.")
+    if is_public_suffix(host):
+        raise InputError(field, f"“{host}” is a whole top-level domain; name a site instead.")
+    return host
+
+
+def clean_ip(value: str, field: str = "ip") -> str:
+    """An IPv4 or IPv6 address in its canonical text form."""
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        raise InputError(field, f"“{value[:80]}” is not an IP address, like 192.168.1.23.") from None
+
+
+def clean_mac(value: str, field: str = "mac") -> str:
+    """A MAC address as lower-case ``aa:bb:cc:dd:ee:ff``."""
+    mac = (value or "").strip().lower()
+    if not _MAC.match(mac):
+        raise InputError(field, f"“{value[:80]}” is not a MAC address, like aa:bb:cc:dd:ee:ff.")
+    return mac.replace("-", ":")
+
+
+def clean_clock(value: str, field: str = "time") -> time:
+    """A time of day written ``HH:MM``."""
+    try:
+        hours, minutes = (value or "").strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise InputError(field, f"“{value[:20]}” is not a time of day, like 20:30.") from None

@@ -1,0 +1,1 @@
+"""mitmproxy addons: thin hooks that call the policy and classifiers."""

@@ -1,0 +1,73 @@
+"""Writes the proxy's queued activity to activity.db in batches, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from mitmproxy import ctx
+from mitmproxy.addonmanager import Loader
+
+from proxy_addons.state import ProxyState
+
+__all__ = ["ActivityWriter"]
+
+log = logging.getLogger(__name__)
+_PRUNE_EVERY = timedelta(hours=6)
+
+
+class ActivityWriter:
+    def __init__(self, state: ProxyState) -> None:
+        self.state = state
+        self._task: asyncio.Task[None] | None = None
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "hearthguard_flush", float, 1.0, "Seconds between writes of the activity log."
+        )
+        loader.add_option(
+            "hearthguard_retention_days", int, 30, "Days of activity kept in activity.db."
+        )
+
+    def _write(self, batch: tuple[list, list, int]) -> None:
+        """Write one batch; on a database error it is dropped and counted, never retried."""
+        store = self.state.activity
+        if store is None:
+            return
+        try:
+            store.write_batch(*batch)
+        except Exception as exc:
+            self.state.log.dropped += len(batch[0])
+            log.error("Writing %d activity events failed: %s", len(batch[0]), exc)
+
+    def flush(self) -> None:
+        """Write whatever is queued, now (used at shutdown)."""
+        if self.state.log:
+            self._write(self.state.log.take())
+
+    def prune(self) -> None:
+        store = self.state.activity
+        if store is not None:
+            cutoff = self.state.now() - timedelta(days=ctx.options.hearthguard_retention_days)
+            store.prune(cutoff)
+
+    async def _run(self) -> None:
+        since_prune = _PRUNE_EVERY
+        while True:
+            await asyncio.sleep(ctx.options.hearthguard_flush)
+            if self.state.log:
+                # take the batch on the event loop, write it in a worker thread
+                await asyncio.to_thread(self._write, self.state.log.take())
+            since_prune += timedelta(seconds=ctx.options.hearthguard_flush)
+            if since_prune >= _PRUNE_EVERY:
+                since_prune = timedelta(0)
+                await asyncio.to_thread(self.prune)
+
+    def running(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def done(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self.flush()

@@ -1,0 +1,41 @@
+"""The Hearthguard addon chain, in order. Also usable as ``mitmdump -s proxy_addons/main.py``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mitmproxy import certs
+from mitmproxy.addonmanager import Loader
+
+from proxy_addons.activitylog import ActivityWriter
+from proxy_addons.blockpage import BlockPages
+from proxy_addons.contentscan import ContentScan
+from proxy_addons.httpfilter import HttpFilter
+from proxy_addons.identity import Identity
+from proxy_addons.reload import PolicyReload
+from proxy_addons.state import ProxyState
+from proxy_addons.tlsgate import TlsGate
+
+__all__ = ["CertificateLifetime", "make_addons"]
+
+
+class CertificateLifetime:
+    """Leaf certificates Chromium accepts (it rejects lifetimes over 200 days)."""
+
+    def load(self, loader: Loader) -> None:
+        certs.CERT_EXPIRY = timedelta(days=180)
+
+
+def make_addons() -> list[object]:
+    """Every Hearthguard addon sharing one state; options are set on the master afterwards."""
+    state = ProxyState()
+    return [
+        CertificateLifetime(),
+        PolicyReload(state),
+        Identity(state),
+        TlsGate(state),
+        HttpFilter(state, BlockPages.load()),
+        ContentScan(state),
+        ActivityWriter(state),
+    ]
+

@@ -1,0 +1,87 @@
+"""What the proxy's addons share: the current snapshot, the activity queue, learned CA trust."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mitmproxy import connection
+
+from policy.activity import ActivityLog, ActivityStore
+from policy.model import Device, Profile
+from policy.snapshot import Snapshot
+
+__all__ = ["CaTrust", "ProxyState", "client_ip"]
+
+_MAX_TRACKED = 10_000
+
+
+def client_ip(client: connection.Client) -> str:
+    """The client's IP address as text, with IPv4-mapped IPv6 addresses unwrapped."""
+    host = client.peername[0] if client.peername else ""
+    if host.startswith("::ffff:"):
+        try:
+            mapped = ipaddress.IPv6Address(host).ipv4_mapped
+        except ValueError:
+            mapped = None
+        if mapped is not None:
+            return str(mapped)
+    return host
+
+
+@dataclass
+class CaTrust:
+    """Which devices trust Hearthguard's CA, learned from TLS handshakes.
+
+    A parent's "CA installed" flag is the starting point; a handshake the client completes
+    proves trust, a failure with no success ever seen disproves it. Hosts a device refused
+    (pinned apps) are never intercepted for it again.
+    """
+
+    learned: dict[str, bool] = field(default_factory=dict)
+    refused_hosts: dict[str, set[str]] = field(default_factory=dict)
+
+    def trusts(self, ip: str, host: str, device: Device | None) -> bool:
+        if host in self.refused_hosts.get(ip, ()):
+            return False
+        if ip in self.learned:
+            return self.learned[ip]
+        return device is not None and device.ca_trusted
+
+    def success(self, ip: str) -> None:
+        self._bound()
+        self.learned[ip] = True
+
+    def failure(self, ip: str, host: str) -> None:
+        self._bound()
+        hosts = self.refused_hosts.setdefault(ip, set())
+        if len(hosts) < 1000:
+            hosts.add(host)
+        if not self.learned.get(ip, False):
+            self.learned[ip] = False
+
+    def _bound(self) -> None:
+        if len(self.learned) > _MAX_TRACKED:
+            self.learned.clear()
+            self.refused_hosts.clear()
+
+
+@dataclass
+class ProxyState:
+    """Filled in by the reload addon at configure time; read by every other addon."""
+
+    snapshot: Snapshot | None = None
+    log: ActivityLog = field(default_factory=ActivityLog)
+    activity: ActivityStore | None = None
+    trust: CaTrust = field(default_factory=CaTrust)
+    refused_servers: set[str] = field(default_factory=set)
+    dashboard_url: str = ""
+
+    def identify(self, ip: str) -> tuple[Profile, Device | None]:
+        assert self.snapshot is not None, "the reload addon configures the snapshot first"
+        return self.snapshot.profile_for(ip)
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now().astimezone()
