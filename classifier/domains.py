@@ -164,7 +164,7 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
         position += len(keys)
     del slot_keys
     pairs.sort()  # by key id, then slot
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
     values, multi = _values_for(pairs, len(trie))
 
     domain_keys = sum(1 for key in trie.iterkeys() if not key.startswith("/"))
@@ -193,6 +193,8 @@ def _indexable(domain: str) -> bool:
 
 def _values_for(pairs: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Per key id: its one slot, or a flagged offset into the multi array of slot runs."""
+    if not len(pairs):
+        return np.zeros(n_keys, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
     key_ids = (pairs >> np.uint64(32)).astype(np.int64)
     slot_ids = (pairs & np.uint64(0xFFFF_FFFF)).astype(np.uint32)
     starts = np.flatnonzero(np.r_[True, key_ids[1:] != key_ids[:-1]])
