@@ -13,6 +13,7 @@ size cap, a truncated or damaged archive all raise `FetchError` with a clear mes
 
 from __future__ import annotations
 
+import gzip
 import os
 import posixpath
 import re
@@ -289,6 +290,7 @@ def extract_archive(
             refused.append(Refusal(member, reason))
 
     try:
+        _check_gzip_complete(archive)
         with tarfile.open(archive, "r:*") as tar:
             for count, member in enumerate(tar, 1):
                 if count > MAX_MEMBERS:
@@ -346,6 +348,16 @@ def extract_archive(
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise FetchError(f"{archive.name}: the archive is truncated or damaged ({exc})") from exc
     return files, tuple(refused), refused_total
+
+
+def _check_gzip_complete(path: Path) -> None:
+    """Read a gzip file to its end so a missing tail (a cut download) is noticed."""
+    with open(path, "rb") as handle:
+        if handle.read(2) != b"\x1f\x8b":
+            return
+    with gzip.open(path, "rb") as unzipped:
+        while unzipped.read(1 << 20):
+            pass
 
 
 def _copy_folder(
