@@ -299,30 +299,17 @@ def _excerpt(text: str) -> str:
 
 def _read_bytes(path: Path) -> bytes:
     with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=_BytesReader(data)) as unzipped:
-                data = unzipped.read(MAX_FILE_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ListFormatError(f"{path}: damaged gzip file ({exc})") from exc
+        compressed = handle.read(2) == b"\x1f\x8b"
+    try:
+        with gzip.open(path, "rb") if compressed else open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        if not compressed:
+            raise
+        raise ListFormatError(f"{path}: damaged gzip file ({exc})") from exc
     if len(data) > MAX_FILE_BYTES:
         raise ListFormatError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
     return data
-
-
-class _BytesReader:
-    """A minimal read-only file object over bytes (avoids copying into BytesIO)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._view = memoryview(data)
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._view) if size is None or size < 0 else self._pos + size
-        chunk = self._view[self._pos : end].tobytes()
-        self._pos += len(chunk)
-        return chunk
 
 
 def _check_whole_file(path: Path, data: bytes) -> None:

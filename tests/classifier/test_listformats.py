@@ -52,6 +52,7 @@ HOSTS_BOILERPLATE = b"""127.0.0.1 localhost
 255.255.255.255 broadcasthost
 0.0.0.0 0.0.0.0
 0.0.0.0 ads.example.com tracker.example.net # two names and a comment
+:: v6-sinkhole.example.org
 """
 UT1_DOMAINS = b"""lemonde.fr
 www.liberation.fr
@@ -225,7 +226,7 @@ def test_hosts_with_loopback_address(tmp_path: Path) -> None:
 
 def test_hosts_boilerplate_is_skipped_and_multiple_names_read(tmp_path: Path) -> None:
     parsed = only(parse_path(write(tmp_path, "x/hosts", HOSTS_BOILERPLATE), format="hosts"))
-    assert parsed.domains == ("ads.example.com", "tracker.example.net")
+    assert parsed.domains == ("ads.example.com", "tracker.example.net", "v6-sinkhole.example.org")
     assert parsed.skipped_total == 6  # one per boilerplate name
     assert parsed.rejected_total == 0
 
