@@ -38,8 +38,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if "SECRET_KEY" not in (test_config or {}):
         app.config["SECRET_KEY"] = data.secret_key.read_text().strip()
     app.jinja_loader = jinja2.ChoiceLoader(
-        [jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-         jinja2.FileSystemLoader(str(TEMPLATES))]
+        [
+            jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+            jinja2.FileSystemLoader(str(TEMPLATES)),
+        ]
     )
 
     CSRFProtect(app)

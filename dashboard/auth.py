@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from dashboard.forms import LoginForm, SetupForm, show_error
@@ -32,8 +41,9 @@ def setup() -> str | Response:
     form = SetupForm()
     if form.validate_on_submit():
         try:
-            create_parent(policy(), form.username.data or "", form.password.data or "",
-                          actor="setup")
+            create_parent(
+                policy(), form.username.data or "", form.password.data or "", actor="setup"
+            )
         except InputError as exc:
             show_error(form, exc, "username")
         else:

@@ -16,7 +16,9 @@ bp = Blueprint("devices", __name__, url_prefix="/devices")
 def index() -> str:
     known = {d.ip for d in policy().devices()}
     new_devices = [s for s in activity().sightings() if s.ip not in known]
-    return render_template("devices/index.html", devices=policy().devices(), new_devices=new_devices)
+    return render_template(
+        "devices/index.html", devices=policy().devices(), new_devices=new_devices
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -27,9 +29,13 @@ def new() -> str | Response:
         form.ip.data = request.args["ip"]
     if form.validate_on_submit():
         try:
-            policy().add_device(form.name.data or "", profile=form.profile.data or "",
-                                ip=form.ip.data, mac=form.mac.data or None,
-                                actor=session["parent"])
+            policy().add_device(
+                form.name.data or "",
+                profile=form.profile.data or "",
+                ip=form.ip.data,
+                mac=form.mac.data or None,
+                actor=session["parent"],
+            )
         except InputError as exc:
             show_error(form, exc)
         else:

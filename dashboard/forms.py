@@ -18,7 +18,11 @@ _PRESET_CHOICES = [(p.name, f"{p.name.capitalize()} ({p.label})") for p in PRESE
 class SetupForm(FlaskForm):
     username = StringField("Your name (to log in)", validators=[DataRequired(), Length(max=64)])
     password = PasswordField(
-        "Parent password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=1024)]
+        "Parent password",
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD, max=1024, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
     )
     confirm = PasswordField(
         "Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]

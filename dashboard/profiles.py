@@ -23,8 +23,11 @@ def _profile(name: str) -> Profile:
 
 @bp.route("/")
 def index() -> str:
-    return render_template("profiles/index.html", profiles=policy().profiles(),
-                           default=policy().get_setting("default_profile"))
+    return render_template(
+        "profiles/index.html",
+        profiles=policy().profiles(),
+        default=policy().get_setting("default_profile"),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -32,8 +35,9 @@ def new() -> str | Response:
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            created = policy().add_profile(form.name.data or "", form.preset.data or "",
-                                           actor=session["parent"])
+            created = policy().add_profile(
+                form.name.data or "", form.preset.data or "", actor=session["parent"]
+            )
         except InputError as exc:
             show_error(form, exc)
         else:
@@ -53,8 +57,9 @@ def edit(name: str) -> str | Response:
             show_error(form, exc, "domain")
         else:
             return redirect(url_for("profiles.edit", name=profile.name))
-    return render_template("profiles/edit.html", profile=profile, form=form,
-                           blockable=BLOCKABLE, protected=PROTECTED)
+    return render_template(
+        "profiles/edit.html", profile=profile, form=form, blockable=BLOCKABLE, protected=PROTECTED
+    )
 
 
 @bp.route("/<name>/rules/<domain>/delete", methods=["POST"])

@@ -28,16 +28,19 @@ def welcome() -> str:
 def ca_certificate() -> Response:
     """The public CA certificate only: the private key never leaves the data directory."""
     pem = current_app.config["DATA"].ca_cert.read_bytes()
-    return Response(pem, mimetype="application/x-x509-ca-cert",
-                    headers={"Content-Disposition": "attachment; filename=hearthguard-ca.pem"})
+    return Response(
+        pem,
+        mimetype="application/x-x509-ca-cert",
+        headers={"Content-Disposition": "attachment; filename=hearthguard-ca.pem"},
+    )
 
 
 @bp.route("/proxy.pac")
 def proxy_pac() -> Response:
     body = (
         "function FindProxyForURL(url, host) {\n"
-        "  if (isPlainHostName(host) || shExpMatch(host, \"*.local\")) return \"DIRECT\";\n"
-        f"  return \"PROXY {_proxy_address()}\";\n"
+        '  if (isPlainHostName(host) || shExpMatch(host, "*.local")) return "DIRECT";\n'
+        f'  return "PROXY {_proxy_address()}";\n'
         "}\n"
     )
     return Response(body, mimetype="application/x-ns-proxy-autoconfig")

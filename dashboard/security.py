@@ -68,7 +68,9 @@ def _guard() -> BaseResponse | None:
         return redirect(request.url.replace("http://", "https://", 1), code=301)
     if endpoint in ANONYMOUS_ENDPOINTS or session.get("parent"):
         return None
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    return redirect(
+        url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    )
 
 
 def _headers(response: Response) -> Response:

@@ -27,7 +27,9 @@ _HANDSHAKE_TIMEOUT = 10.0
 class _Handler(WSGIRequestHandler):
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
-        environ["wsgi.url_scheme"] = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        environ["wsgi.url_scheme"] = (
+            "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        )
         return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

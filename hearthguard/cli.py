@@ -95,15 +95,33 @@ def init(data_dir: Path | None) -> None:
 
 @main.command()
 @data_dir_option
-@click.option("--listen-host", default="0.0.0.0", show_default=True,
-              help="Address the proxy and dashboard listen on.")
+@click.option(
+    "--listen-host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Address the proxy and dashboard listen on.",
+)
 @click.option("--proxy-port", type=click.IntRange(0, 65535), default=8080, show_default=True)
-@click.option("--dashboard-port", type=click.IntRange(0, 65535), default=8081, show_default=True,
-              help="0 disables the dashboard.")
-@click.option("--mode", "modes", multiple=True,
-              help="mitmproxy mode spec, repeatable (regular, transparent, wireguard:..., dns@53).")
-@click.option("--set", "settings", multiple=True, metavar="OPTION=VALUE",
-              help="Set a mitmproxy option, e.g. ssl_insecure=true (repeatable).")
+@click.option(
+    "--dashboard-port",
+    type=click.IntRange(0, 65535),
+    default=8081,
+    show_default=True,
+    help="0 disables the dashboard.",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    help="mitmproxy mode spec, repeatable (regular, transparent, wireguard:..., dns@53).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="OPTION=VALUE",
+    help="Set a mitmproxy option, e.g. ssl_insecure=true (repeatable).",
+)
 @friendly_errors
 def run(
     data_dir: Path | None,
@@ -121,8 +139,12 @@ def run(
         if "=" not in setting:
             _fail(f"--set needs OPTION=VALUE, got “{setting}”.")
     config = RunConfig(
-        data=data, listen_host=listen_host, proxy_port=proxy_port,
-        dashboard_port=dashboard_port, modes=modes or ("regular",), settings=settings,
+        data=data,
+        listen_host=listen_host,
+        proxy_port=proxy_port,
+        dashboard_port=dashboard_port,
+        modes=modes or ("regular",),
+        settings=settings,
     )
     sys.exit(run_hearthguard(config))
 
@@ -145,9 +167,15 @@ def _lines(urls: Iterable[str]) -> Iterator[str]:
 
 @main.command()
 @data_dir_option
-@click.option("--profile", "profile_name", help="Decide as this profile (default: the household's).")
-@click.option("--preset", "preset_name", type=click.Choice(list(PRESETS)),
-              help="Decide as a fresh profile of this age preset.")
+@click.option(
+    "--profile", "profile_name", help="Decide as this profile (default: the household's)."
+)
+@click.option(
+    "--preset",
+    "preset_name",
+    type=click.Choice(list(PRESETS)),
+    help="Decide as a fresh profile of this age preset.",
+)
 @click.argument("urls", nargs=-1)
 @friendly_errors
 def check(
@@ -162,14 +190,23 @@ def check(
     data = _data(data_dir)
     with _store(data.root) as store:
         engine = load_engine(data)
-        snapshot = load_snapshot(store, index=engine.index, url_model=engine.url_model,
-                                 illegal=engine.illegal)
+        snapshot = load_snapshot(
+            store, index=engine.index, url_model=engine.url_model, illegal=engine.illegal
+        )
         if profile_name:
             profile = store.profile(profile_name)
         elif preset_name:
             p = preset(preset_name)
-            profile = Profile(f"preset:{p.name}", p.name, p.blocked, p.url_threshold,
-                              p.page_threshold, p.content_scan, p.safesearch, p.youtube)
+            profile = Profile(
+                f"preset:{p.name}",
+                p.name,
+                p.blocked,
+                p.url_threshold,
+                p.page_threshold,
+                p.content_scan,
+                p.safesearch,
+                p.youtube,
+            )
             snapshot = snapshot.with_profile(profile)
         else:
             profile = snapshot.profiles[snapshot.default_profile]
@@ -219,11 +256,19 @@ def profile_list(data_dir: Path | None, as_json: bool) -> None:
         default = store.get_setting("default_profile")
         for p in store.profiles().values():
             if as_json:
-                click.echo(json.dumps({
-                    "name": p.name, "preset": p.preset, "blocked": sorted(p.blocked),
-                    "default": p.name == default,
-                    "rules": [{"action": r.action.value, "domain": r.domain} for r in p.rules],
-                }))
+                click.echo(
+                    json.dumps(
+                        {
+                            "name": p.name,
+                            "preset": p.preset,
+                            "blocked": sorted(p.blocked),
+                            "default": p.name == default,
+                            "rules": [
+                                {"action": r.action.value, "domain": r.domain} for r in p.rules
+                            ],
+                        }
+                    )
+                )
             else:
                 mark = " (default)" if p.name == default else ""
                 click.echo(f"{p.name}{mark}\t{p.preset}\tblocks: {', '.join(sorted(p.blocked))}")
@@ -243,7 +288,11 @@ def device() -> None:
 @click.option("--ca-installed", is_flag=True, help="The device trusts Hearthguard's CA.")
 @friendly_errors
 def device_add(
-    data_dir: Path | None, name: str, ip: str, profile_name: str, mac: str | None,
+    data_dir: Path | None,
+    name: str,
+    ip: str,
+    profile_name: str,
+    mac: str | None,
     ca_installed: bool,
 ) -> None:
     """Put a device on a profile."""
@@ -274,7 +323,8 @@ def device_list(data_dir: Path | None) -> None:
 def rule(data_dir: Path | None, action: str, domain: str, profile_name: str) -> None:
     """Always allow or always deny a domain (and its sub-domains) for a profile."""
     with _store(data_dir) as store:
-        r = store.add_rule(profile_name, Action.ALLOW if action == "allow" else Action.BLOCK,
-                           domain, actor="cli")
+        r = store.add_rule(
+            profile_name, Action.ALLOW if action == "allow" else Action.BLOCK, domain, actor="cli"
+        )
     verb = "allows" if action == "allow" else "blocks"
     click.echo(f"Profile “{profile_name}” now always {verb} {r.domain} and its sub-domains.")

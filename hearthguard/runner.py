@@ -58,8 +58,13 @@ def _public_host(listen_host: str) -> str:
 def dashboard_certificate(data: DataDir, hosts: list[str]) -> Path:
     """Issue the dashboard's TLS certificate from Hearthguard's CA (certificate and key, 0600)."""
     store = certs.CertStore.from_store(str(data.ca_dir), "mitmproxy", 2048)
-    names = sorted({h for h in (*hosts, "localhost", "127.0.0.1", socket.gethostname()) if h
-                    and h not in ("0.0.0.0", "::")})
+    names = sorted(
+        {
+            h
+            for h in (*hosts, "localhost", "127.0.0.1", socket.gethostname())
+            if h and h not in ("0.0.0.0", "::")
+        }
+    )
     sans: list[x509.GeneralName] = []
     for name in names:
         try:
@@ -68,7 +73,8 @@ def dashboard_certificate(data: DataDir, hosts: list[str]) -> Path:
             sans.append(x509.DNSName(name))
     entry = store.get_cert("localhost", sans, organization="Hearthguard")
     key = entry.privatekey.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
     path = data.dashboard_tls
@@ -85,9 +91,19 @@ class Dashboard:
 
     def __init__(self, config: RunConfig, tls_pem: Path) -> None:
         self.command = [
-            sys.executable, "-m", "dashboard.serve", "--data-dir", str(config.data.root),
-            "--host", config.listen_host, "--port", str(config.dashboard_port),
-            "--tls", str(tls_pem), "--proxy-port", str(config.proxy_port),
+            sys.executable,
+            "-m",
+            "dashboard.serve",
+            "--data-dir",
+            str(config.data.root),
+            "--host",
+            config.listen_host,
+            "--port",
+            str(config.dashboard_port),
+            "--tls",
+            str(tls_pem),
+            "--proxy-port",
+            str(config.proxy_port),
         ]
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
@@ -101,8 +117,10 @@ class Dashboard:
             if self.process is None or self.process.poll() is None:
                 continue
             if self.restarts >= _DASHBOARD_RESTARTS:
-                log.error("The dashboard keeps exiting (code %s); not restarting it again.",
-                          self.process.returncode)
+                log.error(
+                    "The dashboard keeps exiting (code %s); not restarting it again.",
+                    self.process.returncode,
+                )
                 return
             self.restarts += 1
             log.warning("The dashboard exited (code %s); restarting it.", self.process.returncode)
@@ -119,15 +137,20 @@ class Dashboard:
 
 async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: str) -> int:
     opts = options.Options(
-        listen_host=config.listen_host, listen_port=config.proxy_port,
-        mode=list(config.modes), confdir=str(config.data.ca_dir),
+        listen_host=config.listen_host,
+        listen_port=config.proxy_port,
+        mode=list(config.modes),
+        confdir=str(config.data.ca_dir),
     )
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
     master.addons.add(*make_addons())
     try:
         master.options.update(
-            connection_strategy="lazy", stream_large_bodies="1m", http3=False,
-            hearthguard_data_dir=str(config.data.root), hearthguard_dashboard=dashboard_url,
+            connection_strategy="lazy",
+            stream_large_bodies="1m",
+            http3=False,
+            hearthguard_data_dir=str(config.data.root),
+            hearthguard_dashboard=dashboard_url,
         )
         for setting in config.settings:
             master.options.set(setting)
@@ -153,7 +176,9 @@ def run_hearthguard(config: RunConfig) -> int:
     """Run until interrupted; returns the process exit code."""
     host = _public_host(config.listen_host)
     scheme_host = f"[{host}]" if ":" in host else host
-    dashboard_url = f"https://{scheme_host}:{config.dashboard_port}" if config.dashboard_port else ""
+    dashboard_url = (
+        f"https://{scheme_host}:{config.dashboard_port}" if config.dashboard_port else ""
+    )
     dashboard = None
     if config.dashboard_port:
         tls = dashboard_certificate(config.data, [host, config.listen_host])
@@ -167,8 +192,11 @@ def run_hearthguard(config: RunConfig) -> int:
     if dashboard_url:
         print(f"Parent dashboard: {dashboard_url}/", flush=True)
         if token:
-            print(f"First-time setup (open once to choose the parent password): "
-                  f"{dashboard_url}/setup?token={token}", flush=True)
+            print(
+                f"First-time setup (open once to choose the parent password): "
+                f"{dashboard_url}/setup?token={token}",
+                flush=True,
+            )
     started = time.monotonic()
     try:
         return asyncio.run(_serve(config, dashboard, dashboard_url))

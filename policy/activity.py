@@ -181,8 +181,10 @@ class ActivityStore:
                 "user_agent = coalesce(excluded.user_agent, user_agent), "
                 "last_seen = excluded.last_seen, tls_ok = tls_ok + excluded.tls_ok, "
                 "tls_failed = tls_failed + excluded.tls_failed",
-                [(s.ip, s.mac, s.user_agent, _iso(s.at), _iso(s.at), s.tls_ok, s.tls_failed)
-                 for s in sightings],
+                [
+                    (s.ip, s.mac, s.user_agent, _iso(s.at), _iso(s.at), s.tls_ok, s.tls_failed)
+                    for s in sightings
+                ],
             )
             if hotline_blocks:
                 conn.execute(
@@ -202,9 +204,13 @@ class ActivityStore:
             )
         return int(n)
 
-    def recent_decisions(self, limit: int = 100, *, device: str | None = None) -> list[DecisionEvent]:
-        sql = ("SELECT at, device, ip, profile, host, action, reason, category, source, score "
-               "FROM decisions")
+    def recent_decisions(
+        self, limit: int = 100, *, device: str | None = None
+    ) -> list[DecisionEvent]:
+        sql = (
+            "SELECT at, device, ip, profile, host, action, reason, category, source, score "
+            "FROM decisions"
+        )
         params: list[Any] = []
         if device is not None:
             sql += " WHERE device = ?"
@@ -212,8 +218,7 @@ class ActivityStore:
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         return [
-            DecisionEvent(datetime.fromisoformat(r[0]), *r[1:])
-            for r in self._rows(sql, params)
+            DecisionEvent(datetime.fromisoformat(r[0]), *r[1:]) for r in self._rows(sql, params)
         ]
 
     def sightings(self) -> list[DeviceSighting]:
@@ -255,8 +260,13 @@ class ActivityStore:
             self.db.conn.execute(
                 "UPDATE access_requests SET status = ?, decided_at = ?, until = ?, note = ? "
                 "WHERE id = ?",
-                ["approved" if approve else "declined", _iso(now), _iso(until), note[:500],
-                 request_id],
+                [
+                    "approved" if approve else "declined",
+                    _iso(now),
+                    _iso(until),
+                    note[:500],
+                    request_id,
+                ],
             )
         return self.request(request_id)
 
@@ -275,9 +285,14 @@ class ActivityStore:
             [*(params or []), limit],
         )
         return [
-            AccessRequest(r[0], datetime.fromisoformat(r[1]), *r[2:11],
-                          datetime.fromisoformat(r[11]) if r[11] else None,
-                          datetime.fromisoformat(r[12]) if r[12] else None, r[13])
+            AccessRequest(
+                r[0],
+                datetime.fromisoformat(r[1]),
+                *r[2:11],
+                datetime.fromisoformat(r[11]) if r[11] else None,
+                datetime.fromisoformat(r[12]) if r[12] else None,
+                r[13],
+            )
             for r in rows
         ]
 
@@ -318,9 +333,12 @@ class ActivityLog:
         old = self._sightings.get(sighting.ip)
         if old is not None:
             sighting = DeviceSighting(
-                sighting.at, sighting.ip, sighting.mac or old.mac,
+                sighting.at,
+                sighting.ip,
+                sighting.mac or old.mac,
                 sighting.user_agent or old.user_agent,
-                old.tls_ok + sighting.tls_ok, old.tls_failed + sighting.tls_failed,
+                old.tls_ok + sighting.tls_ok,
+                old.tls_failed + sighting.tls_failed,
             )
         self._sightings[sighting.ip] = sighting
 
@@ -331,4 +349,3 @@ class ActivityLog:
 
     def __bool__(self) -> bool:
         return bool(self._decisions or self._sightings or self._hotline)
-

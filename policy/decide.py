@@ -38,7 +38,9 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _matching_rule(rules: tuple[Rule, ...], action: Action, host: str, now: datetime) -> Rule | None:
+def _matching_rule(
+    rules: tuple[Rule, ...], action: Action, host: str, now: datetime
+) -> Rule | None:
     for rule in rules:
         if rule.action is action and rule.active(now) and domain_matches(host, rule.domain):
             return rule

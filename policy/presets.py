@@ -21,8 +21,18 @@ class Preset:
 
 
 _TEEN = frozenset(
-    {"adult", "gambling", "drugs", "violence", "hate", "self_harm", "anonymizer", "dating",
-     "malware", "phishing"}
+    {
+        "adult",
+        "gambling",
+        "drugs",
+        "violence",
+        "hate",
+        "self_harm",
+        "anonymizer",
+        "dating",
+        "malware",
+        "phishing",
+    }
 )
 _CHILD = _TEEN | {"provocative", "weapons"}
 _YOUNG = _CHILD | {"social", "chat", "video", "shopping"}
@@ -33,8 +43,17 @@ PRESETS: dict[str, Preset] = {
         Preset("young", "Under 9", _YOUNG, 0.7, 0.6, True, True, "strict", True),
         Preset("child", "About 9 to 12", _CHILD, 0.8, 0.7, True, True, "strict", True),
         Preset("teen", "13 to 17", _TEEN, 0.9, 0.8, True, True, "moderate", True),
-        Preset("adult", "Adult", frozenset({"malware", "phishing"}), 0.95, 0.95, False, False,
-               "off", False),
+        Preset(
+            "adult",
+            "Adult",
+            frozenset({"malware", "phishing"}),
+            0.95,
+            0.95,
+            False,
+            False,
+            "off",
+            False,
+        ),
     )
 }
 

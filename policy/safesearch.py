@@ -5,8 +5,14 @@ from __future__ import annotations
 __all__ = ["YOUTUBE_HOSTS", "forced_query", "youtube_restrict_header"]
 
 YOUTUBE_HOSTS = frozenset(
-    {"www.youtube.com", "m.youtube.com", "youtube.com", "youtubei.googleapis.com",
-     "youtube.googleapis.com", "www.youtube-nocookie.com"}
+    {
+        "www.youtube.com",
+        "m.youtube.com",
+        "youtube.com",
+        "youtubei.googleapis.com",
+        "youtube.googleapis.com",
+        "www.youtube-nocookie.com",
+    }
 )
 _GOOGLE_PATHS = ("/search", "/webhp", "/images", "/complete/search", "/videosearch")
 _BING_PATHS = ("/search", "/images/search", "/videos/search", "/news/search", "/AS/Suggestions")
@@ -24,7 +30,12 @@ def forced_query(host: str, path: str) -> tuple[str, str] | None:
         return ("safe", "active")
     if (host == "bing.com" or host.endswith(".bing.com")) and path.startswith(_BING_PATHS):
         return ("adlt", "strict")
-    if host in ("duckduckgo.com", "html.duckduckgo.com", "lite.duckduckgo.com", "www.duckduckgo.com"):
+    if host in (
+        "duckduckgo.com",
+        "html.duckduckgo.com",
+        "lite.duckduckgo.com",
+        "www.duckduckgo.com",
+    ):
         return ("kp", "1")
     return None
 

@@ -70,5 +70,6 @@ class Snapshot:
 
     def with_profile(self, profile: Profile) -> Snapshot:
         """A copy where ``profile`` exists and is the default (for "what if" checks)."""
-        return replace(self, profiles={**self.profiles, profile.name: profile},
-                       default_profile=profile.name)
+        return replace(
+            self, profiles={**self.profiles, profile.name: profile}, default_profile=profile.name
+        )

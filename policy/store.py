@@ -42,7 +42,9 @@ migrations = Migrations(MIGRATION_SET)
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db.execute("CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)")
+    db.execute(
+        "CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
+    )
     db.execute("INSERT INTO meta (id, version) VALUES (1, 1)")
     db.execute(
         """CREATE TABLE profiles (
@@ -274,9 +276,18 @@ class PolicyStore:
                 "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
                 "content_scan, safesearch, youtube, logging, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, p.name, json.dumps(sorted(p.blocked)), p.url_threshold, p.page_threshold,
-                 int(p.content_scan), int(p.safesearch), p.youtube, int(p.logging),
-                 _iso(_now())],
+                [
+                    name,
+                    p.name,
+                    json.dumps(sorted(p.blocked)),
+                    p.url_threshold,
+                    p.page_threshold,
+                    int(p.content_scan),
+                    int(p.safesearch),
+                    p.youtube,
+                    int(p.logging),
+                    _iso(_now()),
+                ],
             )
             self._audit(conn, actor, "profile.add", f"{name} ({p.name})")
         return self.profile(name)
@@ -320,18 +331,25 @@ class PolicyStore:
                 if not 0.0 < value <= 1.0:
                     raise InputError(key, "Strictness must be between 0 and 1.")
                 changes[key] = float(value)
-        for key, flag in (("content_scan", content_scan), ("safesearch", safesearch),
-                          ("logging", logging)):
+        for key, flag in (
+            ("content_scan", content_scan),
+            ("safesearch", safesearch),
+            ("logging", logging),
+        ):
             if flag is not None:
                 changes[key] = int(flag)
         if youtube is not None:
             if youtube not in YOUTUBE_MODES:
-                raise InputError("youtube", f"YouTube mode must be one of {', '.join(YOUTUBE_MODES)}.")
+                raise InputError(
+                    "youtube", f"YouTube mode must be one of {', '.join(YOUTUBE_MODES)}."
+                )
             changes["youtube"] = youtube
         if changes:
             with self.transaction() as conn:
                 sets = ", ".join(f"{k} = ?" for k in changes)
-                conn.execute(f"UPDATE profiles SET {sets} WHERE id = ?", [*changes.values(), profile_id])
+                conn.execute(
+                    f"UPDATE profiles SET {sets} WHERE id = ?", [*changes.values(), profile_id]
+                )
                 if "name" in changes and self.get_setting("default_profile") == name:
                     conn.execute(
                         "UPDATE settings SET value = ? WHERE key = 'default_profile'",
@@ -377,8 +395,12 @@ class PolicyStore:
             "SELECT profile_id, days, start, end, label FROM schedules ORDER BY id"
         ):
             schedules.setdefault(pid, []).append(
-                Schedule(frozenset(int(d) for d in days), time.fromisoformat(start),
-                         time.fromisoformat(end), label)
+                Schedule(
+                    frozenset(int(d) for d in days),
+                    time.fromisoformat(start),
+                    time.fromisoformat(end),
+                    label,
+                )
             )
         result = {}
         for row in self.db.execute(
@@ -387,10 +409,17 @@ class PolicyStore:
         ):
             pid = row[0]
             result[row[1]] = Profile(
-                name=row[1], preset=row[2], blocked=frozenset(json.loads(row[3])),
-                url_threshold=row[4], page_threshold=row[5], content_scan=bool(row[6]),
-                safesearch=bool(row[7]), youtube=row[8], logging=bool(row[9]),
-                rules=tuple(rules.get(pid, ())), schedules=tuple(schedules.get(pid, ())),
+                name=row[1],
+                preset=row[2],
+                blocked=frozenset(json.loads(row[3])),
+                url_threshold=row[4],
+                page_threshold=row[5],
+                content_scan=bool(row[6]),
+                safesearch=bool(row[7]),
+                youtube=row[8],
+                logging=bool(row[9]),
+                rules=tuple(rules.get(pid, ())),
+                schedules=tuple(schedules.get(pid, ())),
                 profile_id=pid,
             )
         return result
@@ -441,10 +470,15 @@ class PolicyStore:
             raise InputError("end", "The end time must differ from the start time.")
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO schedules (profile_id, days, start, end, label) VALUES (?, ?, ?, ?, ?)",
-                [profile_id, "".join(str(d) for d in sorted(schedule.days)),
-                 schedule.start.strftime("%H:%M"), schedule.end.strftime("%H:%M"),
-                 clean_name(schedule.label, "label")],
+                "INSERT INTO schedules (profile_id, days, start, end, label) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    profile_id,
+                    "".join(str(d) for d in sorted(schedule.days)),
+                    schedule.start.strftime("%H:%M"),
+                    schedule.end.strftime("%H:%M"),
+                    clean_name(schedule.label, "label"),
+                ],
             )
             self._audit(conn, actor, "schedule.add", f"{profile}: {schedule.label}")
 
@@ -471,10 +505,13 @@ class PolicyStore:
                 raise InputError("ip", f"{ip} already belongs to the device “{owner[0]}”.")
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO devices (name, ip, mac, profile_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO devices (name, ip, mac, profile_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [name, ip, mac, profile_id, _iso(_now())],
             )
-            self._audit(conn, actor, "device.add", f"{name} ({ip or mac or 'no address'}) -> {profile}")
+            self._audit(
+                conn, actor, "device.add", f"{name} ({ip or mac or 'no address'}) -> {profile}"
+            )
         return self.device(name)
 
     def update_device(
@@ -519,8 +556,15 @@ class PolicyStore:
 
     def devices(self) -> list[Device]:
         return [
-            Device(name=r[0], profile=r[1], ip=r[2], mac=r[3], ca_trusted=bool(r[4]),
-                   paused_until=_parse_time(r[5]), device_id=r[6])
+            Device(
+                name=r[0],
+                profile=r[1],
+                ip=r[2],
+                mac=r[3],
+                ca_trusted=bool(r[4]),
+                paused_until=_parse_time(r[5]),
+                device_id=r[6],
+            )
             for r in self.db.execute(
                 "SELECT d.name, p.name, d.ip, d.mac, d.ca_trusted, d.paused_until, d.id "
                 "FROM devices d JOIN profiles p ON p.id = d.profile_id ORDER BY d.name"
@@ -539,8 +583,17 @@ class PolicyStore:
                 "enabled = excluded.enabled, entries = excluded.entries, "
                 "rejected = excluded.rejected, updated_at = excluded.updated_at, "
                 "last_error = excluded.last_error",
-                [record.name, record.source, record.format, record.category, int(record.enabled),
-                 record.entries, record.rejected, _iso(record.updated_at), record.last_error],
+                [
+                    record.name,
+                    record.source,
+                    record.format,
+                    record.category,
+                    int(record.enabled),
+                    record.entries,
+                    record.rejected,
+                    _iso(record.updated_at),
+                    record.last_error,
+                ],
             )
             self._audit(conn, actor, "list.import", f"{record.name}: {record.entries} entries")
 

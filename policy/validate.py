@@ -74,7 +74,9 @@ def clean_ip(value: str, field: str = "ip") -> str:
     try:
         return str(ipaddress.ip_address((value or "").strip()))
     except ValueError:
-        raise InputError(field, f"“{value[:80]}” is not an IP address, like 192.168.1.23.") from None
+        raise InputError(
+            field, f"“{value[:80]}” is not an IP address, like 192.168.1.23."
+        ) from None
 
 
 def clean_mac(value: str, field: str = "mac") -> str:

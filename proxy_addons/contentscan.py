@@ -12,8 +12,11 @@ SCAN_LIMIT = 2 * 1024 * 1024
 
 
 def _is_html(response: http.Response) -> bool:
-    return response.headers.get("content-type", "").lower().startswith(("text/html",
-                                                                          "application/xhtml"))
+    return (
+        response.headers.get("content-type", "")
+        .lower()
+        .startswith(("text/html", "application/xhtml"))
+    )
 
 
 class ContentScan:

@@ -30,7 +30,12 @@ def flow_host(flow: http.HTTPFlow) -> str:
 
 
 def log_decision(
-    state: ProxyState, decision: Decision, *, ip: str, host: str, profile: Profile,
+    state: ProxyState,
+    decision: Decision,
+    *,
+    ip: str,
+    host: str,
+    profile: Profile,
     device: Device | None,
 ) -> None:
     """Queue a decision for activity.db; hotline blocks are only counted, never named."""
@@ -41,9 +46,16 @@ def log_decision(
         return
     state.log.decision(
         DecisionEvent(
-            at=state.now(), device=device.name if device else None, ip=ip, profile=profile.name,
-            host=host, action=decision.action.value, reason=decision.reason.value,
-            category=decision.category, source=decision.source, score=decision.score,
+            at=state.now(),
+            device=device.name if device else None,
+            ip=ip,
+            profile=profile.name,
+            host=host,
+            action=decision.action.value,
+            reason=decision.reason.value,
+            category=decision.category,
+            source=decision.source,
+            score=decision.score,
         )
     )
 

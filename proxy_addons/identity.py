@@ -1,4 +1,4 @@
-"""Who is connecting: LAN clients only, each recorded as seen (new devices show in the dashboard)."""
+"""Who is connecting: local-network clients only, each recorded as seen by the dashboard."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def is_lan_client(ip: str) -> bool:
         return False
     if addr.is_loopback or addr.is_private or addr.is_link_local:
         return True
-    return isinstance(addr, ipaddress.IPv4Address) and addr in ipaddress.IPv4Network("100.64.0.0/10")
+    return isinstance(addr, ipaddress.IPv4Address) and addr in ipaddress.IPv4Network(
+        "100.64.0.0/10"
+    )
 
 
 class Identity:

@@ -38,4 +38,3 @@ def make_addons() -> list[object]:
         ContentScan(state),
         ActivityWriter(state),
     ]
-

@@ -43,7 +43,9 @@ class PolicyReload:
 
     def load(self, loader: Loader) -> None:
         loader.add_option(
-            "hearthguard_data_dir", str, os.environ.get("HEARTHGUARD_DATA_DIR", ""),
+            "hearthguard_data_dir",
+            str,
+            os.environ.get("HEARTHGUARD_DATA_DIR", ""),
             "Hearthguard's data directory (policy.db, activity.db, CA, category index).",
         )
         loader.add_option(
@@ -82,8 +84,11 @@ class PolicyReload:
             try:
                 self.index = DomainIndex.open(self.data.index)
             except (IndexFormatError, OSError) as exc:
-                log.error("Category index %s unusable (%s); keeping the previous one.",
-                          self.data.index, exc)
+                log.error(
+                    "Category index %s unusable (%s); keeping the previous one.",
+                    self.data.index,
+                    exc,
+                )
                 return
         self._index_stamp = stamp
 

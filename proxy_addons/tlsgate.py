@@ -45,8 +45,9 @@ class TlsGate:
             return
         ip = client_ip(data.context.client)
         profile, device = snapshot.profile_for(ip)
-        decision = decide(Request(host, "/", profile.name, device, "https"), snapshot,
-                          self.state.now())
+        decision = decide(
+            Request(host, "/", profile.name, device, "https"), snapshot, self.state.now()
+        )
         trusted = self.state.trust.trusts(ip, host, device)
         if decision.blocked:
             if trusted:

@@ -19,7 +19,7 @@ from tests.support.tls import origin_certificate
 pytestmark = pytest.mark.process
 
 WITHOUT_CA = "127.0.0.1"  # unknown device: the household's default profile, no CA
-WITH_CA = "127.0.0.2"     # "Tablet": trusts Hearthguard's CA
+WITH_CA = "127.0.0.2"  # "Tablet": trusts Hearthguard's CA
 
 
 @dataclass
@@ -39,11 +39,14 @@ def running(data_dir, tmp_path) -> Iterator[Setup]:
     store.close()
     pem = origin_certificate(tmp_path, "allowed.test", "blocked.test", "later.test")
     with serve_origin() as http_origin, serve_origin(tls_cert=pem) as tls_origin:
-        env = {"HG_TEST_ORIGIN_PORT": str(http_origin.port),
-               "HG_TEST_TLS_ORIGIN_PORT": str(tls_origin.port)}
+        env = {
+            "HG_TEST_ORIGIN_PORT": str(http_origin.port),
+            "HG_TEST_TLS_ORIGIN_PORT": str(tls_origin.port),
+        }
         script = REPO / "tests" / "support" / "route_test_hosts.py"
-        with running_hearthguard(data_dir.root, "--set", f"scripts={script}",
-                                 "--set", "ssl_insecure=true", env=env) as (port, _, _):
+        with running_hearthguard(
+            data_dir.root, "--set", f"scripts={script}", "--set", "ssl_insecure=true", env=env
+        ) as (port, _, _):
             yield Setup(port, http_origin, tls_origin, data_dir)
 
 
@@ -59,8 +62,9 @@ def get_http(port: int, url: str, source: str = WITHOUT_CA) -> tuple[int, bytes]
 
 def get_https(port: int, host: str, ca_file, source: str) -> tuple[int, bytes]:
     context = ssl.create_default_context(cafile=str(ca_file))
-    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context,
-                                       source_address=(source, 0))
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", port, timeout=10, context=context, source_address=(source, 0)
+    )
     conn.set_tunnel(host, 443)
     try:
         conn.request("GET", "/")
@@ -95,8 +99,9 @@ def test_https_denied_with_ca_shows_the_block_page_over_tls(running: Setup) -> N
 
 def test_a_rule_changed_with_the_cli_applies_within_two_seconds(running: Setup) -> None:
     assert get_http(running.proxy_port, "http://later.test/")[0] == 200
-    hearthguard("rule", "deny", "later.test", "--profile", "Household",
-                data_dir=running.data_dir.root)
+    hearthguard(
+        "rule", "deny", "later.test", "--profile", "Household", data_dir=running.data_dir.root
+    )
     changed = time.monotonic()
     while time.monotonic() - changed < 5:
         if get_http(running.proxy_port, "http://later.test/")[0] == 403:

@@ -23,7 +23,10 @@ def test_batch_is_written_and_read_back(data_dir) -> None:
     store.write_batch(*log.take())
     assert not log
     got = store.recent_decisions(10)
-    assert [(e.host, e.action) for e in got] == [("casino.example", "block"), ("example.com", "allow")]
+    assert [(e.host, e.action) for e in got] == [
+        ("casino.example", "block"),
+        ("example.com", "allow"),
+    ]
     (seen,) = store.sightings()
     assert (seen.ip, seen.user_agent, seen.tls_failed) == ("10.0.0.2", "Tablet", 1)
     store.close()
@@ -62,12 +65,21 @@ def test_hotline_blocks_are_counted_without_hosts(data_dir) -> None:
 
 def test_access_requests_and_pruning(data_dir) -> None:
     store = ActivityStore(data_dir.activity_db)
-    rid = store.add_request(device="Tablet", ip="10.0.0.2", profile="Household",
-                            host="casino.example", url="http://casino.example/", category="gambling",
-                            reason="category_blocked", message="for homework", now=T0)
+    rid = store.add_request(
+        device="Tablet",
+        ip="10.0.0.2",
+        profile="Household",
+        host="casino.example",
+        url="http://casino.example/",
+        category="gambling",
+        reason="category_blocked",
+        message="for homework",
+        now=T0,
+    )
     assert store.request(rid).status == "pending"
-    answered = store.answer_request(rid, approve=True, until=T0 + timedelta(hours=1), note="ok",
-                                    now=T0)
+    answered = store.answer_request(
+        rid, approve=True, until=T0 + timedelta(hours=1), note="ok", now=T0
+    )
     assert (answered.status, answered.note) == ("approved", "ok")
     store.write_batch([event(T0 - timedelta(days=40)), event(T0, "new.example")], [])
     assert store.prune(T0 - timedelta(days=30)) == 1

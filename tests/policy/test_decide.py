@@ -1,4 +1,4 @@
-"""Table tests for the one precedence order: illegal > allow > deny > pause/schedule > lists > model."""
+"""Table tests for the precedence: illegal, allow, deny, pause/schedule, lists, model."""
 
 from __future__ import annotations
 
@@ -36,16 +36,24 @@ class StubUrlModel:
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
     path: Path = tmp_path_factory.mktemp("idx") / "categories.idx"
-    return make_index(path, [
-        parsed("ut1/adult", "adult", ["porn.example", "mixed.example"], urls=["video.example/adult"]),
-        parsed("ut1/press", "news", ["news.mixed.example", "paper.example"]),
-        parsed("ut1/gambling", "gambling", ["casino.example"]),
-        parsed("ut1/social_networks", "social", ["social.example"]),
-        parsed("hotline/test", "illegal", ["csam.example"]),
-        parsed("adblock/exceptions", "adult", [], allow=["safe.porn.example"]),
-        parsed("ut1/sexual_education", "sex_education", ["sexed.example"]),
-        parsed("ut1/adult-sexed", "adult", ["sexed.example"]),
-    ])
+    return make_index(
+        path,
+        [
+            parsed(
+                "ut1/adult",
+                "adult",
+                ["porn.example", "mixed.example"],
+                urls=["video.example/adult"],
+            ),
+            parsed("ut1/press", "news", ["news.mixed.example", "paper.example"]),
+            parsed("ut1/gambling", "gambling", ["casino.example"]),
+            parsed("ut1/social_networks", "social", ["social.example"]),
+            parsed("hotline/test", "illegal", ["csam.example"]),
+            parsed("adblock/exceptions", "adult", [], allow=["safe.porn.example"]),
+            parsed("ut1/sexual_education", "sex_education", ["sexed.example"]),
+            parsed("ut1/adult-sexed", "adult", ["sexed.example"]),
+        ],
+    )
 
 
 def profile(name: str = "Kid", preset_name: str = "child", **kw) -> Profile:
@@ -57,9 +65,14 @@ def profile(name: str = "Kid", preset_name: str = "child", **kw) -> Profile:
 
 def snap(index, *profiles: Profile, model=None) -> Snapshot:
     profiles = profiles or (profile(),)
-    return Snapshot(version=1, profiles={p.name: p for p in profiles},
-                    default_profile=profiles[0].name, index=index, url_model=model,
-                    illegal=(FakeHotline(),))
+    return Snapshot(
+        version=1,
+        profiles={p.name: p for p in profiles},
+        default_profile=profiles[0].name,
+        index=index,
+        url_model=model,
+        illegal=(FakeHotline(),),
+    )
 
 
 CASES = [
@@ -71,7 +84,14 @@ CASES = [
     ("news.mixed.example", "/", "allow", Reason.PROTECTED_CATEGORY, "news", "ut1/press"),
     ("a.news.mixed.example", "/", "allow", Reason.PROTECTED_CATEGORY, "news", "ut1/press"),
     ("other.mixed.example", "/", "block", Reason.CATEGORY_BLOCKED, "adult", "ut1/adult"),
-    ("sexed.example", "/", "allow", Reason.PROTECTED_CATEGORY, "sex_education", "ut1/sexual_education"),
+    (
+        "sexed.example",
+        "/",
+        "allow",
+        Reason.PROTECTED_CATEGORY,
+        "sex_education",
+        "ut1/sexual_education",
+    ),
     ("safe.porn.example", "/", "allow", Reason.LIST_ALLOWED, "adult", "adblock/exceptions"),
     ("video.example", "/adult/clip", "block", Reason.CATEGORY_BLOCKED, "adult", "ut1/adult"),
     ("video.example", "/kids", "allow", Reason.NOT_BLOCKED, None, None),
@@ -107,8 +127,11 @@ def test_parent_allow_beats_lists_but_not_illegal(index) -> None:
     p = profile(rules=(Rule(Action.ALLOW, "porn.example"), Rule(Action.ALLOW, "csam.example")))
     s = snap(index, p)
     d = decide(Request("www.porn.example", "/", "Kid"), s, NOW)
-    assert (d.action, d.reason, d.source) == (Action.ALLOW, Reason.PARENT_ALLOWED,
-                                              "allow rule: porn.example")
+    assert (d.action, d.reason, d.source) == (
+        Action.ALLOW,
+        Reason.PARENT_ALLOWED,
+        "allow rule: porn.example",
+    )
     assert decide(Request("csam.example", "/", "Kid"), s, NOW).reason is Reason.ILLEGAL_CONTENT
 
 
@@ -140,22 +163,29 @@ def test_pause_and_schedule_block_everything_but_parent_allows(index) -> None:
     paused = Device("tablet", "Kid", paused_until=NOW + timedelta(minutes=30))
     d = decide(Request("wiki.example", "/", "Kid", paused), snap(index), NOW)
     assert d.reason is Reason.PAUSED
-    assert not decide(Request("wiki.example", "/", "Kid", paused), snap(index),
-                      NOW + timedelta(hours=1)).blocked
+    assert not decide(
+        Request("wiki.example", "/", "Kid", paused), snap(index), NOW + timedelta(hours=1)
+    ).blocked
 
 
 def test_url_model_only_for_unlisted_hosts_above_threshold(index) -> None:
-    model = StubUrlModel({
-        "freecasino.example": ("gambling", 0.95),
-        "maybecasino.example": ("gambling", 0.5),
-        "porn.example": ("benign", 0.99),
-        "clinic.example": ("health", 0.99),
-        "chatty.example": ("chat", 0.99),
-    })
+    model = StubUrlModel(
+        {
+            "freecasino.example": ("gambling", 0.95),
+            "maybecasino.example": ("gambling", 0.5),
+            "porn.example": ("benign", 0.99),
+            "clinic.example": ("health", 0.99),
+            "chatty.example": ("chat", 0.99),
+        }
+    )
     s = snap(index, profile(url_threshold=0.8), model=model)
     d = decide(Request("freecasino.example", "/", "Kid"), s, NOW)
     assert (d.action, d.reason, d.category, d.source) == (
-        Action.BLOCK, Reason.MODEL_BLOCKED, "gambling", "url model")
+        Action.BLOCK,
+        Reason.MODEL_BLOCKED,
+        "gambling",
+        "url model",
+    )
     assert d.score == pytest.approx(0.95)
     assert not decide(Request("maybecasino.example", "/", "Kid"), s, NOW).blocked
     # the list decides for listed hosts even when the model disagrees
@@ -176,6 +206,11 @@ def test_schedule_wraps_past_midnight() -> None:
 
 
 def test_host_helpers() -> None:
-    assert host_parents("a.b.example.com") == ["a.b.example.com", "b.example.com", "example.com", "com"]
+    assert host_parents("a.b.example.com") == [
+        "a.b.example.com",
+        "b.example.com",
+        "example.com",
+        "com",
+    ]
     assert domain_matches("www.example.com", "example.com")
     assert not domain_matches("badexample.com", "example.com")

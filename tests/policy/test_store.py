@@ -79,8 +79,12 @@ def test_duplicate_device_ip_is_refused(store: PolicyStore) -> None:
 
 def test_rules_replace_earlier_rule_for_the_same_domain(store: PolicyStore) -> None:
     store.add_rule("Household", Action.BLOCK, "https://www.Example.com/page")
-    store.add_rule("Household", Action.ALLOW, "www.example.com",
-                   expires_at=datetime.now(UTC) + timedelta(hours=1))
+    store.add_rule(
+        "Household",
+        Action.ALLOW,
+        "www.example.com",
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
     rules = store.profile("Household").rules
     assert [(r.action, r.domain) for r in rules] == [(Action.ALLOW, "www.example.com")]
     assert rules[0].expires_at is not None

@@ -42,8 +42,9 @@ def chain(data_dir) -> Iterator[Chain]:
         yield Chain(tctx, addons, reload)
 
 
-def request_flow(host: str, path: str = "/", *, client_ip: str = "192.168.1.20",
-                 scheme: str = "http"):
+def request_flow(
+    host: str, path: str = "/", *, client_ip: str = "192.168.1.20", scheme: str = "http"
+):
     flow = tflow.tflow()
     flow.request.host = host
     flow.request.port = 443 if scheme == "https" else 80

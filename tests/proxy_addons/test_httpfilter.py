@@ -18,7 +18,10 @@ def test_denied_domain_gets_the_block_page_and_a_reason(chain, store) -> None:
     assert flow.response.headers["Cache-Control"] == "no-store"
     assert b"www.blocked.example" in flow.response.content
     decision: Decision = flow.metadata["hearthguard"]
-    assert (decision.reason, decision.source) == (Reason.PARENT_DENIED, "deny rule: blocked.example")
+    assert (decision.reason, decision.source) == (
+        Reason.PARENT_DENIED,
+        "deny rule: blocked.example",
+    )
 
 
 def test_allowed_request_goes_ahead_untouched(chain) -> None:
@@ -77,7 +80,8 @@ def test_decisions_are_queued_for_the_log_and_hotline_blocks_are_only_counted(ch
     run(chain, request_flow("blocked.example"))
     decisions, _, hotline = chain.state.log.take()
     assert [(e.host, e.action, e.reason) for e in decisions] == [
-        ("blocked.example", "block", "parent_denied")]
+        ("blocked.example", "block", "parent_denied")
+    ]
     assert hotline == 0
 
 

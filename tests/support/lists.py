@@ -8,12 +8,24 @@ from classifier.domains import DomainIndex, build_index
 from classifier.listformats import ParsedList
 
 
-def parsed(name: str, category: str, domains: list[str] = (), urls: list[str] = (),  # type: ignore[assignment]
-           allow: list[str] = ()) -> ParsedList:  # type: ignore[assignment]
+def parsed(
+    name: str,
+    category: str,
+    domains: list[str] = (),
+    urls: list[str] = (),  # type: ignore[assignment]
+    allow: list[str] = (),
+) -> ParsedList:  # type: ignore[assignment]
     return ParsedList(
-        name=name, category=category, source_category=category, format="domains",
-        domains=tuple(domains), url_prefixes=tuple(urls), allow_domains=tuple(allow),
-        rejected=(), rejected_total=0, lines_total=len(domains) + len(urls) + len(allow),
+        name=name,
+        category=category,
+        source_category=category,
+        format="domains",
+        domains=tuple(domains),
+        url_prefixes=tuple(urls),
+        allow_domains=tuple(allow),
+        rejected=(),
+        rejected_total=0,
+        lines_total=len(domains) + len(urls) + len(allow),
     )
 
 

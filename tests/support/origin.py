@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PAGE = b"<!DOCTYPE html><html><head><title>Origin</title></head><body><p>hello from origin</p></body></html>"
+PAGE = (
+    b"<!DOCTYPE html><html><head><title>Origin</title></head>"
+    b"<body><p>hello from origin</p></body></html>"
+)
 
 
 @dataclass
@@ -70,8 +73,9 @@ def serve_origin(
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(tls_cert)
         server.tls = context
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
     thread.start()
     try:
         yield server.origin

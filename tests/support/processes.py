@@ -33,12 +33,18 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
-def hearthguard(*args: str, data_dir: Path, check: bool = True,
-                input: str | None = None) -> subprocess.CompletedProcess[str]:
+def hearthguard(
+    *args: str, data_dir: Path, check: bool = True, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the ``hearthguard`` command line once."""
     return subprocess.run(
         [sys.executable, "-m", "hearthguard", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120, check=check, input=input, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+        input=input,
+        cwd=REPO,
     )
 
 
@@ -51,10 +57,25 @@ def running_hearthguard(
     dashboard_port = free_port() if dashboard else 0
     log = open(data_dir / "run.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "hearthguard", "run", "--data-dir", str(data_dir),
-         "--listen-host", "127.0.0.1", "--proxy-port", str(proxy_port),
-         "--dashboard-port", str(dashboard_port), *extra],
-        stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, **(env or {})},
+        [
+            sys.executable,
+            "-m",
+            "hearthguard",
+            "run",
+            "--data-dir",
+            str(data_dir),
+            "--listen-host",
+            "127.0.0.1",
+            "--proxy-port",
+            str(proxy_port),
+            "--dashboard-port",
+            str(dashboard_port),
+            *extra,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
     )
     try:
         wait_for_port(proxy_port, process)

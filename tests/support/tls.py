@@ -14,7 +14,8 @@ def origin_certificate(directory: Path, *names: str) -> Path:
     store = certs.CertStore.from_store(str(directory), "origin-ca", 2048)
     entry = store.get_cert(names[0], [x509.DNSName(n) for n in names])
     key = entry.privatekey.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
     pem = directory / "origin.pem"

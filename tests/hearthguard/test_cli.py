@@ -1,0 +1,136 @@
+"""The command line: JSON output, exit code 2 and nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from hearthguard.cli import main
+from policy.store import PolicyStore
+
+
+def cli(data_dir, *args: str, input: str | None = None):
+    return CliRunner().invoke(main, [*args, "--data-dir", str(data_dir.root)], input=input)
+
+
+def version(data_dir) -> int:
+    store = PolicyStore(data_dir.policy_db)
+    try:
+        return store.version()
+    finally:
+        store.close()
+
+
+def test_init_is_idempotent_and_keeps_the_ca(tmp_path) -> None:
+    root = tmp_path / "fresh"
+    first = CliRunner().invoke(main, ["init", "--data-dir", str(root)])
+    assert first.exit_code == 0 and "created" in first.output
+    ca = (root / "ca" / "mitmproxy-ca.pem").read_bytes()
+    again = CliRunner().invoke(main, ["init", "--data-dir", str(root)])
+    assert again.exit_code == 0 and "created" not in again.output
+    assert (root / "ca" / "mitmproxy-ca.pem").read_bytes() == ca
+    assert oct((root / "ca").stat().st_mode & 0o777) == "0o700"
+    assert oct((root / "secret.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_profile_device_rule_and_check(data_dir) -> None:
+    assert cli(data_dir, "profile", "add", "Mia", "--preset", "teen").exit_code == 0
+    assert (
+        cli(
+            data_dir, "device", "add", "Tablet", "--ip", "192.168.1.20", "--profile", "Mia"
+        ).exit_code
+        == 0
+    )
+    assert cli(data_dir, "rule", "deny", "games.example", "--profile", "Mia").exit_code == 0
+    listed = cli(data_dir, "profile", "list", "--json")
+    mia = [json.loads(line) for line in listed.output.splitlines() if '"Mia"' in line][0]
+    assert mia["rules"] == [{"action": "block", "domain": "games.example"}]
+    assert "Tablet\t192.168.1.20\tMia" in cli(data_dir, "device", "list").output
+
+    out = cli(
+        data_dir, "check", "--profile", "Mia", "https://www.games.example/play", "example.org"
+    )
+    assert out.exit_code == 0
+    first, second = (json.loads(line) for line in out.output.splitlines())
+    assert first == {
+        "url": "https://www.games.example/play",
+        "action": "block",
+        "reason": "parent_denied",
+        "category": None,
+        "source": "deny rule: games.example",
+        "score": None,
+    }
+    assert (second["action"], second["reason"]) == ("allow", "not_blocked")
+
+
+def test_check_reads_stdin_and_reports_bad_urls(data_dir) -> None:
+    out = cli(data_dir, "check", input="example.org\n\n# a comment\nftp://files.example\n")
+    lines = [json.loads(line) for line in out.output.splitlines()]
+    assert [line["url"] for line in lines] == ["example.org", "ftp://files.example"]
+    assert "error" in lines[1]
+    assert out.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("device", "add", "Tab", "--ip", "192.168.1.300", "--profile", "Household"),
+            "not an IP address",
+        ),
+        (
+            ("device", "add", "Tab", "--ip", "192.168.1.3", "--profile", "Nobody"),
+            "no profile called",
+        ),
+        (
+            (
+                "device",
+                "add",
+                "Tab",
+                "--ip",
+                "192.168.1.3",
+                "--profile",
+                "Household",
+                "--mac",
+                "nope",
+            ),
+            "not a MAC address",
+        ),
+        (("rule", "deny", "not a domain!", "--profile", "Household"), "not a valid domain"),
+        (("rule", "deny", "co.uk", "--profile", "Household"), "co.uk"),
+        (("rule", "allow", "example.com", "--profile", "Nobody"), "no profile called"),
+        (("profile", "add", "Household", "--preset", "teen"), "already exists"),
+        (("check", "--profile", "Nobody", "example.com"), "no profile called"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(data_dir, args, message) -> None:
+    before = version(data_dir)
+    result = cli(data_dir, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert version(data_dir) == before
+
+
+def test_corrupt_policy_db_stops_every_command_and_is_kept(data_dir) -> None:
+    data_dir.policy_db.write_bytes(b"\x00garbage" * 64)
+    for args in (("profile", "list"), ("init",), ("check", "example.com")):
+        result = cli(data_dir, *args)
+        assert result.exit_code == 2, args
+        assert "not a readable Hearthguard policy database" in result.output
+    assert data_dir.policy_db.read_bytes() == b"\x00garbage" * 64
+
+
+def test_newer_schema_stops_run_with_advice(data_dir) -> None:
+    conn = sqlite3.connect(data_dir.policy_db)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('hearthguard.policy', 'm900_future', '2030-01-01')"
+    )
+    conn.commit()
+    conn.close()
+    result = cli(data_dir, "run", "--proxy-port", "0", "--dashboard-port", "0")
+    assert result.exit_code == 2 and "newer version of Hearthguard" in result.output
