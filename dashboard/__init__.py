@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Flask
+from flask import Flask, request
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from hearthguard import TEMPLATES
+from hearthguard import TEMPLATES, TRANSLATIONS
+from hearthguard.i18n import best_language
 from policy.datadir import DataDir, default_data_dir
 
 __all__ = ["create_app"]
@@ -45,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     CSRFProtect(app)
+    Babel(app, locale_selector=_locale, default_translation_directories=str(TRANSLATIONS))
 
     from dashboard import auth, devices, home, profiles, public, security, storage
 
@@ -53,3 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, home, profiles, devices, public):
         app.register_blueprint(module.bp)
     return app
+
+
+def _locale() -> str:
+    from dashboard.storage import policy
+
+    return best_language(policy().get_setting("language"), request.headers.get("Accept-Language"))
