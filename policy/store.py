@@ -80,7 +80,7 @@ def m001_initial(db: Database) -> None:
             expires_at TEXT,
             note TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL,
-            UNIQUE (profile_id, domain))"""
+            UNIQUE (profile_id, domain, action))"""
     )
     db.execute(
         """CREATE TABLE schedules (
@@ -436,14 +436,24 @@ class PolicyStore:
         note: str = "",
         actor: str = "system",
     ) -> Rule:
-        """Allow or deny ``domain`` (and its sub-domains); replaces an earlier rule for it."""
+        """Allow or deny ``domain`` (and its sub-domains).
+
+        A lasting rule replaces every earlier rule for the domain. A rule with an end
+        (an approved access request) sits beside a lasting one, so when it ends the
+        parent's earlier choice applies again.
+        """
         profile_id = self._profile_id(profile)
         domain = clean_domain(domain)
         with self.transaction() as conn:
+            if expires_at is None:
+                conn.execute(
+                    "DELETE FROM rules WHERE profile_id = ? AND domain = ? AND action != ?",
+                    [profile_id, domain, action.value],
+                )
             conn.execute(
                 "INSERT INTO rules (profile_id, action, domain, expires_at, note, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (profile_id, domain) DO UPDATE SET "
-                "action = excluded.action, expires_at = excluded.expires_at, "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (profile_id, domain, action) DO UPDATE SET "
+                "expires_at = excluded.expires_at, "
                 "note = excluded.note, created_at = excluded.created_at",
                 [profile_id, action.value, domain, _iso(expires_at), note[:200], _iso(_now())],
             )

@@ -77,17 +77,20 @@ def test_duplicate_device_ip_is_refused(store: PolicyStore) -> None:
         store.add_device("Phone", profile="Household", ip="192.168.1.20")
 
 
-def test_rules_replace_earlier_rule_for_the_same_domain(store: PolicyStore) -> None:
+def test_lasting_rules_replace_earlier_ones_and_timed_ones_sit_beside(store: PolicyStore) -> None:
     store.add_rule("Household", Action.BLOCK, "https://www.Example.com/page")
-    store.add_rule(
-        "Household",
-        Action.ALLOW,
-        "www.example.com",
-        expires_at=datetime.now(UTC) + timedelta(hours=1),
-    )
+    later = datetime.now(UTC) + timedelta(hours=1)
+    store.add_rule("Household", Action.ALLOW, "www.example.com", expires_at=later)
     rules = store.profile("Household").rules
-    assert [(r.action, r.domain) for r in rules] == [(Action.ALLOW, "www.example.com")]
-    assert rules[0].expires_at is not None
+    assert sorted((r.action.value, r.domain, r.expires_at is None) for r in rules) == [
+        ("allow", "www.example.com", False),
+        ("block", "www.example.com", True),
+    ]
+    store.add_rule("Household", Action.ALLOW, "www.example.com")
+    rules = store.profile("Household").rules
+    assert [(r.action, r.domain, r.expires_at) for r in rules] == [
+        (Action.ALLOW, "www.example.com", None)
+    ]
 
 
 def test_renaming_the_default_profile_keeps_it_default(store: PolicyStore) -> None:
