@@ -13,6 +13,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MIN_PYTHON="3.11"
+UT1_URL="http://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
 ACTION=run
 ROOT=""          # --root DIR: write the service files below DIR (used by tests), touch nothing else
 
@@ -81,6 +82,19 @@ make_venv() {  # make_venv DIR EXTRAS
     || die "installing Python packages failed (see the messages above)"
 }
 
+download_full_lists() {  # download_full_lists HEARTHGUARD DATA_DIR
+  # The bundled default lists work offline; real installs also fetch the full UT1 lists once
+  # (the running service then refreshes them daily). HEARTHGUARD_OFFLINE=1 skips the attempt.
+  local hg=$1 data=$2
+  [ -n "${HEARTHGUARD_OFFLINE:-}" ] && { say "offline: using the bundled default lists"; return 0; }
+  if "$hg" lists status --json --data-dir "$data" | grep -q '"source": "http'; then return 0; fi
+  say "downloading the full UT1 category lists (about 20 MB; this takes a few minutes)"
+  if ! "$hg" lists import "$UT1_URL" --name ut1 --data-dir "$data"; then
+    say "could not download the UT1 lists; Hearthguard uses its bundled default lists for now."
+    say "try again later with: $hg lists import $UT1_URL --name ut1"
+  fi
+}
+
 render_unit() {  # the systemd unit, to stdout
   cat <<EOF
 [Unit]
@@ -128,6 +142,7 @@ install_service() {
     rm -rf "$opt/src" && cp -a "$HERE" "$opt/src" && rm -rf "$opt/src/.venv" "$opt/src/data"
     HERE="$opt/src" make_venv "$opt/venv" ""
     "$opt/venv/bin/hearthguard" init --data-dir "$data"
+    download_full_lists "$opt/venv/bin/hearthguard" "$data"
     chown -R hearthguard:hearthguard "$data"
   fi
   render_unit > "$unit_dir/hearthguard.service.tmp"
@@ -157,6 +172,7 @@ case $ACTION in
     make_venv "$HERE/.venv" ""
     DATA_DIR=${HEARTHGUARD_DATA_DIR:-$HERE/data}
     "$HERE/.venv/bin/hearthguard" init --data-dir "$DATA_DIR"
+    download_full_lists "$HERE/.venv/bin/hearthguard" "$DATA_DIR"
     if [ "$ACTION" = setup ]; then
       say "ready. Start with: $HERE/.venv/bin/hearthguard run --data-dir $DATA_DIR"
       exit 0

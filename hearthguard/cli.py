@@ -328,3 +328,184 @@ def rule(data_dir: Path | None, action: str, domain: str, profile_name: str) -> 
         )
     verb = "allows" if action == "allow" else "blocks"
     click.echo(f"Profile “{profile_name}” now always {verb} {r.domain} and its sub-domains.")
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A terminal progress bar for a download whose size may be unknown."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if total:
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                self.bar.__enter__()
+            self.bar.update(done - self.shown)
+            self.shown = done
+        elif done - self.shown >= 1 << 20:
+            click.echo(f"{self.label}: {done >> 20} MB", err=True)
+            self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _age(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "-"
+    seconds = (now - when).total_seconds()
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
+
+
+def _print_report(report: Any) -> None:
+    for parsed in report.lists:
+        click.echo(
+            f"  {parsed.name}\t{parsed.category}\t{parsed.entries} entries"
+            f"\t{parsed.rejected_total} rejected"
+        )
+    for line in report.rejection_lines():
+        click.echo(line, err=True)
+    if report.refused_members:
+        click.echo(
+            f"{report.refused_members} archive members were refused (unsafe paths or "
+            "links) and not unpacked.",
+            err=True,
+        )
+    if report.replaced:
+        click.echo(f"These lists now come from this source: {', '.join(report.replaced)}")
+    click.echo(
+        f"Index rebuilt: {report.index.domains} domains, {report.index.url_prefixes} "
+        f"URL prefixes from {report.index.lists} lists."
+    )
+
+
+@main.group()
+def lists() -> None:
+    """Category lists (UT1, hosts files, AdBlock and e2guardian lists)."""
+
+
+@lists.command("import")
+@data_dir_option
+@click.argument("source")
+@click.option("--category", help="Canonical category for every entry (overrides the list's own).")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "ut1", "hosts", "domains", "adblock", "e2guardian"]),
+)
+@click.option("--name", help="Name the list(s) this way instead of after the file or folder.")
+@click.option("--force", is_flag=True, help="Accept a list that shrank by more than half.")
+@friendly_errors
+def lists_import(
+    data_dir: Path | None,
+    source: str,
+    category: str | None,
+    fmt: str,
+    name: str | None,
+    force: bool,
+) -> None:
+    """Import a list from a file, folder, .tar.gz archive or http(s) URL."""
+    from policy.lists import ListError, ListLibrary
+
+    data = _data(data_dir)
+    progress = _Progress("fetching")
+    with _store(data.root) as store:
+        try:
+            report = ListLibrary(data, store).import_source(
+                source, format=fmt, category=category, name=name, progress=progress, force=force
+            )
+        except ListError as exc:
+            _fail(str(exc))
+        finally:
+            progress.close()
+    click.echo(f"Imported {report.source}:")
+    _print_report(report)
+
+
+@lists.command("status")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per list.")
+@friendly_errors
+def lists_status(data_dir: Path | None, as_json: bool) -> None:
+    """Show every list: category, entries, rejected lines, last update, age, errors."""
+    from classifier.bundle import BUNDLE_DIR
+
+    now = datetime.now().astimezone()
+    with _store(data_dir) as store:
+        records = store.lists()
+    bundled = str(BUNDLE_DIR.resolve())
+    if not as_json:
+        click.echo("list\tcategory\tentries\trejected\tupdated\tage\tsource")
+    for r in records:
+        source = "bundled default" if r.source.startswith(bundled) else r.source
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "name": r.name,
+                        "category": r.category,
+                        "entries": r.entries,
+                        "rejected": r.rejected,
+                        "enabled": r.enabled,
+                        "source": source,
+                        "updated_at": r.updated_at.isoformat() if r.updated_at else None,
+                        "error": r.last_error,
+                    }
+                )
+            )
+            continue
+        updated = r.updated_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.updated_at else "-"
+        off = "" if r.enabled else " (disabled)"
+        click.echo(
+            f"{r.name}{off}\t{r.category}\t{r.entries}\t{r.rejected}\t{updated}"
+            f"\t{_age(r.updated_at, now)}\t{source}"
+        )
+        if r.last_error:
+            click.echo(f"  last update failed: {r.last_error}")
+
+
+@lists.command("update")
+@data_dir_option
+@friendly_errors
+def lists_update(data_dir: Path | None) -> None:
+    """Re-fetch every list that has a URL; on any error keep the last good copy."""
+    from policy.lists import ListLibrary
+
+    data = _data(data_dir)
+    bars: list[_Progress] = []
+
+    def progress_for(source: str) -> _Progress:
+        bars.append(_Progress(source[:60]))
+        return bars[-1]
+
+    with _store(data.root) as store:
+        try:
+            outcomes = ListLibrary(data, store).update(progress_for)
+        finally:
+            for bar in bars:
+                bar.close()
+    if not outcomes:
+        click.echo("No list has a URL to update from (bundled and local lists stay as they are).")
+    failed = 0
+    for outcome in outcomes:
+        if outcome.error:
+            failed += 1
+            click.echo(f"Not updated, the last good copy is kept: {outcome.error}", err=True)
+        else:
+            click.echo(f"Updated {outcome.source}:")
+            _print_report(outcome.report)
+    if failed:
+        sys.exit(1)

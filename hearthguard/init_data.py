@@ -13,8 +13,10 @@ from pathlib import Path
 
 from mitmproxy import certs
 
+from classifier.bundle import default_sources
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
+from policy.lists import ListLibrary
 from policy.store import DEFAULT_PROFILE, PolicyStore
 
 __all__ = ["InitResult", "init_data_dir"]
@@ -36,6 +38,22 @@ def _private_dir(path: Path) -> bool:
     return not existed
 
 
+def _ensure_index(data: DataDir) -> bool:
+    """Import the bundled default lists on first use, or recompile a missing index."""
+    if data.index.exists():
+        return False
+    store = PolicyStore(data.policy_db)
+    try:
+        library = ListLibrary(data, store)
+        if store.lists():
+            library.rebuild_index()
+        else:
+            library.import_defaults(default_sources())
+    finally:
+        store.close()
+    return True
+
+
 def init_data_dir(root: Path) -> InitResult:
     """Make ``root`` a complete Hearthguard data directory; returns what was created."""
     data = DataDir(root)
@@ -55,6 +73,8 @@ def init_data_dir(root: Path) -> InitResult:
         store.close()
     if new_policy:
         created.append(str(data.policy_db))
+    if _ensure_index(data):
+        created.append(str(data.index))
     if not data.activity_db.exists():
         ActivityStore(data.activity_db).close()
         created.append(str(data.activity_db))

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from mitmproxy import certs, exceptions, options
 from mitmproxy.tools.dump import DumpMaster
 
+from hearthguard.updater import keep_lists_fresh
 from policy.accounts import new_setup_token
 from policy.datadir import DataDir
 from policy.store import PolicyStore
@@ -160,15 +161,15 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, master.shutdown)
-    watcher = None
+    tasks = [asyncio.create_task(keep_lists_fresh(config.data))]
     if dashboard is not None:
         dashboard.start()
-        watcher = asyncio.create_task(dashboard.watch())
+        tasks.append(asyncio.create_task(dashboard.watch()))
     try:
         await master.run()
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        for task in tasks:
+            task.cancel()
     return 0
 
 

@@ -607,6 +607,11 @@ class PolicyStore:
             )
             self._audit(conn, actor, "list.import", f"{record.name}: {record.entries} entries")
 
+    def delete_list(self, name: str, *, actor: str = "system") -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM lists WHERE name = ?", [name])
+            self._audit(conn, actor, "list.remove", name)
+
     def set_list_error(self, name: str, error: str | None) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE lists SET last_error = ? WHERE name = ?", [error, name])

@@ -81,7 +81,7 @@ def test_no_start_sets_up_a_copy_and_can_run_twice(tmp_path) -> None:
     here = [p for p in sys.path if p.endswith("site-packages")]
     (site / "hearthguard-test-deps.pth").write_text("\n".join(here) + "\n")
     data = tmp_path / "data"
-    env = {**os.environ, "HEARTHGUARD_DATA_DIR": str(data)}
+    env = {**os.environ, "HEARTHGUARD_DATA_DIR": str(data), "HEARTHGUARD_OFFLINE": "1"}
     for attempt in (1, 2):
         result = subprocess.run(
             [str(checkout / "install.sh"), "--no-start"],
@@ -92,7 +92,7 @@ def test_no_start_sets_up_a_copy_and_can_run_twice(tmp_path) -> None:
             env=env,
         )
         assert result.returncode == 0, (attempt, result.stdout, result.stderr)
-        assert "ready" in result.stdout
+        assert "ready" in result.stdout and "bundled default lists" in result.stdout
         if attempt == 1:
             ca = (data / "ca" / "mitmproxy-ca-cert.pem").read_bytes()
     assert (data / "ca" / "mitmproxy-ca-cert.pem").read_bytes() == ca

@@ -134,3 +134,31 @@ def test_newer_schema_stops_run_with_advice(data_dir) -> None:
     conn.close()
     result = cli(data_dir, "run", "--proxy-port", "0", "--dashboard-port", "0")
     assert result.exit_code == 2 and "newer version of Hearthguard" in result.output
+
+
+def test_lists_import_status_and_bad_files(data_dir, tmp_path) -> None:
+    good = tmp_path / "extra.hosts"
+    good.write_text("0.0.0.0 casino.example\n0.0.0.0 not..valid\n")
+    result = cli(
+        data_dir, "lists", "import", str(good), "--category", "gambling", "--name", "family/extra"
+    )
+    assert result.exit_code == 0, result.output
+    assert "family/extra\tgambling\t1 entries\t1 rejected" in result.output
+    assert "extra.hosts:2: malformed domain" in result.output
+    status = cli(data_dir, "lists", "status", "--json")
+    rows = {json.loads(line)["name"]: json.loads(line) for line in status.output.splitlines()}
+    assert rows["family/extra"]["entries"] == 1 and rows["family/extra"]["rejected"] == 1
+    assert rows["sinfonietta/pornography-hosts"]["source"] == "bundled default"
+    out = cli(data_dir, "check", "casino.example")
+    assert json.loads(out.output)["source"] == "family/extra"
+
+    html = tmp_path / "error.html"
+    html.write_text("<html><head><title>404</title></head><body>Not found</body></html>")
+    result = cli(data_dir, "lists", "import", str(html))
+    assert result.exit_code == 2 and "HTML" in result.output
+    assert cli(data_dir, "lists", "status", "--json").output == status.output
+
+
+def test_lists_update_without_url_sources(data_dir) -> None:
+    result = cli(data_dir, "lists", "update")
+    assert result.exit_code == 0 and "No list has a URL" in result.output

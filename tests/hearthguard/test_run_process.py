@@ -128,3 +128,29 @@ def test_activity_is_written_to_the_database(running: Setup) -> None:
         time.sleep(0.2)
     assert found and found[0].reason == "parent_denied"
     assert WITHOUT_CA in {s.ip for s in seen}
+
+
+def test_a_list_imported_while_running_applies_without_restart(running: Setup, tmp_path) -> None:
+    assert get_http(running.proxy_port, "http://www.listed.test/")[0] == 200
+    source = tmp_path / "family.hosts"
+    source.write_text("0.0.0.0 listed.test\n")
+    hearthguard(
+        "lists",
+        "import",
+        str(source),
+        "--category",
+        "adult",
+        "--name",
+        "family/adult",
+        data_dir=running.data_dir.root,
+    )
+    imported = time.monotonic()
+    status, body = 0, b""
+    while time.monotonic() - imported < 5:
+        status, body = get_http(running.proxy_port, "http://www.listed.test/")
+        if status == 403:
+            break
+        time.sleep(0.1)
+    assert status == 403, "the proxy did not switch to the rebuilt index"
+    assert time.monotonic() - imported < 2.5
+    assert b"family/adult" not in body  # list names are for parents, not on the block page
