@@ -7,12 +7,14 @@ has and records the problem in plain words for the dashboard.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from classifier.domains import DomainIndex, IndexFormatError
+from classifier.hotline import load_hotlines
 from policy.datadir import DataDir
 from policy.snapshot import IllegalList, UrlVerdictSource
 
-__all__ = ["Engine", "load_engine", "load_index"]
+__all__ = ["Engine", "hotline_dir", "load_engine", "load_illegal", "load_index"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,22 @@ def load_index(data: DataDir) -> tuple[DomainIndex, str | None]:
         return DomainIndex.empty(), f"The category index {data.index} is unusable ({exc})."
 
 
+def hotline_dir(data: DataDir) -> Path:
+    """Where hotline lists live: ``<data dir>/hotline/*.txt`` (see ``classifier.hotline``)."""
+    return data.root / "hotline"
+
+
+def load_illegal(data: DataDir) -> tuple[tuple[IllegalList, ...], tuple[str, ...]]:
+    """Every hotline list, merged into one matcher (none when there are no lists), and problems."""
+    lists, problems = load_hotlines(hotline_dir(data))
+    return ((lists,) if len(lists) else ()), problems
+
+
 def load_engine(data: DataDir) -> Engine:
     index, problem = load_index(data)
-    return Engine(index=index, problems=(problem,) if problem else ())
+    illegal, illegal_problems = load_illegal(data)
+    return Engine(
+        index=index,
+        illegal=illegal,
+        problems=((problem,) if problem else ()) + illegal_problems,
+    )

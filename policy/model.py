@@ -38,6 +38,7 @@ class Reason(enum.StrEnum):
     PARENT_DENIED = "parent_denied"
     SCHEDULE = "schedule"
     PAUSED = "paused"
+    TIME_BUDGET = "time_budget"
     CATEGORY_BLOCKED = "category_blocked"
     LIST_ALLOWED = "list_allowed"
     PROTECTED_CATEGORY = "protected_category"

@@ -13,7 +13,8 @@ from mitmproxy.addonmanager import Loader
 from classifier.domains import DomainIndex, IndexFormatError
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
-from policy.snapshot import Snapshot
+from policy.engine import hotline_dir, load_illegal
+from policy.snapshot import IllegalList, Snapshot
 from policy.store import PolicyStore, StoreError, load_snapshot
 from proxy_addons.state import ProxyState
 
@@ -30,6 +31,15 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (st.st_ino, st.st_mtime_ns)
 
 
+def _folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Changes whenever a hotline list file is added, removed or rewritten."""
+    try:
+        entries = [(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.txt")]
+    except OSError:
+        return ()
+    return tuple(sorted(entries))
+
+
 class PolicyReload:
     """Owns the policy connection; polls its version and swaps ``state.snapshot`` whole."""
 
@@ -39,6 +49,8 @@ class PolicyReload:
         self.data: DataDir | None = None
         self.index: DomainIndex = DomainIndex.empty()
         self._index_stamp: tuple[int, int] | None = None
+        self.illegal: tuple[IllegalList, ...] = ()
+        self._hotline_stamp: tuple[tuple[str, int, int], ...] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def load(self, loader: Loader) -> None:
@@ -73,6 +85,7 @@ class PolicyReload:
         self.store, self.data = store, data
         self.state.activity = ActivityStore(data.activity_db)
         self._open_index()
+        self._open_hotlines()
         self.state.snapshot = self._load()
 
     def _open_index(self) -> None:
@@ -92,9 +105,16 @@ class PolicyReload:
                 return
         self._index_stamp = stamp
 
+    def _open_hotlines(self) -> None:
+        assert self.data is not None
+        self._hotline_stamp = _folder_stamp(hotline_dir(self.data))
+        self.illegal, problems = load_illegal(self.data)
+        for problem in problems:
+            log.error("%s", problem)
+
     def _load(self) -> Snapshot:
         assert self.store is not None
-        return load_snapshot(self.store, index=self.index)
+        return load_snapshot(self.store, index=self.index, illegal=self.illegal)
 
     def _poll_once(self) -> Snapshot | None:
         """Return a new snapshot when policy.db or the index changed, else None."""
@@ -102,8 +122,12 @@ class PolicyReload:
         index_changed = _stamp(self.data.index) != self._index_stamp
         if index_changed:
             self._open_index()
+        hotlines_changed = _folder_stamp(hotline_dir(self.data)) != self._hotline_stamp
+        if hotlines_changed:
+            self._open_hotlines()
         current = self.state.snapshot
-        if not index_changed and current is not None and self.store.version() == current.version:
+        unchanged = not (index_changed or hotlines_changed)
+        if unchanged and current is not None and self.store.version() == current.version:
             return None
         return self._load()
 
