@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Flask, request
-from flask_babel import Babel
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 from hearthguard import TEMPLATES, TRANSLATIONS
@@ -32,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         LOGIN_ATTEMPTS=5,
         LOGIN_WINDOW=300,
+        OUI_FILE="/usr/share/ieee-data/oui.txt",
     )
     if test_config:
         app.config.from_mapping(test_config)
@@ -49,12 +51,41 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     Babel(app, locale_selector=_locale, default_translation_directories=str(TRANSLATIONS))
 
-    from dashboard import auth, devices, home, profiles, public, security, storage
+    from dashboard import (
+        access_requests,
+        activity,
+        auth,
+        check,
+        devices,
+        home,
+        onboarding,
+        profiles,
+        public,
+        security,
+        settings,
+        storage,
+    )
+    from dashboard.labels import category_label, reason_label
 
     storage.init_app(app)
     security.init_app(app)
-    for module in (auth, home, profiles, devices, public):
+    for module in (
+        auth,
+        home,
+        profiles,
+        devices,
+        access_requests,
+        activity,
+        check,
+        settings,
+        onboarding,
+        public,
+    ):
         app.register_blueprint(module.bp)
+    app.jinja_env.filters["category"] = category_label
+    app.jinja_env.filters["reason"] = reason_label
+    app.jinja_env.filters["when"] = _when
+    app.context_processor(_page_context)
     return app
 
 
@@ -62,3 +93,26 @@ def _locale() -> str:
     from dashboard.storage import policy
 
     return best_language(policy().get_setting("language"), request.headers.get("Accept-Language"))
+
+
+def _when(value: datetime | str | None, fmt: str = "%d %b %H:%M") -> str:
+    """A stored time (or its ISO text) in the household's local time."""
+    from dashboard.storage import local_now
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.astimezone(local_now().tzinfo).strftime(fmt)
+
+
+def _page_context() -> dict[str, Any]:
+    from dashboard.storage import activity
+
+    pending = 0
+    if session.get("parent") and request.is_secure:
+        pending = len(activity().requests(where="status = 'pending'", limit=100))
+    return {"lang": str(get_locale() or "en"), "pending_requests": pending}

@@ -1,32 +1,121 @@
-"""Devices: which profile each of the household's devices uses."""
+"""Devices: the "new devices" inbox, which profile each device uses, its certificate, pauses."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
-from dashboard.forms import DeviceForm, show_error
-from dashboard.storage import activity, policy
+from dashboard.forms import DeviceForm, DeviceSettingsForm, show_error
+from dashboard.storage import activity, local_now, policy
+from policy.activity import SeenDevice
+from policy.devicehints import DeviceHint, OuiTable, describe_user_agent, suggest_name
+from policy.model import Device
+from policy.requests import approval_end
 from policy.validate import InputError
 
 bp = Blueprint("devices", __name__, url_prefix="/devices")
 
+PAUSES = ("15m", "1h", "today")
+
+
+@dataclass(frozen=True)
+class NewDevice:
+    """An inbox entry: what the proxy saw, with hints for naming it."""
+
+    seen: SeenDevice
+    hint: DeviceHint
+    vendor: str | None
+    suggested_name: str
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    device: Device
+    seen: SeenDevice | None
+
+    @property
+    def ca_detected(self) -> bool:
+        """The device completed a handshake with a certificate from Hearthguard's CA."""
+        return self.seen is not None and self.seen.tls_ok > 0
+
+    @property
+    def ca_failing(self) -> bool:
+        return self.seen is not None and self.seen.tls_failed > 0 and self.seen.tls_ok == 0
+
+
+def _oui() -> OuiTable:
+    table = current_app.extensions.get("hearthguard.oui")
+    if table is None:
+        table = current_app.extensions["hearthguard.oui"] = OuiTable(current_app.config["OUI_FILE"])
+    return table  # type: ignore[no-any-return]
+
+
+def _inbox(devices: list[Device]) -> list[NewDevice]:
+    known_ips = {d.ip for d in devices}
+    names = {d.name for d in devices}
+    inbox = []
+    for seen in activity().seen_devices():
+        if seen.ip in known_ips:
+            continue
+        hint = describe_user_agent(seen.user_agent)
+        vendor = _oui().vendor(seen.mac)
+        name = suggest_name(hint, vendor, names)
+        names.add(name)
+        inbox.append(NewDevice(seen, hint, vendor, name))
+    return inbox
+
+
+def _rows(devices: list[Device]) -> list[DeviceRow]:
+    seen = {s.ip: s for s in activity().seen_devices()}
+    return [DeviceRow(d, seen.get(d.ip or "")) for d in devices]
+
+
+def _device(name: str) -> Device:
+    try:
+        return policy().device(name)
+    except InputError:
+        abort(404)
+
+
+def _profile_choices() -> list[tuple[str, str]]:
+    return [(n, n) for n in policy().profile_names()]
+
 
 @bp.route("/")
 def index() -> str:
-    known = {d.ip for d in policy().devices()}
-    new_devices = [s for s in activity().sightings() if s.ip not in known]
+    devices = policy().devices()
     return render_template(
-        "devices/index.html", devices=policy().devices(), new_devices=new_devices
+        "devices/index.html",
+        rows=_rows(devices),
+        new_devices=_inbox(devices),
+        profiles=policy().profile_names(),
+        default=policy().get_setting("default_profile"),
+        now=local_now(),
+        pauses=PAUSES,
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new() -> str | Response:
+def new() -> str | Response | tuple[str, int]:
+    """Add a device; from the inbox the address, MAC and a suggested name come prefilled."""
     form = DeviceForm()
-    form.profile.choices = [(n, n) for n in policy().profile_names()]
-    if request.method == "GET" and request.args.get("ip"):
-        form.ip.data = request.args["ip"]
+    form.profile.choices = _profile_choices()  # type: ignore[assignment]
+    if request.method == "GET":
+        form.ip.data = request.args.get("ip", "")[:64]
+        form.mac.data = request.args.get("mac", "")[:32]
+        form.name.data = request.args.get("name", "")[:64]
+        form.profile.data = request.args.get("profile") or policy().get_setting("default_profile")
     if form.validate_on_submit():
         try:
             policy().add_device(
@@ -40,4 +129,74 @@ def new() -> str | Response:
             show_error(form, exc)
         else:
             return redirect(url_for("devices.index"))
-    return render_template("devices/new.html", form=form)
+    page = render_template("devices/new.html", form=form)
+    return page
+
+
+@bp.route("/<name>", methods=["GET", "POST"])
+def edit(name: str) -> str | Response | tuple[str, int]:
+    device = _device(name)
+    form = DeviceSettingsForm(data={"profile": device.profile, "ca_trusted": device.ca_trusted})
+    form.profile.choices = _profile_choices()  # type: ignore[assignment]
+    if form.validate_on_submit():
+        try:
+            policy().update_device(
+                device.name,
+                profile=form.profile.data,
+                ca_trusted=bool(form.ca_trusted.data),
+                actor=session["parent"],
+            )
+        except InputError as exc:
+            show_error(form, exc, "profile")
+        else:
+            return redirect(url_for("devices.edit", name=device.name, saved=1))
+    row = _rows([device])[0]
+    page = render_template(
+        "devices/edit.html",
+        row=row,
+        device=device,
+        form=form,
+        hint=describe_user_agent(row.seen.user_agent if row.seen else None),
+        vendor=_oui().vendor(device.mac or (row.seen.mac if row.seen else None)),
+        recent=activity().recent_decisions(20, device=device.name),
+        now=local_now(),
+        pauses=PAUSES,
+    )
+    return page
+
+
+@bp.route("/<name>/profile", methods=["POST"])
+def move(name: str) -> Response:
+    """Put a device on another profile (the one-tap form in the device list)."""
+    device = _device(name)
+    try:
+        policy().update_device(
+            device.name, profile=request.form.get("profile", ""), actor=session["parent"]
+        )
+    except InputError:
+        abort(400)
+    return redirect(url_for("devices.index"))
+
+
+@bp.route("/<name>/pause", methods=["POST"])
+def pause(name: str) -> Response:
+    """Pause the device's internet for a while (``duration``), or resume it (``resume``)."""
+    device = _device(name)
+    if request.form.get("resume"):
+        until = None
+    else:
+        duration = request.form.get("duration", "")
+        if duration not in PAUSES:
+            abort(400)
+        until = approval_end(duration, local_now())
+    policy().update_device(device.name, paused_until=until, actor=session["parent"])
+    if request.form.get("back") == "edit":
+        return redirect(url_for("devices.edit", name=device.name))
+    return redirect(url_for("devices.index"))
+
+
+@bp.route("/<name>/delete", methods=["POST"])
+def delete(name: str) -> Response:
+    device = _device(name)
+    policy().delete_device(device.name, actor=session["parent"])
+    return redirect(url_for("devices.index"))

@@ -9,14 +9,23 @@ from collections import deque
 from flask import Flask, Response, redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-__all__ = ["LoginThrottle", "init_app", "PUBLIC_ENDPOINTS"]
+__all__ = ["ANONYMOUS_ENDPOINTS", "LoginThrottle", "PUBLIC_ENDPOINTS", "init_app"]
 
 #: Reachable without a parent login (and over plain HTTP, for devices not yet set up).
 PUBLIC_ENDPOINTS = frozenset(
-    {"static", "public.welcome", "public.ca_certificate", "public.proxy_pac"}
+    {
+        "static",
+        "public.welcome",
+        "public.ca_certificate",
+        "public.proxy_pac",
+        "public.wpad",
+        "onboarding.index",
+        "onboarding.guide",
+        "onboarding.no_certificate",
+    }
 )
 #: Reachable without a login, but only over HTTPS.
-ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.setup"})
+ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.setup", "onboarding.trust_check"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

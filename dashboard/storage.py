@@ -1,13 +1,15 @@
-"""Per-request access to policy.db and activity.db."""
+"""Per-request access to policy.db and activity.db, and the dashboard's clock."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Flask, current_app, g
 
 from policy.activity import ActivityStore
 from policy.store import PolicyStore
 
-__all__ = ["activity", "init_app", "policy"]
+__all__ = ["activity", "init_app", "local_now", "policy"]
 
 
 def policy() -> PolicyStore:
@@ -23,6 +25,15 @@ def activity() -> ActivityStore:
     return g.activity  # type: ignore[no-any-return]
 
 
+def local_now() -> datetime:
+    """The household's local time (the ``CLOCK`` setting, so tests can fix it)."""
+    return current_app.config["CLOCK"]()  # type: ignore[no-any-return]
+
+
+def _system_clock() -> datetime:
+    return datetime.now().astimezone()
+
+
 def _close(_exc: BaseException | None) -> None:
     for name in ("policy", "activity"):
         store = g.pop(name, None)
@@ -31,4 +42,5 @@ def _close(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("CLOCK", _system_clock)
     app.teardown_appcontext(_close)

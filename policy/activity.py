@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,14 @@ __all__ = [
     "ActivityStore",
     "DecisionEvent",
     "DeviceSighting",
+    "SeenDevice",
+    "read_arp_table",
 ]
 
 migrations = Migrations("hearthguard.activity")
 MAX_QUEUE = 50_000
+ARP_TABLE = Path("/proc/net/arp")
+_MAX_USER_AGENT = 400
 
 
 @migrations()
@@ -135,6 +139,33 @@ class AccessRequest:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class SeenDevice:
+    """A device the proxy has seen, as the dashboard's "new devices" inbox shows it."""
+
+    ip: str
+    mac: str | None
+    user_agent: str | None
+    first_seen: datetime
+    last_seen: datetime
+    tls_ok: int
+    tls_failed: int
+
+
+def read_arp_table(path: Path = ARP_TABLE) -> dict[str, str]:
+    """IP -> MAC for the complete entries of a Linux ARP table; empty when it is unreadable."""
+    try:
+        lines = path.read_text(encoding="ascii", errors="replace").splitlines()[1:]
+    except OSError:
+        return {}
+    table = {}
+    for line in lines[:10_000]:
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] != "0x0" and parts[3] != "00:00:00:00:00:00":
+            table[parts[0]] = parts[3].lower()
+    return table
+
+
 def _connect(path: Path) -> Database:
     conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -147,10 +178,11 @@ def _connect(path: Path) -> Database:
 class ActivityStore:
     """Reads and small writes (requests, answers) on activity.db; safe to share across threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, arp_table: Path = ARP_TABLE) -> None:
         self.path = Path(path)
         self.db = _connect(self.path)
         self._lock = threading.Lock()
+        self.arp_table = arp_table
 
     def close(self) -> None:
         self.db.conn.close()
@@ -166,7 +198,13 @@ class ActivityStore:
         sightings: list[DeviceSighting],
         hotline_blocks: int = 0,
     ) -> None:
-        """Write queued events in one transaction (called off the proxy's event loop)."""
+        """Write queued events in one transaction (called off the proxy's event loop).
+
+        Sightings without a MAC address get one from the kernel's ARP table when it knows the IP.
+        """
+        if any(s.mac is None for s in sightings):
+            macs = read_arp_table(self.arp_table)
+            sightings = [s if s.mac else replace(s, mac=macs.get(s.ip)) for s in sightings]
         with self._lock, self.db.conn:
             conn = self.db.conn
             conn.executemany(
@@ -229,6 +267,28 @@ class ActivityStore:
                 "ORDER BY last_seen DESC"
             )
         ]
+
+    def seen_devices(self) -> list[SeenDevice]:
+        """Every device the proxy has seen, most recently seen first."""
+        return [
+            SeenDevice(
+                r[0],
+                r[1],
+                r[2],
+                datetime.fromisoformat(r[3]),
+                datetime.fromisoformat(r[4]),
+                r[5],
+                r[6],
+            )
+            for r in self._rows(
+                "SELECT ip, mac, user_agent, first_seen, last_seen, tls_ok, tls_failed "
+                "FROM seen_devices ORDER BY last_seen DESC LIMIT 500"
+            )
+        ]
+
+    def select(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (reports); callers pass values only as ``params``."""
+        return list(self._rows(sql, params))
 
     # -- access requests ------------------------------------------------------------------
 
@@ -311,6 +371,7 @@ class ActivityLog:
         self._last: dict[tuple[str | None, str, str], datetime] = {}
         self.repeat_window = repeat_window
         self.dropped = 0
+        self._agents_known: set[str] = set()
 
     def decision(self, event: DecisionEvent) -> None:
         """Queue a decision; the same device, host and action within the window count once."""
@@ -341,6 +402,15 @@ class ActivityLog:
                 old.tls_failed + sighting.tls_failed,
             )
         self._sightings[sighting.ip] = sighting
+
+    def user_agent(self, ip: str, user_agent: str | None, at: datetime) -> None:
+        """Record a device's browser the first time it is seen (cheap on every later request)."""
+        if not user_agent or ip in self._agents_known:
+            return
+        if len(self._agents_known) >= MAX_QUEUE:
+            self._agents_known.clear()
+        self._agents_known.add(ip)
+        self.sighting(DeviceSighting(at, ip, user_agent=user_agent[:_MAX_USER_AGENT]))
 
     def take(self) -> tuple[list[DecisionEvent], list[DeviceSighting], int]:
         batch = (self._decisions, list(self._sightings.values()), self._hotline)

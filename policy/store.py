@@ -646,6 +646,137 @@ class PolicyStore:
             )
             self._audit(conn, actor, "parent.password", username)
 
+    # -- dashboard additions: parents, schedules, configuration import ----------------------
+
+    def delete_parent(self, username: str, *, actor: str = "system") -> None:
+        """Remove a parent account; the last one cannot be removed."""
+        if username not in self.parent_names():
+            raise InputError("username", f"There is no parent called “{username}”.")
+        if len(self.parent_names()) <= 1:
+            raise InputError("username", "The last parent account cannot be removed.")
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM parents WHERE username = ?", [username])
+            self._audit(conn, actor, "parent.delete", username)
+
+    def schedules_with_ids(self, profile: str) -> list[tuple[int, Schedule]]:
+        """A profile's offline times with the ids ``remove_schedule`` takes."""
+        profile_id = self._profile_id(profile)
+        return [
+            (
+                r[0],
+                Schedule(
+                    frozenset(int(d) for d in r[1]),
+                    time.fromisoformat(r[2]),
+                    time.fromisoformat(r[3]),
+                    r[4],
+                ),
+            )
+            for r in self.db.execute(
+                "SELECT id, days, start, end, label FROM schedules WHERE profile_id = ? "
+                "ORDER BY id",
+                [profile_id],
+            )
+        ]
+
+    def remove_schedule(self, profile: str, schedule_id: int, *, actor: str = "system") -> bool:
+        profile_id = self._profile_id(profile)
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM schedules WHERE id = ? AND profile_id = ?", [schedule_id, profile_id]
+            )
+            if cursor.rowcount:
+                self._audit(conn, actor, "schedule.remove", f"{profile}: {schedule_id}")
+        return cursor.rowcount > 0
+
+    def replace_configuration(
+        self,
+        profiles: list[Profile],
+        devices: list[Device],
+        settings: dict[str, Any],
+        *,
+        actor: str = "system",
+    ) -> None:
+        """Replace every profile (with its rules and schedules), every device and the given
+        settings in one transaction. Parents, lists and the audit log are kept.
+
+        The values must already be checked (``policy.config_io`` does); a database error
+        leaves everything as it was.
+        """
+        with self.transaction() as conn:
+            for table in ("devices", "rules", "schedules", "profiles"):
+                conn.execute(f"DELETE FROM {table}")
+            ids: dict[str, int] = {}
+            for p in profiles:
+                cursor = conn.execute(
+                    "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
+                    "content_scan, safesearch, youtube, logging, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        p.name,
+                        p.preset,
+                        json.dumps(sorted(p.blocked)),
+                        p.url_threshold,
+                        p.page_threshold,
+                        int(p.content_scan),
+                        int(p.safesearch),
+                        p.youtube,
+                        int(p.logging),
+                        _iso(_now()),
+                    ],
+                )
+                ids[p.name.lower()] = int(cursor.lastrowid or 0)
+                for r in p.rules:
+                    conn.execute(
+                        "INSERT INTO rules (profile_id, action, domain, expires_at, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [
+                            ids[p.name.lower()],
+                            r.action.value,
+                            r.domain,
+                            _iso(r.expires_at),
+                            _iso(_now()),
+                        ],
+                    )
+                for s in p.schedules:
+                    conn.execute(
+                        "INSERT INTO schedules (profile_id, days, start, end, label) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [
+                            ids[p.name.lower()],
+                            "".join(str(d) for d in sorted(s.days)),
+                            s.start.strftime("%H:%M"),
+                            s.end.strftime("%H:%M"),
+                            s.label,
+                        ],
+                    )
+            for d in devices:
+                conn.execute(
+                    "INSERT INTO devices (name, ip, mac, profile_id, ca_trusted, paused_until, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        d.name,
+                        d.ip,
+                        d.mac,
+                        ids[d.profile.lower()],
+                        int(d.ca_trusted),
+                        _iso(d.paused_until),
+                        _iso(_now()),
+                    ],
+                )
+            for key, value in settings.items():
+                conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [key, json.dumps(value)],
+                )
+            self._audit(
+                conn,
+                actor,
+                "config.import",
+                f"{len(profiles)} profiles, {len(devices)} devices, settings "
+                f"{', '.join(sorted(settings)) or 'none'}",
+            )
+
 
 def load_snapshot(
     store: PolicyStore,

@@ -81,6 +81,7 @@ class HttpFilter:
         decision = decide(request, snapshot, self.state.now())
         flow.metadata[METADATA_KEY] = decision
         log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
+        self.state.log.user_agent(ip, flow.request.headers.get("user-agent"), self.state.now())
         if decision.blocked:
             body = self.pages.render(
                 decision, host=host, profile=profile, dashboard=self.state.dashboard_url

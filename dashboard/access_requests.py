@@ -1,0 +1,55 @@
+"""Access requests: children ask from a block page; parents approve for a while or decline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from dashboard.storage import activity, local_now, policy
+from policy.requests import DURATIONS, answer
+from policy.validate import InputError
+
+bp = Blueprint("access_requests", __name__, url_prefix="/requests")
+
+
+def _render(errors: dict[int, InputError] | None = None, status: int = 200) -> tuple[str, int]:
+    store = activity()
+    pending = sorted(store.requests(where="status = 'pending'"), key=lambda r: r.request_id)
+    answered = store.requests(where="status != 'pending'", limit=30)
+    return (
+        render_template(
+            "requests/index.html",
+            pending=pending,
+            answered=answered,
+            durations=list(DURATIONS),
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/")
+def index() -> tuple[str, int]:
+    """The queue: pending requests first (oldest first), then the latest answers."""
+    return _render()
+
+
+@bp.route("/<int:request_id>/answer", methods=["POST"])
+def answer_request(request_id: int) -> Response | tuple[str, int]:
+    decision = request.form.get("decision", "")
+    try:
+        if decision not in ("approve", "decline"):
+            raise InputError("decision", "Choose to approve or decline.")
+        answer(
+            policy(),
+            activity(),
+            request_id,
+            approve=decision == "approve",
+            duration=request.form.get("duration", "1h"),
+            note=request.form.get("note", "").strip(),
+            actor=session["parent"],
+            now=local_now(),
+        )
+    except InputError as exc:
+        return _render({request_id: exc})
+    return redirect(url_for("access_requests.index"))

@@ -1,0 +1,78 @@
+"""Words parents read for Hearthguard's names: categories by theme, reasons, durations."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from flask_babel import lazy_gettext as _l
+
+__all__ = ["CATEGORY_LABELS", "DURATIONS", "REASONS", "THEMES", "category_label", "reason_label"]
+
+CATEGORY_LABELS = MappingProxyType(
+    {
+        "adult": _l("Pornography"),
+        "provocative": _l("Lingerie and provocative"),
+        "dating": _l("Dating"),
+        "gambling": _l("Gambling"),
+        "drugs": _l("Drugs"),
+        "violence": _l("Violence and gore"),
+        "hate": _l("Hate"),
+        "self_harm": _l("Self-harm"),
+        "weapons": _l("Weapons"),
+        "anonymizer": _l("Proxies and VPNs (filter bypass)"),
+        "malware": _l("Malware"),
+        "phishing": _l("Phishing and scams"),
+        "piracy": _l("Piracy"),
+        "social": _l("Social networks"),
+        "chat": _l("Chat"),
+        "games": _l("Games"),
+        "video": _l("Video and music"),
+        "shopping": _l("Shopping"),
+        "sex_education": _l("Sex education"),
+        "health": _l("Health"),
+        "helpline": _l("Helplines"),
+        "news": _l("News"),
+        "education": _l("Education"),
+        "illegal": _l("Illegal content"),
+    }
+)
+
+#: Blockable categories grouped the way parents think about them, in display order.
+THEMES: tuple[tuple[object, tuple[str, ...]], ...] = (
+    (_l("Sexual content"), ("adult", "provocative", "dating")),
+    (_l("Risky and harmful"), ("gambling", "drugs", "violence", "hate", "self_harm", "weapons")),
+    (_l("Safety and security"), ("malware", "phishing", "anonymizer", "piracy")),
+    (_l("Social and entertainment"), ("social", "chat", "games", "video", "shopping")),
+)
+
+REASONS = MappingProxyType(
+    {
+        "illegal_content": _l("On an illegal-content list"),
+        "parent_allowed": _l("You allowed this site"),
+        "parent_denied": _l("You blocked this site"),
+        "schedule": _l("Offline time (schedule)"),
+        "paused": _l("Device paused"),
+        "category_blocked": _l("Blocked category"),
+        "list_allowed": _l("On an allow list"),
+        "protected_category": _l("Always reachable (protected category)"),
+        "model_blocked": _l("Looks like a blocked category (address classifier)"),
+        "content_blocked": _l("Page content looks like a blocked category"),
+        "not_blocked": _l("Nothing blocks it"),
+    }
+)
+
+#: Approval and pause lengths, in the order offered (keys as ``policy.requests.DURATIONS``).
+DURATIONS = MappingProxyType(
+    {"15m": _l("15 min"), "1h": _l("1 hour"), "today": _l("Today"), "always": _l("Always")}
+)
+
+
+def category_label(name: str | None) -> str:
+    """A category's name for parents; unknown list categories keep their own name."""
+    if not name:
+        return ""
+    return str(CATEGORY_LABELS.get(name, name.replace("_", " ")))
+
+
+def reason_label(reason: str) -> str:
+    return str(REASONS.get(reason, reason.replace("_", " ")))

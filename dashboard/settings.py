@@ -1,0 +1,223 @@
+"""Settings: parent accounts, household settings, lists, backup and restore, the audit log."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from dashboard.forms import (
+    HouseholdForm,
+    ImportForm,
+    ParentForm,
+    PasswordForm,
+    show_error,
+)
+from dashboard.storage import local_now, policy
+from hearthguard.i18n import LANGUAGES
+from policy.accounts import check_password, create_parent
+from policy.config_io import export_configuration, import_configuration
+from policy.helplines import COUNTRIES
+from policy.validate import InputError
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+_LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "cs": "Čeština"}
+_UPDATER = "hearthguard.lists_update"
+
+Page = str | tuple[str, int]
+
+
+def _household_form(formdata: bool = False) -> HouseholdForm:
+    store = policy()
+    form = HouseholdForm() if formdata else HouseholdForm(formdata=None)
+    form.default_profile.choices = [(n, n) for n in store.profile_names()]  # type: ignore[assignment]
+    form.language.choices = [  # type: ignore[assignment]
+        ("", _("Follow each browser")),
+        *((code, _LANGUAGE_NAMES.get(code, code)) for code in LANGUAGES),
+    ]
+    form.country.choices = [  # type: ignore[assignment]
+        ("", _("Not set (116 111 and the international hotline directory)")),
+        *sorted(((c, f"{h.name} ({c})") for c, h in COUNTRIES.items()), key=lambda x: x[1]),
+    ]
+    if not formdata:
+        form.default_profile.data = store.get_setting("default_profile")
+        form.retention_days.data = store.get_setting("retention_days", 30)
+        form.language.data = store.get_setting("language", "")
+        form.country.data = store.get_setting("country", "")
+    return form
+
+
+def _updater_running() -> bool:
+    process = current_app.extensions.get(_UPDATER)
+    return process is not None and process.poll() is None
+
+
+def _page(
+    *,
+    household: HouseholdForm | None = None,
+    parent_form: ParentForm | None = None,
+    password_form: PasswordForm | None = None,
+    import_form: ImportForm | None = None,
+    parent_error: str | None = None,
+    status: int = 200,
+) -> Page:
+    store = policy()
+    page = render_template(
+        "settings/index.html",
+        household=household or _household_form(),
+        parent_form=parent_form or ParentForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None),
+        import_form=import_form or ImportForm(formdata=None),
+        parents=store.parent_names(),
+        parent_error=parent_error,
+        lists=store.lists(),
+        updating=_updater_running(),
+        audit=store.audit_log(50),
+        me=session["parent"],
+        saved=request.args.get("saved"),
+    )
+    return page, status
+
+
+@bp.route("/")
+def index() -> Page:
+    return _page()
+
+
+@bp.route("/household", methods=["POST"])
+def household() -> Page | BaseResponse:
+    form = _household_form(formdata=True)
+    if form.validate_on_submit():
+        store, actor = policy(), session["parent"]
+        for key in ("default_profile", "retention_days", "language", "country"):
+            value = getattr(form, key).data
+            if store.get_setting(key) != value:
+                store.set_setting(key, value, actor=actor)
+        return redirect(url_for("settings.index", saved="household"))
+    return _page(household=form)
+
+
+@bp.route("/parents", methods=["POST"])
+def add_parent() -> Page | BaseResponse:
+    form = ParentForm()
+    if form.validate_on_submit():
+        username = form.username.data or ""
+        if username.strip().lower() in {n.lower() for n in policy().parent_names()}:
+            form.username.errors = [*form.username.errors, _("That name is already taken.")]
+        else:
+            try:
+                create_parent(policy(), username, form.password.data or "", actor=session["parent"])
+            except InputError as exc:
+                show_error(form, exc, "username")
+            else:
+                return redirect(url_for("settings.index", saved="parent"))
+    return _page(parent_form=form)
+
+
+@bp.route("/parents/<username>/delete", methods=["POST"])
+def delete_parent(username: str) -> Page | BaseResponse:
+    if username.lower() == session["parent"].lower():
+        return _page(parent_error=_("You cannot remove your own account while logged in."))
+    try:
+        policy().delete_parent(username, actor=session["parent"])
+    except InputError as exc:
+        return _page(parent_error=exc.message)
+    return redirect(url_for("settings.index", saved="parent"))
+
+
+@bp.route("/password", methods=["POST"])
+def change_password() -> Page | BaseResponse:
+    form = PasswordForm()
+    if form.validate_on_submit():
+        me = session["parent"]
+        throttle = current_app.extensions["hearthguard.throttle"]
+        key = request.remote_addr or "?"
+        if throttle.blocked_for(key):
+            form.current.errors = [_("Too many attempts. Please wait and try again.")]
+        elif not check_password(policy(), me, form.current.data or ""):
+            throttle.failed(key)
+            form.current.errors = [_("That is not your current password.")]
+        else:
+            try:
+                create_parent(policy(), me, form.password.data or "", actor=me)
+            except InputError as exc:
+                show_error(form, exc, "password")
+            else:
+                return redirect(url_for("settings.index", saved="password"))
+    return _page(password_form=form)
+
+
+@bp.route("/export")
+def export() -> Response:
+    """The configuration as a JSON file (no passwords, no certificate authority)."""
+    now = local_now()
+    body = json.dumps(export_configuration(policy(), now), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=hearthguard-{now.strftime('%Y-%m-%d')}.json"
+            )
+        },
+    )
+
+
+@bp.route("/import", methods=["POST"])
+def import_() -> Page | BaseResponse:
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            import_configuration(
+                policy(),
+                form.file.data.read(),
+                languages=LANGUAGES,
+                countries=frozenset(COUNTRIES),
+                actor=session["parent"],
+            )
+        except InputError as exc:
+            show_error(form, exc, "file")
+        else:
+            return redirect(url_for("settings.index", saved="import"))
+    return _page(import_form=form)
+
+
+@bp.route("/lists/update", methods=["POST"])
+def update_lists() -> BaseResponse:
+    """Start ``hearthguard lists update`` in the background; the page never waits for it."""
+    if not _updater_running():
+        data = current_app.config["DATA"]
+        log = open(data.root / "lists-update.log", "wb")  # noqa: SIM115 (the child owns it)
+        try:
+            current_app.extensions[_UPDATER] = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "hearthguard",
+                    "lists",
+                    "update",
+                    "--data-dir",
+                    str(data.root),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+    return redirect(url_for("settings.index", saved="lists", _anchor="lists"))
