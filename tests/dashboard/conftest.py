@@ -75,3 +75,14 @@ def auth(client: FlaskClient, data_dir) -> Iterator[Auth]:
     helper = Auth(client, data_dir)
     helper.create()
     yield helper
+
+
+@pytest.fixture
+def parent(auth: Auth) -> Auth:
+    """A logged-in parent."""
+    assert auth.login().status_code == 302
+    return auth
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
