@@ -1,0 +1,295 @@
+"""Speed and memory of the URL, page and chat models, with a stock baseline in the same run.
+
+    .venv/bin/python benchmarks/models_bench.py [--data ../shared/data] [--models DIR]
+
+Prints one table. Everything runs on one core (BLAS threads pinned to 1). The baseline is a
+stock ``HashingVectorizer`` (word 1-2-grams, 2**20 features) + ``LogisticRegression`` fitted
+on a small sample of the page corpus and timed on the same 64 KB texts, so the page model's
+speed can be quoted as a ratio. Memory is measured in fresh subprocesses: VmRSS after
+importing the libraries, then after ``load_models()``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import gzip  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from classifier.models import BUNDLED_MODEL_DIR, load_models  # noqa: E402
+from classifier.text import html_to_text  # noqa: E402
+
+PAGE_BYTES = 64 * 1024
+ADULT_LINE = (
+    "<p>free porn xxx hardcore porn sex videos pussy cock hardcore sex free porn videos "
+    "xxx porn</p>"
+)
+
+_RSS_PROBE = """
+import sys
+sys.path.insert(0, {repo!r})
+def rss():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1]) / 1024
+start = rss()
+import numpy, sklearn.linear_model, sklearn.feature_extraction.text, sklearn.pipeline
+import skops.io, ahocorasick
+from classifier.models import load_models
+imported = rss()
+models = load_models({models!r})
+loaded = rss()
+print(start, imported, loaded, sorted(models.errors))
+"""
+
+
+def best_rate(run: Callable[[], int], repeats: int = 3) -> float:
+    """Items per second: the best of ``repeats`` timed runs (``run`` returns its item count)."""
+    best = 0.0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        items = run()
+        best = max(best, items / (time.perf_counter() - started))
+    return best
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def filler_html(rng: random.Random, size: int, extra: str = "") -> str:
+    words = _words(
+        """
+        the of and to in is that for it as was with be by on not this are or from at
+        which have an they you were her she there been one all we their has would
+        when if so no will more about can who what up some time could them into only
+        other new like year people school family house garden kitchen weather river
+        mountain library science history music museum market local government water
+        children city country world
+        """
+    )
+    parts = [
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Community notes</title>'
+        "</head><body>"
+    ]
+    length = len(parts[0])
+    while length < size - len(extra) - 40:
+        paragraph = "<p>" + " ".join(rng.choice(words) for _ in range(60)) + ".</p>\n"
+        parts.append(paragraph)
+        length += len(paragraph)
+    parts.append(extra + "</body></html>")
+    return "".join(parts)[:size]
+
+
+def load_urls(data: Path, count: int, rng: random.Random) -> list[str]:
+    urls: list[str] = []
+    for relative in (
+        "lists/sinfonietta/pornography-hosts",
+        "lists/ut1/press/domains",
+        "lists/ut1/phishing/urls",
+        "lists/ut1/shopping/domains",
+    ):
+        path = data / relative
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                fields = line.split()
+                if fields and not line.startswith("#"):
+                    urls.append("https://" + fields[-1])
+    if not urls:
+        urls = [f"https://site{i}.example.com/page/{i}" for i in range(count)]
+    rng.shuffle(urls)
+    return (urls * (count // len(urls) + 1))[:count]
+
+
+def load_chat(data: Path, count: int) -> list[str]:
+    import csv
+
+    path = data / "text" / "davidson" / "labeled_data.csv"
+    lines: list[str] = []
+    if path.is_file():
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            lines = [row["tweet"] for row in csv.DictReader(handle)]
+    if not lines:
+        lines = ["see you at practice tomorrow", "you are such a loser"]
+    return (lines * (count // len(lines) + 1))[:count]
+
+
+def stock_baseline(models_dir: Path, texts: list[str]) -> Callable[[], int]:
+    """A HashingVectorizer + LogisticRegression fitted on part of the shipped page corpus."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    corpus = models_dir / "page_corpus.jsonl.gz"
+    docs: list[str] = []
+    labels: list[str] = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
+        for i, line in enumerate(handle):
+            if i % 10 == 0:
+                item = json.loads(line)
+                docs.append(item["text"])
+                labels.append(item["label"])
+    vectorizer = HashingVectorizer(ngram_range=(1, 2), n_features=2**20, alternate_sign=False)
+    model = LogisticRegression(max_iter=300).fit(vectorizer.transform(docs), labels)
+
+    def run() -> int:
+        for text in texts:
+            model.predict_proba(vectorizer.transform([text]))
+        return len(texts)
+
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--models", type=Path, default=BUNDLED_MODEL_DIR)
+    parser.add_argument("--pages", type=int, default=300)
+    parser.add_argument("--urls", type=int, default=20000)
+    parser.add_argument("--chat", type=int, default=5000)
+    args = parser.parse_args()
+    rng = random.Random(7)
+
+    models = load_models(args.models)
+    if models.errors:
+        print("models unavailable:", models.errors)
+        return 1
+    assert models.url and models.page and models.chat
+
+    html_pages = [
+        filler_html(rng, PAGE_BYTES, ADULT_LINE if i % 2 else "").encode()
+        for i in range(args.pages)
+    ]
+    texts = [html_to_text(page) for page in html_pages]
+    texts64 = [(t * (PAGE_BYTES // max(1, len(t)) + 1))[:PAGE_BYTES] for t in texts]
+    urls = load_urls(args.data, args.urls, rng)
+    chats = load_chat(args.data, args.chat)
+    page, url, chat = models.page, models.url, models.chat
+
+    rows: list[tuple[str, str, str]] = []
+
+    def page_text_run() -> int:
+        for text in texts64:
+            page.predict([text])
+        return len(texts64)
+
+    def page_html_run() -> int:
+        for body in html_pages:
+            page.predict([html_to_text(body)])
+        return len(html_pages)
+
+    def extract_run() -> int:
+        for body in html_pages:
+            html_to_text(body)
+        return len(html_pages)
+
+    def url_batch_run() -> int:
+        for start in range(0, len(urls), 1000):
+            url.predict(urls[start : start + 1000])
+        return len(urls)
+
+    def url_single_run() -> int:
+        for item in urls[:2000]:
+            url.predict([item])
+        return 2000
+
+    def chat_run() -> int:
+        for start in range(0, len(chats), 500):
+            chat.predict(chats[start : start + 500])
+        return len(chats)
+
+    page_rate = best_rate(page_text_run)
+    baseline_rate = best_rate(stock_baseline(args.models, texts64[:60]))
+    rows.append(
+        (
+            "page: 64 KB text -> verdict",
+            f"{page_rate:,.0f} pages/s",
+            f"{1000 / page_rate:.2f} ms/page; target >= 1,000/s",
+        )
+    )
+    rows.append(
+        (
+            "page: stock HashingVectorizer+LR, same texts",
+            f"{baseline_rate:,.0f} pages/s",
+            f"phrase automaton is {page_rate / baseline_rate:.1f}x faster",
+        )
+    )
+    html_rate = best_rate(page_html_run)
+    rows.append(
+        (
+            "page: 64 KB HTML -> text -> verdict",
+            f"{html_rate:,.0f} pages/s",
+            f"{1000 / html_rate:.2f} ms/page",
+        )
+    )
+    rows.append(("text: 64 KB HTML -> text only", f"{best_rate(extract_run):,.0f} pages/s", ""))
+    rows.append(
+        ("url: batches of 1,000", f"{best_rate(url_batch_run):,.0f} URLs/s", "target >= 20,000/s")
+    )
+    rows.append(("url: one at a time", f"{best_rate(url_single_run):,.0f} URLs/s", ""))
+    rows.append(("chat: batches of 500", f"{best_rate(chat_run):,.0f} lines/s", ""))
+
+    phrases = args.data / "lists" / "e2guardian" / "weightedphraselist"
+    if phrases.is_file():
+        from classifier.phrases import load_weighted_phrases
+
+        scorer, _ = load_weighted_phrases(phrases)
+
+        def e2g_run() -> int:
+            for text in texts64[:100]:
+                scorer.score(text)
+            return 100
+
+        rows.append(
+            (
+                "e2guardian phrase lists (reference)",
+                f"{best_rate(e2g_run):,.0f} pages/s",
+                "same 64 KB texts",
+            )
+        )
+
+    for name in ("url.skops", "page.skops", "chat.skops", "page_corpus.jsonl.gz"):
+        path = args.models / name
+        size = path.stat().st_size / 1e6 if path.exists() else 0.0
+        rows.append((f"file: {name}", f"{size:.1f} MB", ""))
+
+    probe = subprocess.run(
+        [sys.executable, "-c", _RSS_PROBE.format(repo=str(REPO), models=str(args.models))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    start, imported, loaded, _errors = probe.stdout.split(maxsplit=3)
+    rows.append(
+        ("RSS: importing numpy/sklearn/skops", f"{float(imported) - float(start):.0f} MB", "")
+    )
+    rows.append(
+        (
+            "RSS: load_models() (all three)",
+            f"{float(loaded) - float(imported):.0f} MB",
+            "target <= 60 MB",
+        )
+    )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>16}  note")
+    print("-" * (width + 40))
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>16}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,298 @@
+"""Loading the shipped models safely, and what they say about hand-written fixtures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skops.io as sio
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifier.categories import BENIGN
+from classifier.models import (
+    ABUSIVE,
+    BUNDLED_MODEL_DIR,
+    OK,
+    ChatVerdict,
+    LoadedModels,
+    Verdict,
+    build_page_model,
+    load_models,
+    page_ngrams,
+    url_model_input,
+)
+from classifier.text import html_to_text
+
+# Preset thresholds the policy uses (young is the strictest).
+YOUNG_URL, YOUNG_PAGE = 0.7, 0.6
+CHILD_PAGE = 0.7
+
+
+def blocked_at(verdict: Verdict, threshold: float) -> bool:
+    return verdict.category != BENIGN and verdict.score >= threshold
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def test_bundled_models_load_with_metadata(bundled_models: LoadedModels) -> None:
+    assert bundled_models.url is not None
+    assert bundled_models.page is not None
+    assert bundled_models.chat is not None
+    for model in (bundled_models.url, bundled_models.page, bundled_models.chat):
+        meta = model.metadata
+        assert meta["libraries"]["scikit-learn"]
+        assert set(meta["thresholds"]) == {"0.5", "0.7", "0.9"}
+        assert meta["licences"]
+    assert "no real labelled page corpus" in bundled_models.page.metadata["honest_summary"]
+
+
+def test_missing_directory_is_reported_not_raised(tmp_path: Path) -> None:
+    models = load_models(tmp_path / "nowhere")
+    assert (models.url, models.page, models.chat) == (None, None, None)
+    assert set(models.errors) == {"url", "page", "chat"}
+    assert "missing" in models.errors["url"]
+
+
+def copy_models(tmp_path: Path) -> Path:
+    target = tmp_path / "models"
+    shutil.copytree(BUNDLED_MODEL_DIR, target)
+    return target
+
+
+def test_corrupt_model_file_only_disables_that_model(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    (directory / "url.skops").write_bytes(b"this is not a zip archive")
+    (directory / "chat.json").write_text("{not json", encoding="utf-8")
+    models = load_models(directory)
+    assert models.url is None and "skops" in models.errors["url"]
+    assert models.chat is None and "JSON" in models.errors["chat"]
+    assert models.page is not None and "page" not in models.errors
+
+
+def test_missing_metadata_disables_the_model(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    (directory / "page.json").unlink()
+    models = load_models(directory)
+    assert models.page is None
+    assert "page.json" in models.errors["page"]
+
+
+def test_truncated_archive_is_reported(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    data = (directory / "chat.skops").read_bytes()
+    (directory / "chat.skops").write_bytes(data[: len(data) // 2])
+    models = load_models(directory)
+    assert models.chat is None and models.errors["chat"]
+
+
+def test_untrusted_types_are_refused(tmp_path: Path) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    directory = copy_models(tmp_path)
+    sio.dump({"kind": "linear-text", "model": LogisticRegression()}, directory / "url.skops")
+    sio.dump({"phrases": [print]}, directory / "page.skops")
+    models = load_models(directory)
+    assert models.url is None
+    assert "untrusted" in models.errors["url"]
+    assert "LogisticRegression" in models.errors["url"]
+    assert models.page is None
+    assert "untrusted" in models.errors["page"]
+
+
+def test_local_directory_is_preferred_and_falls_back(tmp_path: Path) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    table = {
+        "phrases": np.asarray([" hello "]).astype(str),
+        "weights": np.asarray([[0.0, 5.0]], dtype=np.float32),
+        "intercept": np.asarray([0.0, -1.0]),
+        "classes": np.asarray(["adult", BENIGN]).astype(str),
+    }
+    sio.dump(table, local / "page.skops", compression=zipfile.ZIP_DEFLATED)
+    (local / "page.json").write_text(json.dumps({"format": 1}), encoding="utf-8")
+    (local / "chat.skops").write_bytes(b"broken")
+    models = load_models(local_dir=local)
+    assert models.sources["page"] == str(local)
+    assert models.page is not None and models.page.phrases == (" hello ",)
+    # a broken local chat model falls back to the bundled one, and says so
+    assert models.chat is not None
+    assert models.sources["chat"] == str(BUNDLED_MODEL_DIR)
+    assert "chat" in models.errors
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.Example.COM/Path?q=1#frag", "^example.com/path?q=1$"),
+        ("example.com", "^example.com$"),
+        ("http://user:pw@www2.example.org:8080/", "^example.org$"),
+        ("EXAMPLE.net.", "^example.net$"),
+        ("", "^$"),
+        ("http://[::1", "^$"),
+    ],
+)
+def test_url_model_input(url: str, expected: str) -> None:
+    assert url_model_input(url) == expected
+
+
+def test_url_model_input_is_capped() -> None:
+    assert len(url_model_input("example.com/" + "a" * 1000)) <= 201
+
+
+def test_page_ngrams_do_not_cross_punctuation() -> None:
+    grams = page_ngrams("Free porn, XXX videos! café-crème")
+    assert " free porn " in grams
+    assert " porn xxx " not in grams
+    assert " xxx videos " in grams
+    assert " caf\u00c3\u00a9 cr\u00c3\u00a8me " in grams  # UTF-8 bytes as Latin-1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab c,.\u00e9-\n")), max_size=80))
+def test_automaton_finds_exactly_the_trained_ngrams(text: str) -> None:
+    vocabulary = sorted({" a ", " b ", " ab ", " a b ", " b a ", " c ", " \u00c3\u00a9 ", " a c "})
+    table = {
+        "phrases": vocabulary,
+        "weights": np.ones((len(vocabulary), 2), dtype=np.float32),
+        "intercept": np.zeros(2),
+        "classes": ["adult", BENIGN],
+    }
+    model = build_page_model(table, {})
+    found = {model.phrases[i] for i in model.matched_phrases(text)}
+    assert found == set(page_ngrams(text)) & set(vocabulary)
+
+
+# ----------------------------------------------------------------------------- page model
+
+
+def test_bench_adult_page_is_adult_at_the_child_threshold(
+    bundled_models: LoadedModels, bench_pages: dict[str, bytes]
+) -> None:
+    page = bundled_models.page
+    assert page is not None
+    (verdict,) = page.predict([html_to_text(bench_pages["adult.html"])])
+    assert verdict.category == "adult"
+    assert verdict.score >= CHILD_PAGE
+    reasons = [phrase for phrase, _weight in page.explain(html_to_text(bench_pages["adult.html"]))]
+    assert any("porn" in phrase for phrase in reasons)
+
+
+@pytest.mark.parametrize("name", ["page60k.html", "small.html", "img64k.jpg"])
+def test_bench_filler_pages_are_not_blocked(
+    bundled_models: LoadedModels, bench_pages: dict[str, bytes], name: str
+) -> None:
+    assert bundled_models.page is not None
+    (verdict,) = bundled_models.page.predict([html_to_text(bench_pages[name])])
+    assert not blocked_at(verdict, YOUNG_PAGE), verdict
+
+
+@pytest.mark.parametrize(
+    "name", ["sex_education", "health", "lgbt", "gambling_regulation_news", "human_rights"]
+)
+def test_protected_pages_are_not_blocked(
+    bundled_models: LoadedModels, protected_pages: dict[str, bytes], name: str
+) -> None:
+    assert bundled_models.page is not None
+    text = html_to_text(protected_pages[name])
+    (verdict,) = bundled_models.page.predict([text])
+    assert not blocked_at(verdict, YOUNG_PAGE), (verdict, bundled_models.page.explain(text))
+
+
+def test_gambling_page_is_recognised(bundled_models: LoadedModels) -> None:
+    assert bundled_models.page is not None
+    text = (
+        "Online casino - play slots, roulette and blackjack. Claim your 200% welcome bonus "
+        "and 100 free spins. Live casino, sports betting odds, poker tournaments and jackpot "
+        "games. Deposit now and win real money."
+    )
+    (verdict,) = bundled_models.page.predict([text])
+    assert verdict.category == "gambling"
+    assert verdict.score >= YOUNG_PAGE
+
+
+def test_page_predict_handles_empty_input(bundled_models: LoadedModels) -> None:
+    assert bundled_models.page is not None
+    assert bundled_models.page.predict([]) == []
+    (verdict,) = bundled_models.page.predict([""])
+    assert verdict.category == BENIGN
+    assert bundled_models.page.explain("") == []
+
+
+# ----------------------------------------------------------------------------- URL model
+
+PROTECTED_URLS = [
+    "https://www.who.int/health-topics/hiv-aids",
+    "https://www.nhs.uk/conditions/contraception/",
+    "https://www.bbc.co.uk/news/world",
+    "https://www.amnesty.org/en/",
+    "https://kidshealth.org/en/teens/",
+    "https://www.unicef.org/",
+    "https://www.lgbtyouth.org.uk/",
+]
+
+
+def test_protected_urls_are_not_blocked(bundled_models: LoadedModels) -> None:
+    assert bundled_models.url is not None
+    verdicts = bundled_models.url.predict(PROTECTED_URLS)
+    blocked = [
+        (u, v) for u, v in zip(PROTECTED_URLS, verdicts, strict=True) if blocked_at(v, YOUNG_URL)
+    ]
+    assert blocked == []
+
+
+def test_blatant_urls_get_their_category(bundled_models: LoadedModels) -> None:
+    url_model = bundled_models.url
+    assert url_model is not None
+    cases = {
+        "freehardcorepornvideos.com": "adult",
+        "best-online-casino-slots.net": "gambling",
+        "free-vpn-proxy-unblock.com": "anonymizer",
+    }
+    verdicts = url_model.predict(list(cases))
+    assert [v.category for v in verdicts] == list(cases.values())
+    assert all(0.0 <= v.score <= 1.0 for v in verdicts)
+    features = [name for name, _ in url_model.explain("freehardcorepornvideos.com", k=5)]
+    assert any("porn" in name for name in features)
+
+
+def test_url_predict_keeps_order_and_handles_empty(bundled_models: LoadedModels) -> None:
+    assert bundled_models.url is not None
+    assert bundled_models.url.predict([]) == []
+    urls = ["example.org", "", "http://[broken", "a" * 5000]
+    verdicts = bundled_models.url.predict(urls)
+    assert len(verdicts) == len(urls)
+    assert all(isinstance(v, Verdict) for v in verdicts)
+
+
+# ----------------------------------------------------------------------------- chat model
+
+
+def test_chat_flags_bullying_and_leaves_everyday_chat(bundled_models: LoadedModels) -> None:
+    chat = bundled_models.chat
+    assert chat is not None
+    abusive, everyday = chat.predict(
+        [
+            "you are a disgusting fat loser, nobody at school likes you, just die",
+            "are you coming to football practice tomorrow? bring your boots",
+        ]
+    )
+    assert abusive == ChatVerdict(ABUSIVE, abusive.score) and abusive.score >= 0.5
+    assert everyday.label == OK and everyday.score < 0.5
+    words = [name for name, _ in chat.explain("you are a disgusting fat loser")]
+    assert words and all(weight > 0 for _, weight in chat.explain("you fat loser"))
+
+
+def test_chat_scores_are_probabilities(bundled_models: LoadedModels) -> None:
+    assert bundled_models.chat is not None
+    scores = [v.score for v in bundled_models.chat.predict(["", "ok", "?" * 10000])]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert bundled_models.chat.predict([]) == []
