@@ -8,7 +8,7 @@ from policy.activity import DecisionEvent
 from policy.decide import decide
 from policy.model import Decision, Device, Profile, Reason, Request
 from policy.safesearch import forced_query, youtube_restrict_header
-from proxy_addons.blockpage import HEADERS, BlockPages
+from proxy_addons.blockpage import BlockPages
 from proxy_addons.state import ProxyState, client_ip
 
 __all__ = ["HttpFilter", "flow_host", "log_decision"]
@@ -83,10 +83,16 @@ class HttpFilter:
         log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
         self.state.log.user_agent(ip, flow.request.headers.get("user-agent"), self.state.now())
         if decision.blocked:
-            body = self.pages.render(
-                decision, host=host, profile=profile, dashboard=self.state.dashboard_url
+            flow.response = self.pages.for_flow(
+                flow,
+                decision,
+                host=host,
+                ip=ip,
+                profile=profile,
+                snapshot=snapshot,
+                now=self.state.now(),
+                dashboard=self.state.dashboard_url,
             )
-            flow.response = http.Response.make(403, body, HEADERS)
             return
         if profile.safesearch:
             forced = forced_query(host, flow.request.path)

@@ -8,6 +8,7 @@ from mitmproxy import certs
 from mitmproxy.addonmanager import Loader
 
 from proxy_addons.activitylog import ActivityWriter
+from proxy_addons.askparent import AskParent
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.contentscan import ContentScan
 from proxy_addons.httpfilter import HttpFilter
@@ -29,12 +30,14 @@ class CertificateLifetime:
 def make_addons() -> list[object]:
     """Every Hearthguard addon sharing one state; options are set on the master afterwards."""
     state = ProxyState()
+    pages = BlockPages.load()
     return [
         CertificateLifetime(),
         PolicyReload(state),
         Identity(state),
         TlsGate(state),
-        HttpFilter(state, BlockPages.load()),
+        AskParent(state, pages),  # answers /.hearthguard/* before the filter sees it
+        HttpFilter(state, pages),
         ContentScan(state),
         ActivityWriter(state),
     ]
