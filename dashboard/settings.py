@@ -79,8 +79,8 @@ def _page(
     page = render_template(
         "settings/index.html",
         household=household or _household_form(),
-        parent_form=parent_form or ParentForm(formdata=None),
-        password_form=password_form or PasswordForm(formdata=None),
+        parent_form=parent_form or ParentForm(formdata=None, prefix="parent"),
+        password_form=password_form or PasswordForm(formdata=None, prefix="mine"),
         import_form=import_form or ImportForm(formdata=None),
         parents=store.parent_names(),
         parent_error=parent_error,
@@ -113,7 +113,7 @@ def household() -> Page | BaseResponse:
 
 @bp.route("/parents", methods=["POST"])
 def add_parent() -> Page | BaseResponse:
-    form = ParentForm()
+    form = ParentForm(prefix="parent")
     if form.validate_on_submit():
         username = form.username.data or ""
         if username.strip().lower() in {n.lower() for n in policy().parent_names()}:
@@ -141,7 +141,7 @@ def delete_parent(username: str) -> Page | BaseResponse:
 
 @bp.route("/password", methods=["POST"])
 def change_password() -> Page | BaseResponse:
-    form = PasswordForm()
+    form = PasswordForm(prefix="mine")
     if form.validate_on_submit():
         me = session["parent"]
         throttle = current_app.extensions["hearthguard.throttle"]
