@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from mitmproxy import connection
 
@@ -82,6 +83,13 @@ class ProxyState:
         assert self.snapshot is not None, "the reload addon configures the snapshot first"
         return self.snapshot.profile_for(ip)
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now().astimezone()
+    _zone: tzinfo | None = None
+    _zone_checked: float = 0.0
+
+    def now(self) -> datetime:
+        """Local, timezone-aware time (the zone is looked up once a minute, for DST)."""
+        clock = time.monotonic()
+        if self._zone is None or clock - self._zone_checked > 60:
+            self._zone = datetime.now().astimezone().tzinfo
+            self._zone_checked = clock
+        return datetime.now(self._zone)
