@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 from hearthguard import TRANSLATIONS
 
@@ -35,6 +35,6 @@ def best_language(household: str | None, accept_language: str | None) -> str:
     return max(ranked, key=lambda r: r[0])[1] if ranked else "en"
 
 
-def translations(language: str) -> Translations:
+def translations(language: str) -> NullTranslations:
     """The catalog for ``language`` (English falls through to the source strings)."""
     return Translations.load(str(TRANSLATIONS), [language], domain="messages")

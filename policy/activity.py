@@ -344,17 +344,29 @@ class ActivityStore:
             f"decided_at, until, note FROM access_requests WHERE {where} ORDER BY id DESC LIMIT ?",
             [*(params or []), limit],
         )
-        return [
-            AccessRequest(
-                r[0],
-                datetime.fromisoformat(r[1]),
-                *r[2:11],
-                datetime.fromisoformat(r[11]) if r[11] else None,
-                datetime.fromisoformat(r[12]) if r[12] else None,
-                r[13],
-            )
-            for r in rows
-        ]
+        return [_access_request(r) for r in rows]
+
+
+def _access_request(r: tuple[Any, ...]) -> AccessRequest:
+    def when(text: str | None) -> datetime | None:
+        return datetime.fromisoformat(text) if text else None
+
+    return AccessRequest(
+        request_id=r[0],
+        at=datetime.fromisoformat(r[1]),
+        device=r[2],
+        ip=r[3],
+        profile=r[4],
+        host=r[5],
+        url=r[6],
+        category=r[7],
+        reason=r[8],
+        message=r[9],
+        status=r[10],
+        decided_at=when(r[11]),
+        until=when(r[12]),
+        note=r[13],
+    )
 
 
 class ActivityLog:

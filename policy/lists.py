@@ -137,7 +137,7 @@ class ListLibrary:
 
     def sources(self) -> list[StoredSource]:
         """Every stored source, oldest import first."""
-        found = []
+        found: list[StoredSource] = []
         if not self.root.is_dir():
             return found
         for folder in sorted(self.root.iterdir()):
