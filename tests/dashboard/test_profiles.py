@@ -1,0 +1,200 @@
+"""Profile pages: kinds of sites by theme, protected categories, SafeSearch, rules, schedules,
+renaming and deleting — every change validated, audited and escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from policy.model import Action
+from policy.store import PolicyStore
+from tests.dashboard.conftest import page_text
+
+
+def stored(data_dir, name: str = "Household"):
+    store = PolicyStore(data_dir.policy_db)
+    try:
+        return store.profile(name)
+    finally:
+        store.close()
+
+
+def test_categories_are_grouped_with_preset_defaults_and_protected_marked(client, parent):
+    html = page_text(client.get("/profiles/Household"))
+    for theme in ("Sexual content", "Risky and harmful", "Safety and security", "Social"):
+        assert f"<legend>{theme}" in html
+    checked = set(re.findall(r'value="(\w+)" id="cat-\w+" checked', html))
+    assert checked == set(stored(parent.data_dir).blocked)
+    gambling = html.split('id="cat-gambling"', 1)[1].split("</li>", 1)[0]
+    assert "preset" in gambling  # the child preset blocks gambling
+    games = html.split('id="cat-games"', 1)[1].split("</li>", 1)[0]
+    assert "preset" not in games
+    for protected in ("Sex education", "Health", "Helplines", "News", "Education"):
+        assert f"{protected} · always reachable" in html
+    assert 'value="health"' not in html  # no switch to block a protected category
+
+
+def test_saving_the_switches(client, parent, data_dir) -> None:
+    response = parent.post(
+        "/profiles/Household/settings",
+        {
+            "blocked": ["adult", "games"],
+            "strictness": "0.6",
+            "youtube": "strict",
+            "safesearch": "",
+        },
+        form_page="/profiles/Household",
+    )
+    assert response.status_code == 302
+    profile = stored(data_dir)
+    assert profile.blocked == {"adult", "games"}
+    assert (profile.page_threshold, profile.content_scan, profile.youtube) == (0.6, True, "strict")
+    assert not profile.safesearch and not profile.logging  # unticked boxes are off
+    parent.post(
+        "/profiles/Household/settings",
+        {"blocked": ["adult"], "strictness": "off", "youtube": "off", "safesearch": "y"},
+        form_page="/profiles/Household",
+    )
+    profile = stored(data_dir)
+    assert not profile.content_scan and profile.safesearch and profile.youtube == "off"
+    html = page_text(client.get("/profiles/Household"))
+    assert '<option selected value="off">' in html
+
+
+def test_protected_or_unknown_categories_and_bad_choices_are_refused(client, parent, data_dir):
+    before = PolicyStore(data_dir.policy_db).version()
+    for form, message in (
+        ({"blocked": ["adult", "health"], "strictness": "0.8", "youtube": "off"}, "reachable"),
+        ({"blocked": ["nonsense"], "strictness": "0.8", "youtube": "off"}, "Unknown kinds"),
+        ({"blocked": ["adult"], "strictness": "0.1", "youtube": "off"}, "Not a valid choice"),
+        ({"blocked": ["adult"], "strictness": "0.8", "youtube": "max"}, "Not a valid choice"),
+    ):
+        page = parent.post("/profiles/Household/settings", form, form_page="/profiles/Household")
+        assert page.status_code == 200 and message in page_text(page), form
+    assert PolicyStore(data_dir.policy_db).version() == before
+
+
+def test_reset_to_the_preset(client, parent, data_dir) -> None:
+    parent.post(
+        "/profiles/Household/settings",
+        {"blocked": ["games"], "strictness": "0.8", "youtube": "off"},
+        form_page="/profiles/Household",
+    )
+    parent.post("/profiles/Household/reset", {}, form_page="/profiles/Household")
+    from policy.presets import PRESETS
+
+    assert stored(data_dir).blocked == PRESETS["child"].blocked
+
+
+def test_a_site_allowed_for_an_hour_then_removed(client, parent, data_dir) -> None:
+    response = parent.post(
+        "/profiles/Household",
+        {"action": "allow", "domain": "https://www.minecraft.net/en-us", "duration": "1h"},
+    )
+    assert response.status_code == 302
+    (rule,) = stored(data_dir).rules
+    assert (rule.action, rule.domain) == (Action.ALLOW, "www.minecraft.net")
+    assert rule.expires_at is not None
+    left = rule.expires_at - datetime.now().astimezone()
+    assert timedelta(minutes=58) < left <= timedelta(hours=1)
+    assert "until" in page_text(client.get("/profiles/Household")).split('id="rules"')[1]
+    parent.post(
+        "/profiles/Household/rules/www.minecraft.net/delete", {}, form_page="/profiles/Household"
+    )
+    assert stored(data_dir).rules == ()
+
+
+def test_bad_rules_show_the_error_by_the_site_field(client, parent, data_dir) -> None:
+    for domain, message in (
+        ("co.uk", "top-level domain"),
+        ("192.168.1.1", "192.168.1.1"),
+        ("not a domain!", "not a valid domain"),
+        ("x" * 300, "Field cannot be longer"),
+    ):
+        page = parent.post("/profiles/Household", {"action": "deny", "domain": domain})
+        html = page_text(page)
+        assert page.status_code == 200 and 'id="domain-error"' in html and message in html
+    page = parent.post(
+        "/profiles/Household", {"action": "deny", "domain": "a.example", "duration": "1y"}
+    )
+    assert 'id="duration-error"' in page_text(page)
+    assert stored(data_dir).rules == ()
+
+
+def test_offline_times(client, parent, data_dir) -> None:
+    response = parent.post(
+        "/profiles/Household/schedules",
+        {
+            "label": "school nights",
+            "days": ["1", "2", "3", "4", "7"],
+            "start": "20:30",
+            "end": "07:00",
+        },
+        form_page="/profiles/Household",
+    )
+    assert response.status_code == 302
+    (schedule,) = stored(data_dir).schedules
+    assert schedule.days == {1, 2, 3, 4, 7} and schedule.label == "school nights"
+    html = page_text(client.get("/profiles/Household"))
+    assert "school nights: 20:30–07:00" in html
+    for form, field, message in (
+        ({"label": "x", "days": [], "start": "20:00", "end": "21:00"}, "days", "at least one day"),
+        ({"label": "x", "days": ["1"], "start": "25:00", "end": "21:00"}, "start", "not a time"),
+        ({"label": "x", "days": ["1"], "start": "20:00", "end": "20:00"}, "end", "must differ"),
+    ):
+        page = parent.post("/profiles/Household/schedules", form, form_page="/profiles/Household")
+        text = page_text(page)
+        assert f'id="{field}-error"' in text and message in text, form
+    (sid,) = re.findall(r"/profiles/Household/schedules/(\d+)/delete", html)
+    parent.post(f"/profiles/Household/schedules/{sid}/delete", {}, form_page="/profiles/Household")
+    assert stored(data_dir).schedules == ()
+    missing = parent.post("/profiles/Household/schedules/999/delete", {}, form_page="/profiles/")
+    assert missing.status_code == 404
+
+
+def test_rename_and_delete(client, parent, data_dir) -> None:
+    parent.post("/profiles/new", {"name": "Leo", "preset": "young"})
+    page = parent.post("/profiles/Leo/rename", {"name": "household"}, form_page="/profiles/Leo")
+    assert page.status_code == 200 and "already exists" in page_text(page)
+    response = parent.post("/profiles/Leo/rename", {"name": "Leon"}, form_page="/profiles/Leo")
+    assert response.status_code == 302 and response.location.endswith("/profiles/Leon")
+    store = PolicyStore(data_dir.policy_db)
+    store.add_device("Leon's tablet", profile="Leon", ip="192.168.1.77")
+    store.close()
+    page = parent.post("/profiles/Leon/delete", {}, form_page="/profiles/Leon")
+    assert page.status_code == 200 and "Move these devices" in page_text(page)
+    page = parent.post("/profiles/Household/delete", {}, form_page="/profiles/Household")
+    assert "default profile cannot be deleted" in page_text(page)
+    store = PolicyStore(data_dir.policy_db)
+    store.delete_device("Leon's tablet")
+    store.close()
+    response = parent.post("/profiles/Leon/delete", {}, form_page="/profiles/Leon")
+    assert response.status_code == 302
+    assert client.get("/profiles/Leon").status_code == 404
+    assert PolicyStore(data_dir.policy_db).profile_names() == ["Household"]
+
+
+def test_new_profile_from_each_preset_and_bad_input(client, parent, data_dir) -> None:
+    for name, preset in (("A", "young"), ("B", "child"), ("C", "teen"), ("D", "adult")):
+        assert parent.post("/profiles/new", {"name": name, "preset": preset}).status_code == 302
+        assert stored(data_dir, name).preset == preset
+    for form, message in (
+        ({"name": "a", "preset": "toddler"}, "Not a valid choice"),
+        ({"name": "", "preset": "child"}, "This field is required"),
+        ({"name": "b", "preset": "child"}, "already exists"),
+        ({"name": "x\u0007y", "preset": "child"}, "control characters"),
+    ):
+        page = parent.post("/profiles/new", form)
+        assert page.status_code == 200 and message in page_text(page), form
+
+
+def test_html_in_a_profile_name_is_escaped_on_every_page(client, parent, data_dir) -> None:
+    evil = '<img src=x onerror=alert(1)>"'
+    parent.post("/profiles/new", {"name": evil, "preset": "child"})
+    store = PolicyStore(data_dir.policy_db)
+    store.add_device("<script>x</script>", profile=evil, ip="192.168.1.50")
+    store.close()
+    for url in ("/", "/profiles/", "/devices/", "/activity/", "/check/", "/settings/"):
+        html = page_text(client.get(url))
+        assert "<img src=x" not in html and "<script>x</script>" not in html, url
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page_text(client.get("/profiles/"))
