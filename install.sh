@@ -53,6 +53,10 @@ apt_install() {  # install Debian packages that are missing
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+apt_install_optional() {  # nice to have (ieee-data: MAC vendors in the dashboard); never fatal
+  ( apt_install "$@" ) || say "optional packages not installed: $* (Hearthguard works without them)"
+}
+
 find_python() {
   local candidate found=""
   for candidate in ${PYTHON:-} python3.13 python3.12 python3.11 python3; do
@@ -140,6 +144,7 @@ install_service() {
   chmod 0700 "$data"
   if [ -z "$ROOT" ]; then
     rm -rf "$opt/src" && cp -a "$HERE" "$opt/src" && rm -rf "$opt/src/.venv" "$opt/src/data"
+    apt_install_optional ieee-data
     HERE="$opt/src" make_venv "$opt/venv" ""
     "$opt/venv/bin/hearthguard" init --data-dir "$data"
     download_full_lists "$opt/venv/bin/hearthguard" "$data"
@@ -161,6 +166,7 @@ case $ACTION in
     ;;
   test)
     apt_install chromium
+    apt_install_optional ieee-data
     make_venv "$HERE/.venv" "[test]"
     cd "$HERE"
     say "ruff"
