@@ -103,10 +103,12 @@ def _when(value: datetime | str | None, fmt: str = "%d %b %H:%M") -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.astimezone(local_now().tzinfo).strftime(fmt)
+    else:
+        moment = value
+    return moment.astimezone(local_now().tzinfo).strftime(fmt)
 
 
 def _page_context() -> dict[str, Any]:

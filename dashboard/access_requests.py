@@ -40,7 +40,7 @@ def answer_request(request_id: int) -> Response | tuple[str, int]:
     try:
         if decision not in ("approve", "decline"):
             raise InputError("decision", "Choose to approve or decline.")
-        answer(
+        answered = answer(
             policy(),
             activity(),
             request_id,
@@ -52,4 +52,9 @@ def answer_request(request_id: int) -> Response | tuple[str, int]:
         )
     except InputError as exc:
         return _render({request_id: exc})
+    policy().record_change(
+        session["parent"],
+        f"request.{decision}",
+        f"{answered.profile}: {answered.host} (request {request_id})",
+    )
     return redirect(url_for("access_requests.index"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from markupsafe import Markup
 
@@ -19,7 +21,7 @@ _TRUSTED_MARK = (
 )
 
 
-def _plain_url(endpoint: str, **values: str) -> str:
+def _plain_url(endpoint: str, **values: Any) -> str:
     """An http:// address on this dashboard: phones without the certificate can open it."""
     return f"http://{dashboard_host()[1]}{url_for(endpoint, **values)}"
 

@@ -777,6 +777,12 @@ class PolicyStore:
                 f"{', '.join(sorted(settings)) or 'none'}",
             )
 
+    def record_change(self, actor: str, action: str, detail: str) -> None:
+        """Add an entry to the audit log for a change kept outside policy.db (an answered
+        access request lives in activity.db)."""
+        with self.transaction() as conn:
+            self._audit(conn, actor, action, detail)
+
 
 def load_snapshot(
     store: PolicyStore,

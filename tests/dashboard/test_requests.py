@@ -94,7 +94,15 @@ def test_declining_keeps_the_block_and_stores_the_note_for_the_child(
     assert response.status_code == 302
     answered = status_of(data_dir, rid)
     assert (answered.status, answered.note) == ("declined", "Not on a school night <3")
-    assert PolicyStore(data_dir.policy_db).version() == before  # no rule written
+    store = PolicyStore(data_dir.policy_db)
+    assert store.version() == before  # no rule written, but the answer is in the changes log
+    assert store.audit_log(1)[0] == {
+        "at": store.audit_log(1)[0]["at"],
+        "actor": "mum",
+        "action": "request.decline",
+        "detail": f"Household: casino.example (request {rid})",
+    }
+    store.close()
     assert "Not on a school night &lt;3" in page_text(client.get("/requests/"))
 
 
