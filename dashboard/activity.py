@@ -98,6 +98,7 @@ def _charts(report: ActivityReport) -> list[Chart]:
             report.top_sites,
             unit=minutes,
             css="allow",
+            keep_end=True,
         ),
         row_chart(
             "blocked",

@@ -23,6 +23,14 @@ class Bar:
     width: float
     height: float
     show_label: bool = True
+    keep_end: bool = False
+
+    @property
+    def short_label(self) -> str:
+        """The label cut to fit beside a bar; site names keep their end (the domain)."""
+        if len(self.label) <= 20:
+            return self.label
+        return "…" + self.label[-19:] if self.keep_end else self.label[:19] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,7 @@ def row_chart(
     *,
     unit: str,
     css: str = "",
+    keep_end: bool = False,
 ) -> Chart:
     """Horizontal bars, largest first (top sites, blocked categories)."""
     peak = max((v for _, v in items), default=0) or 1
@@ -93,6 +102,7 @@ def row_chart(
             y=i * _ROW + 4,
             width=round(max(room * value / peak, 1.0), 2),
             height=_ROW - 8,
+            keep_end=keep_end,
         )
         for i, (label, value) in enumerate(items)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from classifier.categories import BLOCKABLE, PROTECTED
@@ -45,7 +46,7 @@ def _settings_form(profile: Profile, formdata: bool = False) -> ProfileSettingsF
     if level not in {value for value, _ in form.strictness.choices}:  # type: ignore[union-attr]
         form.strictness.choices = [  # type: ignore[union-attr]
             *form.strictness.choices,  # type: ignore[union-attr]
-            (level, f"Custom ({level})"),
+            (level, _("Custom (%(level)s)", level=level)),
         ]
     if not formdata:
         form.blocked.data = sorted(profile.blocked)
