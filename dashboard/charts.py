@@ -27,10 +27,12 @@ class Bar:
 
     @property
     def short_label(self) -> str:
-        """The label cut to fit beside a bar; site names keep their end (the domain)."""
+        """The label cut to fit beside a bar; site names keep both ends (and so the domain)."""
         if len(self.label) <= 20:
             return self.label
-        return "…" + self.label[-19:] if self.keep_end else self.label[:19] + "…"
+        if self.keep_end:
+            return self.label[:7] + "…" + self.label[-12:]
+        return self.label[:19] + "…"
 
 
 @dataclass(frozen=True, slots=True)
