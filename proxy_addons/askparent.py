@@ -231,10 +231,10 @@ class AskParent:
         if ticket is None or ticket.host != host or ticket.profile != profile.name:
             return self._problem(flow, snapshot, "stale", 400)
         if ticket.reason == Reason.ILLEGAL_CONTENT.value:
-            return self._illegal(flow, snapshot, profile)
+            return self._illegal(flow, snapshot)
         current = self._decide(ticket.url, host, profile, device, snapshot, now)
         if current.reason is Reason.ILLEGAL_CONTENT:
-            return self._illegal(flow, snapshot, profile)
+            return self._illegal(flow, snapshot)
         if not current.blocked:
             return _redirect(ticket.url)
         message = clean_message(form.get("message", ""))
@@ -309,7 +309,8 @@ class AskParent:
         )
         return self.pages.response(400, body)
 
-    def _illegal(self, flow: http.HTTPFlow, snapshot: Snapshot, profile: Profile) -> http.Response:
+    def _illegal(self, flow: http.HTTPFlow, snapshot: Snapshot) -> http.Response:
+        """The neutral page; asking about illegal content is only ever counted."""
         self.state.log.hotline_block()
         body = self.pages.render("block/illegal.html", self._language(flow, snapshot), snapshot)
         return self.pages.response(403, body)
