@@ -106,7 +106,7 @@ def _every_page(pages: BlockPages, language: str) -> list[str]:
                 until="18:00" if state != "approved" else "",
             ).decode()
         )
-    for problem in ("rate", "not_found", "unavailable", "too_large", "stale"):
+    for problem in ("rate", "not_found", "unavailable", "stale"):
         out.append(pages.render("block/problem.html", language, snapshot, problem=problem).decode())
     for logging in (True, False):
         out.append(
