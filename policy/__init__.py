@@ -1,1 +1,1 @@
-"""The policy core: decisions, profiles and the two databases. Imports neither mitmproxy nor Flask."""
+"""The policy core: decisions, profiles and the two databases (no mitmproxy, no Flask)."""

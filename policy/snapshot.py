@@ -58,6 +58,7 @@ class Snapshot:
     illegal: tuple[IllegalList, ...] = ()
     country: str = ""
     language: str = ""
+    retention_days: int = 30
 
     def profile_for(self, ip: str | None) -> tuple[Profile, Device | None]:
         """The profile and device for a client address; unknown devices get the default."""

@@ -813,5 +813,6 @@ def load_snapshot(
         illegal=illegal,
         country=store.get_setting("country", ""),
         language=store.get_setting("language", ""),
+        retention_days=int(store.get_setting("retention_days", 30) or 30),
         **kwargs,
     )

@@ -26,9 +26,6 @@ class ActivityWriter:
         loader.add_option(
             "hearthguard_flush", float, 1.0, "Seconds between writes of the activity log."
         )
-        loader.add_option(
-            "hearthguard_retention_days", int, 30, "Days of activity kept in activity.db."
-        )
 
     def _write(self, batch: tuple[list, list, int]) -> None:
         """Write one batch; on a database error it is dropped and counted, never retried."""
@@ -47,10 +44,10 @@ class ActivityWriter:
             self._write(self.state.log.take())
 
     def prune(self) -> None:
-        store = self.state.activity
-        if store is not None:
-            cutoff = self.state.now() - timedelta(days=ctx.options.hearthguard_retention_days)
-            store.prune(cutoff)
+        """Delete activity older than the household's retention setting (policy.db)."""
+        store, snapshot = self.state.activity, self.state.snapshot
+        if store is not None and snapshot is not None:
+            store.prune(self.state.now() - timedelta(days=snapshot.retention_days))
 
     async def _run(self) -> None:
         since_prune = _PRUNE_EVERY

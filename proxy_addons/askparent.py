@@ -204,10 +204,7 @@ class AskParent:
 
     def _about(self, flow: http.HTTPFlow, snapshot: Snapshot) -> http.Response:
         profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
-        try:
-            days = int(ctx.options.hearthguard_retention_days)
-        except (AttributeError, KeyError, ValueError):
-            days = 30
+        days = snapshot.retention_days
         body = self.pages.render(
             "block/about.html",
             self._language(flow, snapshot),
