@@ -943,6 +943,31 @@ Sexual orientation and gender identity are protected characteristics under equal
 """
 
 
+#: Contrast documents per harmful category, as a share of that category's documents.
+PAGE_CONTRAST_SHARE = 0.35
+
+# Words of news, health, rights and education writing, written for Hearthguard. They are
+# chosen to be rare on the shops, casinos and porn sites the lists name (so no "licensed",
+# "responsible" or "support", which casino footers use).
+_PROTECTED_CONTEXT = _words(
+    """
+    government minister ministers parliament lawmakers mps senate congress legislation
+    bill ban banned regulator regulators regulation inquiry investigation court judge
+    trial sentenced police prosecutors charity charities campaigners campaign researchers
+    research study studies survey evidence report reported according correspondent
+    editor reporter journalists newspaper announced warned said says told spokesperson
+    officials policy public health clinic clinics patients symptoms diagnosis treatment
+    therapy nurse nurses doctors gp hospital nhs prevention screening vaccine infection
+    infections confidential counselling addiction recovery harm reduction overdose
+    services advice education school schools pupils teachers students lessons curriculum
+    university rights human freedom equality discrimination justice protest protesters
+    refugees detention torture victims survivors families community parents guidance
+    consent relationships puberty contraception pregnancy sexual wellbeing mental
+    history museum library article analysis opinion debate election voters economy
+    """
+)
+
+
 def _protected_sentences() -> list[str]:
     return [line.strip() for line in _PROTECTED_TEXT.strip().splitlines() if line.strip()]
 
@@ -1081,6 +1106,25 @@ def page_corpus(
                 docs[side].append(
                     Example(" ".join(words), label, f"{label}-{side}-{i}", "lists+tweets")
                 )
+            # Contrast documents: the same topic words in the company of the words that
+            # news, health, rights and education pages use, labelled benign. A page that
+            # talks about gambling or drugs is not a casino or a shop.
+            if label != BENIGN:
+                for i in range(int(wanted * PAGE_CONTRAST_SHARE * scale)):
+                    picked = rng.sample(pool, min(len(pool), rng.randint(2, 6)))
+                    topic = [w for e in picked for w in _url_words(e.text, costs)]
+                    words = rng.sample(topic, min(len(topic), rng.randint(3, 10)))
+                    words += rng.choices(_PROTECTED_CONTEXT, k=rng.randint(6, 20))
+                    add_filler(words, 4)
+                    rng.shuffle(words)
+                    docs[side].append(
+                        Example(
+                            " ".join(words),
+                            BENIGN,
+                            f"contrast-{label}-{side}-{i}",
+                            "lists+hand-written",
+                        )
+                    )
         hate_pool = hate_by_side[side]
         for i in range(int(PAGE_DOCS_PER_CATEGORY * 0.5 * scale)):
             words = []
@@ -1131,6 +1175,11 @@ def train_page_model(
 
     vectorizer = CountVectorizer(analyzer=page_ngrams, binary=True, min_df=3, dtype=np.float64)
     matrix = vectorizer.fit_transform([e.text for e in train])
+    names = vectorizer.get_feature_names_out()
+    # Phrases made only of stop words are on every page: no evidence, and each match costs
+    # time in the automaton. They are left out of the model altogether.
+    informative = np.array([not _only_stop_words(name) for name in names])
+    matrix, names = matrix[:, informative], names[informative]
     labels = [e.label for e in train]
     model = LogisticRegression(
         solver="saga", C=c, max_iter=max_iter, tol=1e-3, random_state=seed, **_l1_penalty()
@@ -1139,8 +1188,7 @@ def train_page_model(
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(matrix, labels, sample_weight=None if weights is None else np.asarray(weights))
     coef = model.coef_.T  # (features, classes)
-    keep = np.flatnonzero(np.abs(coef).max(axis=1) > 1e-4)
-    names = vectorizer.get_feature_names_out()
+    keep = np.flatnonzero(np.abs(coef).max(axis=1) >= PAGE_MIN_WEIGHT)
     order = keep[np.argsort(names[keep])]
     return {
         "phrases": np.asarray([str(names[i]) for i in order]).astype(str),
@@ -1148,6 +1196,17 @@ def train_page_model(
         "intercept": model.intercept_.astype(np.float64),
         "classes": np.asarray([str(c) for c in model.classes_]).astype(str),
     }
+
+
+#: Phrases whose largest weight is below this are dropped from the table (they change no
+#: verdict, but every match costs time).
+PAGE_MIN_WEIGHT = 0.02
+
+
+def _only_stop_words(phrase: str) -> bool:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return all(len(word) < 2 or word in ENGLISH_STOP_WORDS for word in phrase.split())
 
 
 def _l1_penalty() -> dict[str, Any]:
@@ -1491,7 +1550,8 @@ def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "retrain_page_model.",
         "input": "visible page text (classifier.text.html_to_text), up to 64 KB",
         "features": "word 1-2-grams, presence (not counts); words are runs of ASCII "
-        "letters/digits or non-ASCII letters; n-grams never cross punctuation",
+        "letters/digits or non-ASCII letters; n-grams never cross punctuation; n-grams made "
+        "only of English stop words (scikit-learn's list) or single letters are left out",
         "estimator": "LogisticRegression (multinomial, L1, saga, C=0.5); only non-zero "
         "phrases are kept and compiled into an Aho-Corasick automaton at load time",
         "classes": list(model.classes),

@@ -49,7 +49,8 @@ def test_bundled_models_load_with_metadata(bundled_models: LoadedModels) -> None
         assert meta["libraries"]["scikit-learn"]
         assert set(meta["thresholds"]) == {"0.5", "0.7", "0.9"}
         assert meta["licences"]
-    assert "no real labelled page corpus" in bundled_models.page.metadata["honest_summary"]
+    summary = bundled_models.page.metadata["honest_summary"].lower()
+    assert "no real labelled page corpus" in summary
 
 
 def test_missing_directory_is_reported_not_raised(tmp_path: Path) -> None:
@@ -296,3 +297,18 @@ def test_chat_scores_are_probabilities(bundled_models: LoadedModels) -> None:
     scores = [v.score for v in bundled_models.chat.predict(["", "ok", "?" * 10000])]
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert bundled_models.chat.predict([]) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("abcpornxv0123-./?=:_ \u00e9")), max_size=40),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_url_fast_path_matches_the_pipeline(bundled_models: LoadedModels, urls: list[str]) -> None:
+    url_model = bundled_models.url
+    assert url_model is not None
+    expected = url_model.pipeline.predict_proba([url_model_input(u) for u in urls])
+    np.testing.assert_allclose(url_model.predict_proba(urls), expected, atol=1e-5)

@@ -223,11 +223,11 @@ def test_retrain_page_model_learns_household_examples(tmp_path: Path) -> None:
     corpus = tmp_path / "shipped"
     write_corpus(corpus)
     out = tmp_path / "local"
-    household = [("zorblatt zorblatt exclusive members gallery", "adult")] * 6 + [
+    household = [("zorblatt zorblatt exclusive members gallery", "adult")] * 20 + [
         ("free sexual health clinic condoms testing", "sex_education")
-    ] * 6
+    ] * 20
     metadata = retrain_page_model(household, out, corpus_dir=corpus)
-    assert metadata["household_examples"] == {"adult": 6, BENIGN: 6}
+    assert metadata["household_examples"] == {"adult": 20, BENIGN: 20}
     assert (out / "page.skops").is_file() and (out / "page.json").is_file()
     models = load_models(corpus, local_dir=out)
     assert models.sources["page"] == str(out)
