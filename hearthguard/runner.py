@@ -136,6 +136,16 @@ class Dashboard:
                 self.process.kill()
 
 
+def _configure_logging() -> None:
+    """Hearthguard's own messages at info level; mitmproxy's per-connection messages only
+    when they are errors, because they name every host a child visits (hotline hosts
+    included) and the system journal must never become a browsing history."""
+    logging.getLogger().setLevel(logging.DEBUG)  # the terminal handler filters by verbosity
+    for noisy in ("asyncio", "hpack", "quic", "tornado"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("mitmproxy.proxy.server").setLevel(logging.ERROR)
+
+
 async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: str) -> int:
     opts = options.Options(
         listen_host=config.listen_host,
@@ -144,6 +154,7 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
         confdir=str(config.data.ca_dir),
     )
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+    _configure_logging()
     master.addons.add(*make_addons())
     try:
         master.options.update(

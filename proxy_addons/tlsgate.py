@@ -81,4 +81,5 @@ class TlsGate:
         host = (data.context.client.sni or "").lower()
         self.state.trust.failure(ip, host)
         self.state.log.sighting(DeviceSighting(self.state.now(), ip, tls_failed=1))
-        log.info("Device %s rejected Hearthguard's certificate for %s.", ip, host or "?")
+        # no host name here: the system journal must not become a browsing history
+        log.info("Device %s rejected Hearthguard's certificate.", ip)

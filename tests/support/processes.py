@@ -75,7 +75,7 @@ def running_hearthguard(
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     try:
         wait_for_port(proxy_port, process)
