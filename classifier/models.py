@@ -48,7 +48,9 @@ __all__ = [
     "build_page_model",
     "load_models",
     "page_ngrams",
+    "chat_model_input",
     "page_phrase_text",
+    "repair_mojibake",
     "pipeline_from_table",
     "pipeline_to_table",
     "url_model_input",
@@ -136,6 +138,63 @@ def url_model_input(url: str) -> str:
     if rest == "/":
         rest = ""
     return ("^" + host + rest)[:_URL_MAX_CHARS] + "$"
+
+
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+    "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}"
+)
+
+
+def _mojibake_bytes(text: str) -> bytes | None:
+    out = bytearray()
+    for ch in text:
+        code = ord(ch)
+        if code < 256:
+            out.append(code)
+            continue
+        try:
+            out += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            return None
+    return bytes(out)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 text that was decoded as cp1252/Latin-1 (``Weâ€™ve`` -> ``We’ve``).
+
+    Only sequences that decode as valid UTF-8 are replaced, so correct text is unchanged.
+    HTML entities left by Twitter exports (``&amp;``) are unescaped too.
+    """
+    import html
+
+    def fix(match: re.Match[str]) -> str:
+        raw = _mojibake_bytes(match.group(0))
+        if raw is None:
+            return match.group(0)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return match.group(0)
+
+    repaired = _MOJIBAKE.sub(fix, text)
+    return html.unescape(repaired)
+
+
+_MENTION = re.compile(r"@\w+")
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+_RETWEET = re.compile(r"^\s*(rt\s+)?(@\w+:?\s*)+", re.I)
+
+
+def chat_model_input(text: str) -> str:
+    """The text the chat model reads (in training and prediction alike): mojibake repaired,
+    links replaced by ``URL``, @mentions by ``@user``, a leading ``RT @name:`` removed,
+    whitespace collapsed."""
+    text = repair_mojibake(text)
+    text = _RETWEET.sub("", text)
+    text = _LINK.sub(" URL ", text)
+    text = _MENTION.sub("@user", text)
+    return " ".join(text.split())
 
 
 def page_phrase_text(text: str) -> str:
@@ -363,7 +422,7 @@ class ChatModel:
         if not texts:
             return np.empty(0)
         column = list(self.pipeline.classes_).index(ABUSIVE)
-        return self.pipeline.predict_proba(list(texts))[:, column]
+        return self.pipeline.predict_proba([chat_model_input(t) for t in texts])[:, column]
 
     def predict(self, texts: Sequence[str]) -> list[ChatVerdict]:
         """One verdict per text; ``label`` is ``abusive`` when P(abusive) >= the model's
@@ -376,7 +435,7 @@ class ChatModel:
     def explain(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` n-grams of ``text`` that added most to P(abusive), with their weights."""
         features, model = self.pipeline[0], self.pipeline[-1]
-        row = features.transform([text]).tocsr()
+        row = features.transform([chat_model_input(text)]).tocsr()
         names = features.get_feature_names_out()
         sign = 1.0 if str(model.classes_[1]) == ABUSIVE else -1.0
         contributions = row.data * model.coef_[0, row.indices] * sign

@@ -33,7 +33,6 @@ MAX_TEXT_CHARS = 64 * 1024
 _DROPPED_TAGS = ["script", "style", "template", "noscript", "svg", "iframe", "object"]
 _CHARSET_IN_CONTENT_TYPE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I | re.S)
-_WHITESPACE = re.compile(r"\s+")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -240,7 +239,8 @@ def _looks_binary(data: bytes) -> bool:
 def _clean(text: str | None) -> str:
     if not text:
         return ""
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() splits on every Unicode space; several times faster than a regex here.
+    return " ".join(text.split())
 
 
 def extract_page(

@@ -47,10 +47,14 @@ from classifier.models import (
     MODEL_FORMAT,
     OK,
     build_page_model,
+    chat_model_input,
     page_ngrams,
     pipeline_to_table,
+    repair_mojibake,
     url_model_input,
 )
+
+clean_chat_text = chat_model_input
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -579,62 +583,6 @@ def _binary_report(labels: Sequence[int], scores: np.ndarray) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- chat data
-
-_MOJIBAKE = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
-    "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}"
-)
-_CP1252_ONLY = {c.encode("cp1252")[0]: c for c in "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"}
-
-
-def _mojibake_bytes(text: str) -> bytes | None:
-    out = bytearray()
-    for ch in text:
-        code = ord(ch)
-        if code < 256:
-            out.append(code)
-            continue
-        try:
-            out += ch.encode("cp1252")
-        except UnicodeEncodeError:
-            return None
-    return bytes(out)
-
-
-def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 text that was decoded as cp1252/Latin-1 (``Weâ€™ve`` -> ``We’ve``).
-
-    Only sequences that decode as valid UTF-8 are replaced, so correct text is unchanged.
-    HTML entities left by Twitter exports (``&amp;``) are unescaped too.
-    """
-    import html
-
-    def fix(match: re.Match[str]) -> str:
-        raw = _mojibake_bytes(match.group(0))
-        if raw is None:
-            return match.group(0)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return match.group(0)
-
-    repaired = _MOJIBAKE.sub(fix, text)
-    return html.unescape(repaired)
-
-
-_MENTION = re.compile(r"@\w+")
-_LINK = re.compile(r"https?://\S+|www\.\S+")
-_RETWEET = re.compile(r"^\s*(rt\s+)?(@\w+:?\s*)+", re.I)
-
-
-def clean_chat_text(text: str) -> str:
-    """Mojibake repaired, links replaced by ``URL``, @mentions by ``@user``, a leading
-    ``RT @name:`` removed, whitespace collapsed: what a chat message looks like."""
-    text = repair_mojibake(text)
-    text = _RETWEET.sub("", text)
-    text = _LINK.sub(" URL ", text)
-    text = _MENTION.sub("@user", text)
-    return " ".join(text.split())
 
 
 def normalise_for_dedup(text: str) -> str:
@@ -1491,8 +1439,8 @@ def build_chat(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
     check_scores = pipeline.predict_proba([e.text for e in check])[:, column]
     metadata = {
         **_common_metadata("chat", data_dir),
-        "input": "one chat message; links and @mentions are normalised the same way as in "
-        "training by the caller-independent pipeline (raw text is fine)",
+        "input": "one chat message, raw; ChatModel applies chat_model_input (mojibake "
+        "repaired, links -> URL, @mentions -> @user) as training did",
         "features": "word 1-2-gram and character 2-5-gram TF-IDF (sublinear), 30,000 each",
         "estimator": "LogisticRegression (L2, C=2, balanced classes)",
         "classes": [str(c) for c in pipeline.classes_],
