@@ -6,7 +6,11 @@ Prints one table. Everything runs on one core (BLAS threads pinned to 1). The ba
 stock ``HashingVectorizer`` (word 1-2-grams, 2**20 features) + ``LogisticRegression`` fitted
 on a small sample of the page corpus and timed on the same 64 KB texts, so the page model's
 speed can be quoted as a ratio. Memory is measured in fresh subprocesses: VmRSS after
-importing the libraries, then after ``load_models()``.
+importing the libraries, then after ``load_models()``. The chat model's ROC AUC is compared
+with alt-profanity-check's on the same held-out split when ``--apc-python`` names a
+throwaway venv that has it (``python -m venv /tmp/apc-venv && /tmp/apc-venv/bin/pip install
+alt-profanity-check``); alt-profanity-check was trained partly on the Davidson tweets, so its
+figure on that split is optimistic.
 """
 
 from __future__ import annotations
@@ -152,6 +156,51 @@ def stock_baseline(models_dir: Path, texts: list[str]) -> Callable[[], int]:
     return run
 
 
+_APC_SCORER = """
+import json, sys
+from profanity_check import predict_prob
+texts = json.load(sys.stdin)
+json.dump([float(p) for p in predict_prob(texts)], sys.stdout)
+"""
+
+
+def chat_comparison(
+    data: Path, apc_python: Path | None, chat: object
+) -> list[tuple[str, str, str]]:
+    """ROC AUC of our chat model and of alt-profanity-check on the chat held-out split and
+    the Jigsaw check set. alt-profanity-check runs in its own venv (never a dependency)."""
+    from sklearn.metrics import roc_auc_score
+
+    from classifier.models import ABUSIVE
+    from classifier.train import chat_examples, group_split
+
+    examples, check, _report = chat_examples(data)
+    _train, test = group_split(examples)
+    rows: list[tuple[str, str, str]] = []
+    for name, items in (("held-out split", test), ("Jigsaw check", check)):
+        texts = [e.text for e in items]
+        labels = [int(e.label == ABUSIVE) for e in items]
+        ours = roc_auc_score(labels, chat.predict_proba(texts))  # type: ignore[attr-defined]
+        theirs = "not run"
+        if apc_python is not None and apc_python.is_file():
+            answer = subprocess.run(
+                [str(apc_python), "-c", _APC_SCORER],
+                input=json.dumps(texts),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            theirs = f"{roc_auc_score(labels, json.loads(answer.stdout)):.3f}"
+        rows.append(
+            (
+                f"chat ROC AUC, {name} ({len(items)} texts)",
+                f"{ours:.3f}",
+                f"alt-profanity-check: {theirs}",
+            )
+        )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -159,6 +208,12 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--urls", type=int, default=20000)
     parser.add_argument("--chat", type=int, default=5000)
+    parser.add_argument(
+        "--apc-python",
+        type=Path,
+        default=Path("/tmp/apc-venv/bin/python"),
+        help="python of a throwaway venv with alt-profanity-check, for the chat comparison",
+    )
     args = parser.parse_args()
     rng = random.Random(7)
 
@@ -255,6 +310,9 @@ def main() -> int:
     )
     rows.append(("url: one at a time", f"{best_rate(url_single_run):,.0f} URLs/s", ""))
     rows.append(("chat: batches of 500", f"{best_rate(chat_run):,.0f} lines/s", ""))
+
+    if (args.data / "text").is_dir():
+        rows.extend(chat_comparison(args.data, args.apc_python, chat))
 
     phrases = args.data / "lists" / "e2guardian" / "weightedphraselist"
     if phrases.is_file():

@@ -37,6 +37,7 @@ from classifier.categories import BENIGN
 __all__ = [
     "ABUSIVE",
     "BUNDLED_MODEL_DIR",
+    "MODEL_FORMAT",
     "OK",
     "TRUSTED_TYPES",
     "ChatModel",
@@ -46,13 +47,13 @@ __all__ = [
     "UrlModel",
     "Verdict",
     "build_page_model",
+    "chat_model_input",
     "load_models",
     "page_ngrams",
-    "chat_model_input",
     "page_phrase_text",
-    "repair_mojibake",
     "pipeline_from_table",
     "pipeline_to_table",
+    "repair_mojibake",
     "url_model_input",
 ]
 
@@ -93,7 +94,6 @@ _SMALL_BATCH = 8
 # Page text: everything that is not an ASCII letter or digit becomes a word edge; bytes of
 # non-ASCII letters (UTF-8, >= 0x80) stay part of words.
 _WORD_EDGES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32 for c in range(256))
-_UPPER_ASCII = bytes(range(65, 91))
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,12 +190,12 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
         declared.append(_lookup_codec(found.group(1)) if found else None)
     found_meta = _META_CHARSET.search(data[:4096])
     declared.append(_lookup_codec(found_meta.group(1)) if found_meta else None)
-    for codec in declared:
+    for label in declared:
         # A page cannot really be UTF-16 once it is ASCII-compatible enough to carry <meta>.
-        if codec and not codec.startswith("utf-16"):
-            text = _try_decode(data, codec)
+        if label and not label.startswith("utf-16"):
+            text = _try_decode(data, label)
             if text is not None:
-                return text, codec
+                return text, label
     text = _try_decode(data, "utf-8")
     if text is not None:
         return text, "utf-8"
