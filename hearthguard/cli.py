@@ -509,3 +509,87 @@ def lists_update(data_dir: Path | None) -> None:
             _print_report(outcome.report)
     if failed:
         sys.exit(1)
+
+
+# -- classifiers ------------------------------------------------------------------------------
+
+
+def _batches(lines: Iterable[str], size: int = 512) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line.rstrip("\n"))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@main.command()
+@data_dir_option
+@click.argument("kind", type=click.Choice(["url", "page", "chat"]))
+@friendly_errors
+def classify(data_dir: Path | None, kind: str) -> None:
+    """Classify one input per line of standard input; JSON lines out.
+
+    url and page: {"category", "score"}; chat: {"label": "abusive"|"ok", "score"}.
+    A page line may be plain text or HTML.
+    """
+    from classifier.text import html_to_text
+    from policy.engine import load_household_models
+
+    models, problems = load_household_models(_data(data_dir))
+    model = getattr(models, kind)
+    if model is None:
+        _fail(
+            next(
+                (p for p in problems if f"{kind} classifier" in p),
+                f"the {kind} classifier is unavailable",
+            )
+        )
+    for batch in _batches(sys.stdin):
+        texts = batch
+        if kind == "page":
+            texts = [html_to_text(t) if "<" in t and ">" in t else t for t in batch]
+        for verdict in model.predict(texts):
+            if kind == "chat":
+                out = {"label": verdict.label, "score": round(verdict.score, 4)}
+            else:
+                out = {"category": verdict.category, "score": round(verdict.score, 4)}
+            click.echo(json.dumps(out))
+
+
+@main.group()
+def classifier() -> None:
+    """The page classifier's household learning."""
+
+
+@classifier.command("retrain")
+@data_dir_option
+@friendly_errors
+def classifier_retrain(data_dir: Path | None) -> None:
+    """Retrain the page classifier with this household's examples (kept in the data
+    directory: pages of list-categorised sites and parents' answers in the dashboard).
+
+    The running proxy switches to the new model within seconds.
+    """
+    from collections import Counter
+
+    from classifier.train import retrain_page_model
+    from policy.learning import Learning
+
+    data = _data(data_dir)
+    examples = Learning(data.learning_dir).examples()
+    if not examples:
+        click.echo("No household examples yet: the shipped page classifier stays in use.")
+        return
+    counts = Counter(e.category for e in examples)
+    click.echo(
+        f"Retraining with {len(examples)} household examples: "
+        + ", ".join(f"{c} {n}" for c, n in counts.most_common())
+    )
+    metadata = retrain_page_model([(e.text, e.category) for e in examples], data.models_dir)
+    click.echo(
+        f"New page classifier written to {data.models_dir} "
+        f"({metadata.get('phrases', '?')} phrases)."
+    )

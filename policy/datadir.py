@@ -52,6 +52,11 @@ class DataDir:
         return self.root / "models"
 
     @property
+    def learning_dir(self) -> Path:
+        """Household examples and the review queue for the page classifier."""
+        return self.root / "learning"
+
+    @property
     def secret_key(self) -> Path:
         return self.root / "secret.key"
 

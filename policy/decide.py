@@ -13,7 +13,7 @@ from classifier.categories import BENIGN, ILLEGAL, PROTECTED
 from policy.model import Action, Decision, Profile, Reason, Request, Rule
 from policy.snapshot import ListMatchLike, Snapshot
 
-__all__ = ["decide", "domain_matches", "host_parents"]
+__all__ = ["decide", "decide_page", "domain_matches", "host_parents"]
 
 _PROTECTED = frozenset(PROTECTED)
 _ALLOWED = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
@@ -123,3 +123,22 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
         ):
             return Decision(Action.BLOCK, Reason.MODEL_BLOCKED, category, "url model", score)
     return _ALLOWED
+
+
+def decide_page(
+    profile: Profile, category: str, score: float, explanation: str = ""
+) -> Decision | None:
+    """The content scan's verdict on a page the request filter allowed: a block, or None.
+
+    A page is blocked when the page model finds a category the profile blocks, at or above
+    the profile's strictness; protected categories and benign pages never are.
+    """
+    if (
+        category == BENIGN
+        or category in _PROTECTED
+        or category not in profile.blocked
+        or score < profile.page_threshold
+    ):
+        return None
+    source = f"page model: {explanation}" if explanation else "page model"
+    return Decision(Action.BLOCK, Reason.CONTENT_BLOCKED, category, source, score)

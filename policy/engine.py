@@ -8,13 +8,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from classifier.domains import DomainIndex, IndexFormatError
 from classifier.hotline import load_hotlines
+from classifier.models import LoadedModels, PageModel, UrlModel, load_models
 from policy.datadir import DataDir
 from policy.snapshot import IllegalList, UrlVerdictSource
 
-__all__ = ["Engine", "hotline_dir", "load_engine", "load_illegal", "load_index"]
+__all__ = [
+    "CachedUrlModel",
+    "Engine",
+    "hotline_dir",
+    "load_engine",
+    "load_illegal",
+    "load_index",
+    "load_household_models",
+]
+
+_MAX_CACHED_HOSTS = 50_000
+
+
+class CachedUrlModel:
+    """The URL model as ``decide`` uses it: one verdict per host, remembered.
+
+    The model judges a host no list knows by its name; the verdict of a host does not
+    change between requests, so each host is classified once (at most 50,000 are kept).
+    """
+
+    def __init__(self, model: UrlModel) -> None:
+        self.model = model
+        self._verdicts: dict[str, tuple[str, float]] = {}
+
+    def classify(self, host: str, path: str) -> tuple[str, float]:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            (found,) = self.model.predict([host])
+            verdict = (found.category, found.score)
+            if len(self._verdicts) >= _MAX_CACHED_HOSTS:
+                self._verdicts.clear()
+            self._verdicts[host] = verdict
+        return verdict
 
 
 @dataclass(frozen=True)
@@ -23,6 +57,19 @@ class Engine:
     url_model: UrlVerdictSource | None = None
     illegal: tuple[IllegalList, ...] = ()
     problems: tuple[str, ...] = ()
+    page_model: PageModel | None = None
+    models: LoadedModels | None = None
+
+
+def load_household_models(data: DataDir) -> tuple[LoadedModels, tuple[str, ...]]:
+    """The bundled models, preferring any retrained in ``<data>/models``; problems in words."""
+    models = load_models(local_dir=data.models_dir)
+    problems = tuple(
+        f"The {name} classifier is unavailable ({why}); Hearthguard keeps filtering with its lists."
+        for name, why in sorted(models.errors.items())
+        if getattr(models, name) is None
+    )
+    return models, problems
 
 
 def load_index(data: DataDir) -> tuple[DomainIndex, str | None]:
@@ -46,11 +93,20 @@ def load_illegal(data: DataDir) -> tuple[tuple[IllegalList, ...], tuple[str, ...
     return ((lists,) if len(lists) else ()), problems
 
 
-def load_engine(data: DataDir) -> Engine:
+def load_engine(data: DataDir, *, models: bool = True) -> Engine:
+    """Everything decisions need; ``models=False`` skips the classifiers (lists only)."""
     index, problem = load_index(data)
     illegal, illegal_problems = load_illegal(data)
+    problems = ((problem,) if problem else ()) + illegal_problems
+    loaded: Any = None
+    if models:
+        loaded, model_problems = load_household_models(data)
+        problems += model_problems
     return Engine(
         index=index,
+        url_model=CachedUrlModel(loaded.url) if loaded is not None and loaded.url else None,
         illegal=illegal,
-        problems=((problem,) if problem else ()) + illegal_problems,
+        problems=problems,
+        page_model=loaded.page if loaded is not None else None,
+        models=loaded,
     )

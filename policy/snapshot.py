@@ -59,6 +59,7 @@ class Snapshot:
     country: str = ""
     language: str = ""
     retention_days: int = 30
+    learning: bool = True
 
     def profile_for(self, ip: str | None) -> tuple[Profile, Device | None]:
         """The profile and device for a client address; unknown devices get the default."""

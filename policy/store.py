@@ -814,5 +814,6 @@ def load_snapshot(
         country=store.get_setting("country", ""),
         language=store.get_setting("language", ""),
         retention_days=int(store.get_setting("retention_days", 30) or 30),
+        learning=bool(store.get_setting("learning", True)),
         **kwargs,
     )

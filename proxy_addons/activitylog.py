@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 from mitmproxy import ctx
 from mitmproxy.addonmanager import Loader
 
+from policy.learning import Example
 from proxy_addons.state import ProxyState
 
 __all__ = ["ActivityWriter"]
@@ -42,12 +44,32 @@ class ActivityWriter:
         """Write whatever is queued, now (used at shutdown)."""
         if self.state.log:
             self._write(self.state.log.take())
+        self._write_learning(*self._take_learning())
+
+    def _take_learning(self) -> tuple[list[Example], list[dict[str, Any]]]:
+        taken = (self.state.pending_examples, self.state.pending_reviews)
+        self.state.pending_examples, self.state.pending_reviews = [], []
+        return taken
+
+    def _write_learning(self, examples: list[Example], reviews: list[dict[str, Any]]) -> None:
+        learning = self.state.learning
+        if learning is None or not (examples or reviews):
+            return
+        try:
+            learning.add_examples(examples)
+            for review in reviews:
+                learning.add_review(**review)
+        except OSError as exc:
+            log.error("Keeping pages for the classifier to learn from failed: %s", exc)
 
     def prune(self) -> None:
         """Delete activity older than the household's retention setting (policy.db)."""
         store, snapshot = self.state.activity, self.state.snapshot
         if store is not None and snapshot is not None:
-            store.prune(self.state.now() - timedelta(days=snapshot.retention_days))
+            cutoff = self.state.now() - timedelta(days=snapshot.retention_days)
+            store.prune(cutoff)
+            if self.state.learning is not None:
+                self.state.learning.prune_review(cutoff)
 
     async def _run(self) -> None:
         since_prune = _PRUNE_EVERY
@@ -56,6 +78,8 @@ class ActivityWriter:
             if self.state.log:
                 # take the batch on the event loop, write it in a worker thread
                 await asyncio.to_thread(self._write, self.state.log.take())
+            if self.state.pending_examples or self.state.pending_reviews:
+                await asyncio.to_thread(self._write_learning, *self._take_learning())
             since_prune += timedelta(seconds=ctx.options.hearthguard_flush)
             if since_prune >= _PRUNE_EVERY:
                 since_prune = timedelta(0)

@@ -1,27 +1,92 @@
-"""Per response: stream what is not scanned; buffer HTML (under a cap) for the page classifier."""
+"""Per response: stream what is not scanned; classify HTML pages and block harmful ones.
+
+HTML answers to requests the filter allowed are held back (up to ``SCAN_LIMIT``) for profiles
+with content scanning on; the first 64 KB are decompressed (capped: a gzip bomb is cut, not
+inflated), turned into visible text and scored by the page model in a worker thread, and a
+page the profile blocks is replaced by the block page. Everything else is streamed straight
+through, so large downloads never sit in memory. Verdicts are remembered per page for a
+while (option ``hearthguard_scan_cache``), so a page fetched again is not scanned again.
+"""
 
 from __future__ import annotations
 
-from mitmproxy import http
+import asyncio
+import time
+from dataclasses import dataclass
 
-from proxy_addons.state import ProxyState
+from mitmproxy import ctx, http
+from mitmproxy.addonmanager import Loader
 
-__all__ = ["ContentScan"]
+from classifier.categories import BENIGN
+from classifier.models import PageModel
+from classifier.text import MAX_HTML_BYTES, decompress_capped, html_to_text
+from policy.decide import decide_page
+from policy.learning import MAX_TEXT, Example
+from policy.model import Decision, Device, Profile
+from proxy_addons.blockpage import BlockPages
+from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
+from proxy_addons.state import ProxyState, client_ip
 
+__all__ = ["ContentScan", "PageVerdict", "scan_page"]
+
+#: HTML answers larger than this (by Content-Length) are streamed, not scanned.
 SCAN_LIMIT = 2 * 1024 * 1024
+_MAX_REMEMBERED = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class PageVerdict:
+    category: str
+    score: float
+    explanation: str = ""
 
 
 def _is_html(response: http.Response) -> bool:
-    return (
-        response.headers.get("content-type", "")
-        .lower()
-        .startswith(("text/html", "application/xhtml"))
-    )
+    content_type = response.headers.get("content-type", "").lower()
+    return content_type.startswith(("text/html", "application/xhtml"))
+
+
+def scan_page(
+    model: PageModel, raw: bytes, content_encoding: str | None, content_type: str | None
+) -> tuple[PageVerdict, str]:
+    """Score the first 64 KB of an HTML body; returns the verdict (naming the strongest
+    phrases when harmful) and the page's visible text."""
+    html = decompress_capped(raw, content_encoding, MAX_HTML_BYTES)
+    text = html_to_text(html, content_type)
+    if not text:
+        return PageVerdict(BENIGN, 1.0), ""
+    (verdict,) = model.predict([text])
+    explanation = ""
+    if verdict.category != BENIGN:
+        explanation = ", ".join(phrase for phrase, _ in model.explain(text, k=3))
+    return PageVerdict(verdict.category, verdict.score, explanation), text
 
 
 class ContentScan:
-    def __init__(self, state: ProxyState) -> None:
+    def __init__(self, state: ProxyState, pages: BlockPages) -> None:
         self.state = state
+        self.pages = pages
+        self._remembered: dict[str, tuple[float, PageVerdict]] = {}
+        self._sampled: dict[str, str] = {}  # host -> day its page was last kept as an example
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "hearthguard_scan_cache",
+            int,
+            600,
+            "Seconds a page's content-scan verdict is remembered (0: scan every time).",
+        )
+
+    def _scanning_profile(self, flow: http.HTTPFlow) -> Profile | None:
+        """The profile to scan this answer for, or None when it is not scanned."""
+        decision: Decision | None = flow.metadata.get(METADATA_KEY)
+        snapshot = self.state.snapshot
+        if decision is None or decision.blocked or snapshot is None:
+            return None
+        if self.state.page_model is None:
+            return None
+        profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
+        return profile if profile.content_scan else None
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         response = flow.response
@@ -29,5 +94,109 @@ class ContentScan:
             return
         length = response.headers.get("content-length", "")
         too_big = length.isdigit() and int(length) > SCAN_LIMIT
-        if not _is_html(response) or too_big:
+        if too_big or not _is_html(response) or self._scanning_profile(flow) is None:
             response.stream = True
+
+    def _recall(self, key: str) -> PageVerdict | None:
+        found = self._remembered.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def _remember(self, key: str, verdict: PageVerdict) -> None:
+        ttl = ctx.options.hearthguard_scan_cache
+        if ttl <= 0:
+            return
+        if len(self._remembered) >= _MAX_REMEMBERED:
+            self._remembered.clear()
+        self._remembered[key] = (time.monotonic() + ttl, verdict)
+
+    async def response(self, flow: http.HTTPFlow) -> None:
+        response = flow.response
+        if response is None or flow.error or response.stream or not _is_html(response):
+            return
+        profile = self._scanning_profile(flow)
+        model = self.state.page_model
+        if profile is None or model is None or not response.raw_content:
+            return
+        host = flow_host(flow)
+        key = f"{host}{flow.request.path.split('?', 1)[0]}"
+        verdict, text = self._recall(key), ""
+        if verdict is None:
+            verdict, text = await asyncio.to_thread(
+                scan_page,
+                model,
+                response.raw_content,
+                response.headers.get("content-encoding"),
+                response.headers.get("content-type"),
+            )
+            self._remember(key, verdict)
+        decision = decide_page(profile, verdict.category, verdict.score, verdict.explanation)
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return
+        ip = client_ip(flow.client_conn)
+        _, device = snapshot.profile_for(ip)
+        if text and snapshot.learning:
+            self._keep_for_learning(flow, host, key, text, verdict, decision, profile, device)
+        if decision is None:
+            return
+        flow.metadata[METADATA_KEY] = decision
+        log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
+        flow.response = self.pages.for_flow(
+            flow,
+            decision,
+            host=host,
+            ip=ip,
+            profile=profile,
+            snapshot=snapshot,
+            now=self.state.now(),
+            dashboard=self.state.dashboard_url,
+        )
+
+    def _keep_for_learning(
+        self,
+        flow: http.HTTPFlow,
+        host: str,
+        page: str,
+        text: str,
+        verdict: PageVerdict,
+        decision: Decision | None,
+        profile: Profile,
+        device: Device | None,
+    ) -> None:
+        """Queue what the classifier can learn from this page (written off the event loop).
+
+        Blocked and nearly blocked pages go to the parents' review queue; a page of a host
+        a category list names becomes an example of that category, once per host a day.
+        """
+        if len(self.state.pending_reviews) + len(self.state.pending_examples) > 200:
+            return  # the writer is behind; learning can wait, browsing cannot
+        near_miss = verdict.category != BENIGN and verdict.score >= profile.page_threshold / 2
+        if decision is not None or near_miss:
+            self.state.pending_reviews.append(
+                {
+                    "at": self.state.now(),
+                    "kind": "blocked" if decision is not None else "uncertain",
+                    "host": host,
+                    "url": page,
+                    "category": verdict.category,
+                    "score": verdict.score,
+                    "text": text,
+                    "device": device.name if device else None,
+                }
+            )
+        listed: Decision | None = flow.metadata.get(METADATA_KEY)
+        if listed is None or listed.category is None or listed.source is None:
+            return
+        if listed.source.startswith(("allow rule", "deny rule", "url model", "page model")):
+            return
+        day = self.state.now().date().isoformat()
+        if self._sampled.get(host) == day:
+            return
+        if len(self._sampled) >= _MAX_REMEMBERED:
+            self._sampled.clear()
+        self._sampled[host] = day
+        self.state.pending_examples.append(
+            Example(text[:MAX_TEXT], listed.category, f"list:{listed.category}")
+        )

@@ -78,10 +78,11 @@ class HttpFilter:
         profile, device = snapshot.profile_for(ip)
         host = flow_host(flow)
         request = Request(host, flow.request.path, profile.name, device, flow.request.scheme)
-        decision = decide(request, snapshot, self.state.now())
+        now = self.state.now()
+        decision = decide(request, snapshot, now)
         flow.metadata[METADATA_KEY] = decision
         log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
-        self.state.log.user_agent(ip, flow.request.headers.get("user-agent"), self.state.now())
+        self.state.log.user_agent(ip, flow.request.headers.get("user-agent"), now)
         if decision.blocked:
             flow.response = self.pages.for_flow(
                 flow,
@@ -90,7 +91,7 @@ class HttpFilter:
                 ip=ip,
                 profile=profile,
                 snapshot=snapshot,
-                now=self.state.now(),
+                now=now,
                 dashboard=self.state.dashboard_url,
             )
             return

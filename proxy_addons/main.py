@@ -38,6 +38,6 @@ def make_addons() -> list[object]:
         TlsGate(state),
         AskParent(state, pages),  # answers /.hearthguard/* before the filter sees it
         HttpFilter(state, pages),
-        ContentScan(state),
+        ContentScan(state, pages),
         ActivityWriter(state),
     ]

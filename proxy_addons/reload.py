@@ -13,7 +13,8 @@ from mitmproxy.addonmanager import Loader
 from classifier.domains import DomainIndex, IndexFormatError
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
-from policy.engine import hotline_dir, load_illegal
+from policy.engine import CachedUrlModel, hotline_dir, load_household_models, load_illegal
+from policy.learning import Learning
 from policy.snapshot import IllegalList, Snapshot
 from policy.store import PolicyStore, StoreError, load_snapshot
 from proxy_addons.state import ProxyState
@@ -31,10 +32,11 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (st.st_ino, st.st_mtime_ns)
 
 
-def _folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Changes whenever a hotline list file is added, removed or rewritten."""
+def _folder_stamp(folder: Path, pattern: str = "*.txt") -> tuple[tuple[str, int, int], ...]:
+    """Changes whenever a matching file in ``folder`` is added, removed or rewritten
+    (hotline lists; models retrained for the household)."""
     try:
-        entries = [(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.txt")]
+        entries = [(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob(pattern)]
     except OSError:
         return ()
     return tuple(sorted(entries))
@@ -51,6 +53,8 @@ class PolicyReload:
         self._index_stamp: tuple[int, int] | None = None
         self.illegal: tuple[IllegalList, ...] = ()
         self._hotline_stamp: tuple[tuple[str, int, int], ...] | None = None
+        self.url_model: CachedUrlModel | None = None
+        self._models_stamp: tuple[tuple[str, int, int], ...] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def load(self, loader: Loader) -> None:
@@ -65,6 +69,12 @@ class PolicyReload:
         )
         loader.add_option(
             "hearthguard_dashboard", str, "", "The dashboard's address, linked from block pages."
+        )
+        loader.add_option(
+            "hearthguard_models",
+            bool,
+            True,
+            "Use the URL and page classifiers (off: category lists only, less memory).",
         )
 
     def configure(self, updated: set[str]) -> None:
@@ -84,8 +94,10 @@ class PolicyReload:
             self.store.close()
         self.store, self.data = store, data
         self.state.activity = ActivityStore(data.activity_db)
+        self.state.learning = Learning(data.learning_dir)
         self._open_index()
         self._open_hotlines()
+        self._open_models()
         self.state.snapshot = self._load()
 
     def _open_index(self) -> None:
@@ -112,9 +124,24 @@ class PolicyReload:
         for problem in problems:
             log.error("%s", problem)
 
+    def _open_models(self) -> None:
+        """(Re)load the classifiers, preferring models retrained in ``<data>/models``."""
+        assert self.data is not None
+        self._models_stamp = _folder_stamp(self.data.models_dir, "*")
+        if not ctx.options.hearthguard_models:
+            self.url_model, self.state.page_model = None, None
+            return
+        models, problems = load_household_models(self.data)
+        for problem in problems:
+            log.error("%s", problem)
+        self.url_model = CachedUrlModel(models.url) if models.url is not None else None
+        self.state.page_model = models.page
+
     def _load(self) -> Snapshot:
         assert self.store is not None
-        return load_snapshot(self.store, index=self.index, illegal=self.illegal)
+        return load_snapshot(
+            self.store, index=self.index, illegal=self.illegal, url_model=self.url_model
+        )
 
     def _poll_once(self) -> Snapshot | None:
         """Return a new snapshot when policy.db or the index changed, else None."""
@@ -125,8 +152,11 @@ class PolicyReload:
         hotlines_changed = _folder_stamp(hotline_dir(self.data)) != self._hotline_stamp
         if hotlines_changed:
             self._open_hotlines()
+        models_changed = _folder_stamp(self.data.models_dir, "*") != self._models_stamp
+        if models_changed:
+            self._open_models()
         current = self.state.snapshot
-        unchanged = not (index_changed or hotlines_changed)
+        unchanged = not (index_changed or hotlines_changed or models_changed)
         if unchanged and current is not None and self.store.version() == current.version:
             return None
         return self._load()

@@ -6,10 +6,13 @@ import ipaddress
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Any
 
 from mitmproxy import connection
 
+from classifier.models import PageModel
 from policy.activity import ActivityLog, ActivityStore
+from policy.learning import Example, Learning
 from policy.model import Device, Profile
 from policy.snapshot import Snapshot
 
@@ -77,6 +80,11 @@ class ProxyState:
     activity: ActivityStore | None = None
     trust: CaTrust = field(default_factory=CaTrust)
     refused_servers: set[str] = field(default_factory=set)
+    page_model: PageModel | None = None
+    learning: Learning | None = None
+    #: examples and review entries waiting for the writer thread (bounded by the scan)
+    pending_examples: list[Example] = field(default_factory=list)
+    pending_reviews: list[dict[str, Any]] = field(default_factory=list)
     dashboard_url: str = ""
 
     def identify(self, ip: str) -> tuple[Profile, Device | None]:

@@ -162,3 +162,31 @@ def test_lists_import_status_and_bad_files(data_dir, tmp_path) -> None:
 def test_lists_update_without_url_sources(data_dir) -> None:
     result = cli(data_dir, "lists", "update")
     assert result.exit_code == 0 and "No list has a URL" in result.output
+
+
+def test_classify_reads_lines_and_writes_json(data_dir) -> None:
+    out = cli(data_dir, "classify", "url", input="freecasinobonus.example\nbbc.co.uk\n")
+    first, second = (json.loads(line) for line in out.output.splitlines())
+    assert out.exit_code == 0
+    assert first["category"] == "gambling" and first["score"] > 0.9
+    assert second["category"] == "benign"
+    page = "<html><body><p>free porn xxx hardcore porn sex videos</p></body></html>\n"
+    out = cli(data_dir, "classify", "page", input=page + "Our school garden grows beans.\n")
+    adult, garden = (json.loads(line) for line in out.output.splitlines())
+    assert adult["category"] == "adult" and garden["category"] == "benign"
+    out = cli(data_dir, "classify", "chat", input="see you at practice tomorrow!\n")
+    assert json.loads(out.output)["label"] == "ok"
+
+
+def test_classify_without_a_model_says_why(data_dir, monkeypatch) -> None:
+    import classifier.models
+
+    monkeypatch.setattr(classifier.models, "BUNDLED_MODEL_DIR", data_dir.root / "nowhere")
+    out = cli(data_dir, "classify", "url", input="example.com\n")
+    assert out.exit_code == 2 and "url classifier is unavailable" in out.output
+
+
+def test_retrain_without_examples_keeps_the_shipped_model(data_dir) -> None:
+    out = cli(data_dir, "classifier", "retrain")
+    assert out.exit_code == 0 and "No household examples yet" in out.output
+    assert not data_dir.models_dir.exists()

@@ -214,3 +214,17 @@ def test_host_helpers() -> None:
     ]
     assert domain_matches("www.example.com", "example.com")
     assert not domain_matches("badexample.com", "example.com")
+
+
+def test_decide_page_uses_the_profile_strictness_and_never_blocks_protected() -> None:
+    from policy.decide import decide_page
+
+    child = profile(page_threshold=0.7)
+    blocked = decide_page(child, "adult", 0.91, "porn, xxx")
+    assert blocked is not None
+    assert (blocked.action, blocked.reason, blocked.category, blocked.source) == (
+        Action.BLOCK, Reason.CONTENT_BLOCKED, "adult", "page model: porn, xxx")
+    assert decide_page(child, "adult", 0.69) is None
+    assert decide_page(child, "benign", 0.99) is None
+    assert decide_page(child, "sex_education", 0.99) is None
+    assert decide_page(profile("Grown", "adult"), "gambling", 0.99) is None

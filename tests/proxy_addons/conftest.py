@@ -38,7 +38,8 @@ def chain(data_dir) -> Iterator[Chain]:
     addons = make_addons()
     with taddons.context(*addons) as tctx:
         reload = next(a for a in addons if isinstance(a, PolicyReload))
-        tctx.configure(reload, hearthguard_data_dir=str(data_dir.root))
+        # the classifiers are loaded once per session (fixture `models`), not for every chain
+        tctx.configure(reload, hearthguard_models=False, hearthguard_data_dir=str(data_dir.root))
         yield Chain(tctx, addons, reload)
 
 
@@ -53,3 +54,13 @@ def request_flow(
     flow.request.headers["Host"] = host
     flow.client_conn.peername = (client_ip, 50000)
     return flow
+
+
+@pytest.fixture(scope="session")
+def models():
+    """The shipped classifiers, loaded once."""
+    from classifier.models import load_models
+
+    loaded = load_models()
+    assert loaded.page is not None and loaded.url is not None, loaded.errors
+    return loaded

@@ -1,0 +1,167 @@
+"""Content scan: harmful pages become block pages; other answers stream; bombs are capped."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import zlib
+
+import pytest
+from mitmproxy.test import tutils
+
+from policy.model import Reason
+from proxy_addons.contentscan import ContentScan, scan_page
+from proxy_addons.httpfilter import HttpFilter
+from tests.proxy_addons.conftest import request_flow
+
+FILLER = "<p>" + " ".join(["the garden library river weather school museum"] * 40) + "</p>"
+ADULT = (
+    f"<html><head><title>Videos</title></head><body>{FILLER}"
+    "<p>free porn xxx hardcore porn sex videos pussy cock hardcore sex free porn videos</p>"
+    "</body></html>"
+)
+SEX_ED = (
+    "<html><head><title>Growing up: puberty and consent</title></head><body>"
+    "<p>Puberty brings changes to your body. Sex education helps young people understand "
+    "consent, contraception, periods and how to stay safe and healthy. Talk to a trusted "
+    "adult, a school nurse or a doctor if you have questions about sexual health.</p>"
+    f"{FILLER}</body></html>"
+)
+
+
+@pytest.fixture
+def scanning(chain, models):
+    chain.state.page_model = models.page
+    return chain
+
+
+def answered(
+    chain, host: str, body: bytes, *, headers: dict[str, str] | None = None, path: str = "/"
+):
+    flow = request_flow(host, path)
+    chain.addon(HttpFilter).requestheaders(flow)
+    flow.response = tutils.tresp(content=b"")
+    flow.response.headers.clear()
+    flow.response.headers["content-type"] = "text/html; charset=utf-8"
+    for name, value in (headers or {}).items():
+        flow.response.headers[name] = value
+    flow.response.raw_content = body
+    return flow
+
+
+def run(chain, flow):
+    """The response hooks as mitmproxy calls them (the scan awaits a worker thread)."""
+    scan = chain.addon(ContentScan)
+    scan.responseheaders(flow)
+    if not flow.response.stream:
+        asyncio.run(scan.response(flow))
+    return flow
+
+
+def test_an_adult_page_becomes_the_block_page(scanning) -> None:
+    flow = run(scanning, answered(scanning, "videos.example", ADULT.encode()))
+    assert flow.response.status_code == 403
+    decision = flow.metadata["hearthguard"]
+    assert (decision.reason, decision.category) == (Reason.CONTENT_BLOCKED, "adult")
+    assert decision.source.startswith("page model: ") and "porn" in decision.source
+    assert b"porn" not in flow.response.content  # phrases are for parents only
+    decisions, _, _ = scanning.state.log.take()
+    assert ("videos.example", "block", "content_blocked") in {
+        (e.host, e.action, e.reason) for e in decisions
+    }
+
+
+def test_sex_education_and_ordinary_pages_pass(scanning) -> None:
+    for host, html in (("health.example", SEX_ED), ("garden.example", f"<p>{FILLER}</p>")):
+        flow = run(scanning, answered(scanning, host, html.encode()))
+        assert flow.response.status_code == 200, host
+
+
+def test_gzip_bomb_is_cut_and_still_judged(scanning) -> None:
+    bomb = ADULT.encode() + b" " * (50 * 1024 * 1024)
+    body = gzip.compress(bomb, 9)
+    assert len(body) < 200_000
+    flow = answered(scanning, "bomb.example", body, headers={"content-encoding": "gzip"})
+    flow = run(scanning, flow)
+    assert flow.response.status_code == 403
+
+
+def test_deflate_and_a_wrong_charset_are_handled(scanning) -> None:
+    body = zlib.compress(ADULT.encode("utf-16"))
+    flow = answered(
+        scanning,
+        "odd.example",
+        body,
+        headers={"content-encoding": "deflate", "content-type": "text/html; charset=klingon"},
+    )
+    flow = run(scanning, flow)  # must not raise, whatever the verdict
+    assert flow.response.status_code in (200, 403)
+
+
+def test_profiles_without_scanning_and_non_html_stream(scanning, store) -> None:
+    flow = answered(scanning, "img.example", b"\x89PNG....", headers={"content-type": "image/png"})
+    run(scanning, flow)
+    assert flow.response.stream is True
+    store.update_profile("Household", content_scan=False)
+    scanning.refresh()
+    flow = run(scanning, answered(scanning, "videos.example", ADULT.encode()))
+    assert flow.response.stream is True and flow.response.status_code == 200
+
+
+def test_verdicts_are_remembered_per_page(scanning) -> None:
+    scan = scanning.addon(ContentScan)
+    run(scanning, answered(scanning, "videos.example", ADULT.encode(), path="/a?x=1"))
+    # the same page again, now with harmless content: the remembered verdict still applies
+    flow = run(scanning, answered(scanning, "videos.example", b"<p>hello</p>", path="/a?x=2"))
+    assert flow.response.status_code == 403
+    scanning.tctx.configure(scan, hearthguard_scan_cache=0)
+    scan._remembered.clear()
+    flow = run(scanning, answered(scanning, "videos.example", b"<p>hello</p>", path="/a"))
+    assert flow.response.status_code == 200
+
+
+def test_scan_page_never_raises_on_junk(models) -> None:
+    for raw, enc in (
+        (b"", None),
+        (b"\x00\xff" * 1000, None),
+        (b"not gzip", "gzip"),
+        (b"<script>" * 10000, None),
+    ):
+        verdict, _ = scan_page(models.page, raw, enc, "text/html")
+        assert 0.0 <= verdict.score <= 1.0
+
+
+def test_blocked_pages_await_review_and_listed_hosts_become_examples(scanning, store, tmp_path):
+    from classifier.domains import DomainIndex
+    from proxy_addons.activitylog import ActivityWriter
+    from tests.support.lists import make_index, parsed
+
+    index = make_index(tmp_path / "idx", [parsed("ut1/press", "news", ["paper.example"])])
+    scanning.reload.index = index
+    scanning.state.snapshot = scanning.reload._load()
+    run(scanning, answered(scanning, "videos.example", ADULT.encode(), path="/clip?id=3"))
+    run(scanning, answered(scanning, "paper.example", f"<p>{FILLER}</p>".encode()))
+    run(scanning, answered(scanning, "paper.example", f"<p>{FILLER} more</p>".encode(), path="/b"))
+    scanning.addon(ActivityWriter).flush()
+    learning = scanning.state.learning
+    (item,) = learning.review_items()
+    assert (item.kind, item.host, item.url, item.category) == (
+        "blocked",
+        "videos.example",
+        "videos.example/clip",
+        "adult",
+    )
+    assert "porn" in item.text
+    examples = learning.examples()
+    assert [(e.category, e.source) for e in examples] == [("news", "list:news")]  # once a day
+    assert isinstance(index, DomainIndex)
+
+
+def test_nothing_is_kept_when_the_household_turned_learning_off(scanning, store) -> None:
+    from proxy_addons.activitylog import ActivityWriter
+
+    store.set_setting("learning", False)
+    scanning.refresh()
+    run(scanning, answered(scanning, "videos.example", ADULT.encode()))
+    scanning.addon(ActivityWriter).flush()
+    assert scanning.state.learning.review_items() == []
