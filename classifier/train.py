@@ -80,11 +80,15 @@ SEED = 20240917
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_SHARE = 0.2
 THRESHOLDS = (0.5, 0.7, 0.9)
-#: The household example store keeps at most this many examples (newest win).
-HOUSEHOLD_MAX_EXAMPLES = 5000
-HOUSEHOLD_MAX_TEXT_CHARS = 20_000
-#: Household examples count this many times a shipped example in retraining.
-HOUSEHOLD_WEIGHT = 5.0
+#: The household example store keeps at most this many examples (newest win), each cut
+#: at HOUSEHOLD_MAX_TEXT_CHARS: at most ~20 MB on disk.
+HOUSEHOLD_MAX_EXAMPLES = 2000
+HOUSEHOLD_MAX_TEXT_CHARS = 10_000
+#: In retraining, household examples together weigh this share of the shipped corpus, each
+#: between the two bounds (a few examples must be able to move the model; many must not
+#: drown the shipped data).
+HOUSEHOLD_SHARE = 0.1
+HOUSEHOLD_WEIGHT_BOUNDS = (5.0, 100.0)
 PAGE_CORPUS_FILE = "page_corpus.jsonl.gz"
 
 # --------------------------------------------------------------------------- data sources
@@ -1179,7 +1183,7 @@ def append_household_examples(
 
     The store is JSON lines, one ``{"text", "category", "source"}`` object per line, e.g.
     ``source`` = ``"list:adult"`` (page of a host a list categorises) or ``"parent:allowed"``
-    / ``"parent:blocked"`` (a parent's decision). Texts are cut at 20,000 characters;
+    / ``"parent:blocked"`` (a parent's decision). Texts are cut at 10,000 characters;
     categories are made canonical; only the newest ``max_examples`` are kept. The file is
     replaced atomically.
     """
@@ -1231,13 +1235,20 @@ def read_household_examples(store: Path) -> tuple[list[tuple[str, str, str]], in
     return examples, bad
 
 
-def _page_label(category: str) -> str:
-    """Household categories outside the page model's classes count as benign for it
-    (protected ones always do)."""
+#: Ordinary categories a household may label pages with; for the page model they are benign.
+_ORDINARY = frozenset({BENIGN, "shopping", "games", "video", "social", "chat", "bank"})
+
+
+def _page_label(category: str) -> str | None:
+    """The page-model class for a household category: its own class when the model has it,
+    benign for protected and ordinary categories, ``None`` (example not used) for harmful
+    categories the page model cannot learn (violence, weapons...)."""
     name = canonical(category)
-    if name in PROTECTED or name == BENIGN:
+    if name in (*PAGE_LIST_CATEGORIES, "hate"):
+        return name
+    if name in PROTECTED or name in _ORDINARY:
         return BENIGN
-    return name if name in (*PAGE_LIST_CATEGORIES, "hate") else BENIGN
+    return None
 
 
 def retrain_page_model(
@@ -1250,24 +1261,35 @@ def retrain_page_model(
     """Retrain the page model from the shipped corpus plus household ``(text, category)``
     examples; write ``page.skops`` and ``page.json`` into ``out_dir``; return the metadata.
 
-    Household examples weigh ``HOUSEHOLD_WEIGHT`` times a shipped document. Categories the
-    page model does not know, and protected ones, count as benign. ``load_models(...,
-    local_dir=out_dir)`` then prefers this model. Raises ``FileNotFoundError`` when the
-    shipped corpus is missing.
+    Household examples together weigh ``HOUSEHOLD_SHARE`` of the shipped corpus (each
+    between ``HOUSEHOLD_WEIGHT_BOUNDS`` shipped documents). Protected and
+    ordinary categories (news, health, shopping, games...) count as benign; harmful
+    categories the page model has no class for are skipped (and counted in the metadata).
+    A parent's "wrongly blocked" page is an example labelled ``benign``; a "wrongly
+    allowed" one is labelled with the category it should have been blocked under.
+    ``load_models(..., local_dir=out_dir)`` then prefers this model. Raises
+    ``FileNotFoundError`` when the shipped corpus is missing. Retraining takes minutes
+    (about six on the development machine, far more on a Raspberry Pi): run it in the
+    background, never in a request.
     """
     corpus_path = Path(corpus_dir or BUNDLED_MODEL_DIR) / PAGE_CORPUS_FILE
     if not corpus_path.is_file():
         raise FileNotFoundError(f"the shipped page corpus {corpus_path} is missing")
     shipped = _read_corpus(corpus_path)
-    household = [
-        Example(
-            text[:HOUSEHOLD_MAX_TEXT_CHARS], _page_label(category), f"household-{i}", "household"
+    household: list[Example] = []
+    skipped = 0
+    for i, (text, category) in enumerate(examples):
+        label = _page_label(category) if isinstance(category, str) else None
+        if not isinstance(text, str) or not text.strip() or label is None:
+            skipped += 1
+            continue
+        household.append(
+            Example(text[:HOUSEHOLD_MAX_TEXT_CHARS], label, f"household-{i}", "household")
         )
-        for i, (text, category) in enumerate(examples)
-        if isinstance(text, str) and text.strip()
-    ]
     train = shipped + household
-    weights = [HOUSEHOLD_WEIGHT if e.source == "household" else 1.0 for e in train]
+    low, high = HOUSEHOLD_WEIGHT_BOUNDS
+    each = min(high, max(low, HOUSEHOLD_SHARE * len(shipped) / max(1, len(household))))
+    weights = [each if e.source == "household" else 1.0 for e in train]
     table = train_page_model(train, seed=seed, weights=weights)
     base_meta = _read_json(Path(corpus_dir or BUNDLED_MODEL_DIR) / "page.json")
     metadata = {
@@ -1276,6 +1298,8 @@ def retrain_page_model(
         "model": "page",
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "household_examples": dict(Counter(e.label for e in household)),
+        "household_examples_skipped": skipped,
+        "household_example_weight": round(each, 3),
         "training_documents": dict(Counter(e.label for e in train)),
         "phrases": len(table["phrases"]),
         "note": "Retrained on this household's examples plus the shipped corpus; the "
@@ -1312,19 +1336,15 @@ def _write_corpus(examples: Sequence[Example], path: Path) -> None:
 
 
 def _library_versions() -> dict[str, str]:
-    import ahocorasick
-    import scipy
-    import sklearn
-    import skops
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "skops": skops.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pyahocorasick": getattr(ahocorasick, "__version__", "unknown"),
-    }
+    versions = {"python": platform.python_version()}
+    for package in ("scikit-learn", "skops", "numpy", "scipy", "pyahocorasick", "selectolax"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
 
 
 def _write_skops(obj: Any, path: Path) -> None:

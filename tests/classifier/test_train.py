@@ -262,5 +262,19 @@ def test_household_store_caps_and_counts_bad_lines(tmp_path: Path) -> None:
     append_household_examples(store, [("x" * 50_000, "press", "parent:allowed")])
     examples, bad = read_household_examples(store)
     assert bad == 0  # rewriting drops the bad lines
-    assert examples[-1] == ("x" * 20_000, "news", "parent:allowed")
+    assert examples[-1] == ("x" * 10_000, "news", "parent:allowed")
     assert read_household_examples(tmp_path / "absent.jsonl") == ([], 0)
+
+
+def test_retrain_skips_harmful_categories_the_page_model_lacks(tmp_path: Path) -> None:
+    corpus = tmp_path / "shipped"
+    write_corpus(corpus)
+    examples = [
+        ("graphic fight videos", "violence"),
+        ("cheap headphones", "shopping"),
+        ("", "adult"),
+        ("casino", "gambling"),
+    ]
+    metadata = retrain_page_model(examples, tmp_path / "out", corpus_dir=corpus)
+    assert metadata["household_examples"] == {BENIGN: 1, "gambling": 1}
+    assert metadata["household_examples_skipped"] == 2
