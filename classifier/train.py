@@ -892,6 +892,16 @@ The newspaper investigates the online casino industry and its marketing to young
 Doctors warn about the risks of vaping and nicotine addiction among school pupils.
 Safer sex advice for young people, in plain language, from trained nurses.
 Sexual orientation and gender identity are protected characteristics under equality law.
+Cannabis is a psychoactive plant; its legal status and medical use differ between countries.
+Alcohol is the most widely used drug and causes more hospital admissions than any other.
+The encyclopedia article describes the pharmacology, effects and history of opioids.
+Heroin and fentanyl overdoses have risen, and naloxone can reverse an opioid overdose.
+Scientists study how nicotine affects the developing teenage brain.
+The history of the lottery goes back centuries; governments used it to fund public works.
+Casino towns grew rich in the last century, historians say, and then declined.
+Classical painters and sculptors often depicted the nude human body.
+Breastfeeding advice for new mothers from midwives and health visitors.
+Testicular cancer is most common in young men; check yourself once a month.
 """
 
 
@@ -916,6 +926,8 @@ _PROTECTED_CONTEXT = _words(
     refugees detention torture victims survivors families community parents guidance
     consent relationships puberty contraception pregnancy sexual wellbeing mental
     history museum library article analysis opinion debate election voters economy
+    medical medicine effects pharmacology psychoactive chemistry encyclopedia legal status
+    century species climate science scientists
     """
 )
 
