@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
 from dashboard.forms import QuickRuleForm, show_error
@@ -10,6 +10,7 @@ from dashboard.storage import activity, local_now, policy
 from policy.model import Action
 from policy.report import activity_report, period_for
 from policy.requests import approval_end
+from policy.status import read_status
 from policy.validate import InputError
 
 bp = Blueprint("home", __name__)
@@ -32,6 +33,7 @@ def _page(form: QuickRuleForm | None = None) -> str | tuple[str, int]:
         default=store.get_setting("default_profile"),
         new_devices=[s for s in activity().seen_devices() if s.ip not in known],
         pending=activity().requests(where="status = 'pending'", limit=5),
+        problems=read_status(current_app.config["DATA"]).get("problems", []),
         form=form,
         now=now,
     )

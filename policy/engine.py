@@ -64,12 +64,19 @@ class Engine:
 def load_household_models(data: DataDir) -> tuple[LoadedModels, tuple[str, ...]]:
     """The bundled models, preferring any retrained in ``<data>/models``; problems in words."""
     models = load_models(local_dir=data.models_dir)
-    problems = tuple(
-        f"The {name} classifier is unavailable ({why}); Hearthguard keeps filtering with its lists."
-        for name, why in sorted(models.errors.items())
-        if getattr(models, name) is None
-    )
-    return models, problems
+    problems = []
+    for name, why in sorted(models.errors.items()):
+        if getattr(models, name) is None:
+            problems.append(
+                f"The {name} classifier is unavailable ({why}); Hearthguard keeps filtering "
+                "with its lists."
+            )
+        else:
+            problems.append(
+                f"The {name} classifier retrained here could not be loaded ({why}); the one "
+                "that came with Hearthguard is used instead."
+            )
+    return models, tuple(problems)
 
 
 def load_index(data: DataDir) -> tuple[DomainIndex, str | None]:

@@ -16,6 +16,7 @@ from policy.datadir import DataDir
 from policy.engine import CachedUrlModel, hotline_dir, load_household_models, load_illegal
 from policy.learning import Learning
 from policy.snapshot import IllegalList, Snapshot
+from policy.status import write_status
 from policy.store import PolicyStore, StoreError, load_snapshot
 from proxy_addons.state import ProxyState
 
@@ -136,6 +137,7 @@ class PolicyReload:
             log.error("%s", problem)
         self.url_model = CachedUrlModel(models.url) if models.url is not None else None
         self.state.page_model = models.page
+        write_status(self.data, problems=problems, models=models.sources)
 
     def _load(self) -> Snapshot:
         assert self.store is not None

@@ -1,0 +1,46 @@
+"""Loading the policy, the lists and the classifiers; damaged classifier files never stop the
+filter — it keeps working with its lists and tells the dashboard why."""
+
+from __future__ import annotations
+
+from mitmproxy.test import taddons
+
+from policy.model import Reason
+from policy.status import read_status
+from proxy_addons.httpfilter import HttpFilter
+from proxy_addons.main import make_addons
+from proxy_addons.reload import PolicyReload
+from tests.proxy_addons.conftest import request_flow
+
+
+def configured(data_dir):
+    addons = make_addons()
+    reload = next(a for a in addons if isinstance(a, PolicyReload))
+    http_filter = next(a for a in addons if isinstance(a, HttpFilter))
+    return addons, reload, http_filter
+
+
+def test_missing_classifiers_leave_the_lists_working(data_dir, monkeypatch, tmp_path) -> None:
+    import classifier.models
+
+    monkeypatch.setattr(classifier.models, "BUNDLED_MODEL_DIR", tmp_path / "no-models")
+    addons, reload, http_filter = configured(data_dir)
+    with taddons.context(*addons) as tctx:
+        tctx.configure(reload, hearthguard_data_dir=str(data_dir.root))
+        assert reload.state.page_model is None and reload.url_model is None
+        flow = request_flow("www.pornhub.com")
+        http_filter.requestheaders(flow)
+        assert flow.metadata["hearthguard"].reason is Reason.CATEGORY_BLOCKED
+    problems = read_status(data_dir)["problems"]
+    assert len(problems) == 3 and all("keeps filtering with its lists" in p for p in problems)
+
+
+def test_a_damaged_retrained_model_falls_back_to_the_shipped_one(data_dir) -> None:
+    data_dir.models_dir.mkdir()
+    (data_dir.models_dir / "page.skops").write_bytes(b"PK\x03\x04 not really a model")
+    addons, reload, _ = configured(data_dir)
+    with taddons.context(*addons) as tctx:
+        tctx.configure(reload, hearthguard_data_dir=str(data_dir.root))
+        assert reload.state.page_model is not None
+    (problem,) = read_status(data_dir)["problems"]
+    assert "retrained here could not be loaded" in problem
