@@ -1520,14 +1520,18 @@ def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
     evaluation = evaluate_categories([e.label for e in test], probabilities, model.classes)
     metadata = {
         **_common_metadata("page", data_dir),
-        "honest_summary": "No real labelled page corpus exists in the training data. This "
-        "model learned word weights from synthetic documents: words of listed URLs of each "
-        "category (host names split into words, path words), Davidson hate-speech tweets, "
-        "ordinary tweets as filler, and a few dozen hand-written sentences about protected "
-        "topics. It recognises explicit vocabulary (adult, gambling, drugs, dating, slurs); "
-        "it does not understand pages. Held-out figures below are on synthetic documents "
-        "and overstate accuracy on real pages. Households can improve it with "
-        "retrain_page_model.",
+        "honest_summary": (
+            "No real labelled page corpus exists in the training data. This model learned "
+            "word weights from synthetic documents: words of listed URLs of each category "
+            "(host names split into words, path words), Davidson hate-speech tweets, "
+            "ordinary tweets as filler, about sixty hand-written sentences about protected "
+            "topics, and benign 'contrast' documents that mix each category's words with "
+            "hand-written words of news, health, rights and education writing (a page about "
+            "gambling is not a casino). It recognises explicit vocabulary (adult, gambling, "
+            "drugs, dating, slurs); it does not understand pages. Held-out figures below are "
+            "on synthetic documents and overstate accuracy on real pages. Households can "
+            "improve it with retrain_page_model."
+        ),
         "input": "visible page text (classifier.text.html_to_text), up to 64 KB",
         "features": "word 1-2-grams, presence (not counts); words are runs of ASCII "
         "letters/digits or non-ASCII letters; n-grams never cross punctuation; n-grams made "
