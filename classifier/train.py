@@ -1162,9 +1162,10 @@ def train_page_model(
     }
 
 
-#: Phrases whose largest weight is below this are dropped from the table (they change no
-#: verdict, but every match costs time).
-PAGE_MIN_WEIGHT = 0.02
+#: Phrases whose largest weight is below this are dropped from the table: mostly common
+#: words that barely move a verdict (on the held-out split: accuracy 0.9195 -> 0.9186,
+#: over-blocking at 0.7 1.10% -> 1.12%) but match thousands of times on a long page.
+PAGE_MIN_WEIGHT = 0.2
 
 
 def _only_stop_words(phrase: str) -> bool:
@@ -1536,8 +1537,9 @@ def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "features": "word 1-2-grams, presence (not counts); words are runs of ASCII "
         "letters/digits or non-ASCII letters; n-grams never cross punctuation; n-grams made "
         "only of English stop words (scikit-learn's list) or single letters are left out",
-        "estimator": "LogisticRegression (multinomial, L1, saga, C=0.5); only non-zero "
-        "phrases are kept and compiled into an Aho-Corasick automaton at load time",
+        "estimator": "LogisticRegression (multinomial, L1, saga, C=0.5); phrases whose "
+        f"largest weight is at least {PAGE_MIN_WEIGHT} are kept and compiled into an "
+        "Aho-Corasick automaton at load time",
         "classes": list(model.classes),
         "phrases": len(table["phrases"]),
         "sources": {
