@@ -161,11 +161,11 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
             connection_strategy="lazy",
             stream_large_bodies="1m",
             http3=False,
-            hearthguard_data_dir=str(config.data.root),
             hearthguard_dashboard=dashboard_url,
         )
-        for setting in config.settings:
-            master.options.set(setting)
+        if config.settings:  # before the policy loads, so e.g. hearthguard_models applies
+            master.options.set(*config.settings)
+        master.options.update(hearthguard_data_dir=str(config.data.root))
     except exceptions.OptionsError as exc:
         print(f"hearthguard: {exc}", file=sys.stderr)
         return 2

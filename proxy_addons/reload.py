@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from pathlib import Path
@@ -81,6 +82,11 @@ class PolicyReload:
     def configure(self, updated: set[str]) -> None:
         if "hearthguard_dashboard" in updated:
             self.state.dashboard_url = ctx.options.hearthguard_dashboard
+        if "hearthguard_models" in updated and "hearthguard_data_dir" not in updated:
+            if self.data is not None:
+                self._open_models()
+                self.state.snapshot = self._load()
+            return
         if "hearthguard_data_dir" not in updated:
             return
         if not ctx.options.hearthguard_data_dir:
@@ -100,6 +106,10 @@ class PolicyReload:
         self._open_hotlines()
         self._open_models()
         self.state.snapshot = self._load()
+        # Everything loaded so far lives as long as the process: keep the garbage collector
+        # from walking the lists and models again and again under load.
+        gc.collect()
+        gc.freeze()
 
     def _open_index(self) -> None:
         assert self.data is not None

@@ -44,3 +44,13 @@ def test_a_damaged_retrained_model_falls_back_to_the_shipped_one(data_dir) -> No
         assert reload.state.page_model is not None
     (problem,) = read_status(data_dir)["problems"]
     assert "retrained here could not be loaded" in problem
+
+
+def test_the_classifiers_can_be_switched_off_and_on(data_dir) -> None:
+    addons, reload, _ = configured(data_dir)
+    with taddons.context(*addons) as tctx:
+        tctx.configure(reload, hearthguard_models=False, hearthguard_data_dir=str(data_dir.root))
+        assert reload.state.page_model is None and reload.state.snapshot.url_model is None
+        tctx.configure(reload, hearthguard_models=True)
+        assert reload.state.page_model is not None
+        assert reload.state.snapshot.url_model is not None
