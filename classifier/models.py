@@ -15,11 +15,12 @@ start-up; predictions are pure functions of the loaded, immutable model.
   regression) -> ``abusive`` or ``ok``.
 
 Scores are the models' probabilities; ``metadata["thresholds"]`` records what a threshold
-of 0.5 / 0.7 / 0.9 meant on the held-out split.
+of 0.5 to 0.9 (in steps of 0.1) meant on the held-out split.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Sequence
@@ -166,7 +167,6 @@ def repair_mojibake(text: str) -> str:
     Only sequences that decode as valid UTF-8 are replaced, so correct text is unchanged.
     HTML entities left by Twitter exports (``&amp;``) are unescaped too.
     """
-    import html
 
     def fix(match: re.Match[str]) -> str:
         raw = _mojibake_bytes(match.group(0))

@@ -79,7 +79,7 @@ __all__ = [
 SEED = 20240917
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_SHARE = 0.2
-THRESHOLDS = (0.5, 0.7, 0.9)
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)  # the presets use 0.6-0.95
 #: The household example store keeps at most this many examples (newest win), each cut
 #: at HOUSEHOLD_MAX_TEXT_CHARS: at most ~20 MB on disk.
 HOUSEHOLD_MAX_EXAMPLES = 2000
