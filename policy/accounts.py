@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,14 +39,17 @@ def check_password(store: PolicyStore, username: str, password: str) -> bool:
     stored = store.parent_hash(username)
     try:
         if stored is None:
-            _hasher.verify(_DUMMY, password)
+            _hasher.verify(_dummy_hash(), password)
             return False
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-_DUMMY = _hasher.hash("not a real password")
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown names (made on first use: it costs 64 MiB)."""
+    return _hasher.hash("not a real password")
 
 
 def _digest(token: str) -> str:
