@@ -593,3 +593,47 @@ def classifier_retrain(data_dir: Path | None) -> None:
         f"New page classifier written to {data.models_dir} "
         f"({metadata.get('phrases', '?')} phrases)."
     )
+
+
+@classifier.command("phrases")
+@data_dir_option
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--remove", is_flag=True, help="Stop using the imported phrase list.")
+@friendly_errors
+def classifier_phrases(data_dir: Path | None, path: Path | None, remove: bool) -> None:
+    """Import your e2guardian/DansGuardian weightedphraselist (with its includes) as a second
+    signal for the content scan; without PATH, show what is imported."""
+    from policy.phraselists import (
+        PHRASE_LIMITS,
+        import_phrase_list,
+        load_phrase_scorer,
+        remove_phrase_list,
+    )
+
+    data = _data(data_dir)
+    if remove:
+        gone = remove_phrase_list(data)
+        click.echo("Phrase list removed." if gone else "No phrase list was imported.")
+        return
+    if path is not None:
+        parsed = import_phrase_list(data, path)
+        click.echo(
+            f"Imported {len(parsed.phrases)} weighted phrases from {len(parsed.files)} files."
+        )
+        for line in parsed.bad_lines[:20]:
+            click.echo(f"  skipped {line}", err=True)
+        if len(parsed.bad_lines) > 20:
+            click.echo(f"  … and {len(parsed.bad_lines) - 20} more skipped lines", err=True)
+        for missing in parsed.missing_includes:
+            click.echo(f"  include not found: {missing}", err=True)
+    _, info, problem = load_phrase_scorer(data)
+    if problem:
+        _fail(problem)
+    if info is None:
+        click.echo("No phrase list is imported.")
+        return
+    limits = ", ".join(f"{name} {limit}" for name, limit in PHRASE_LIMITS.items())
+    click.echo(
+        f"In use: {info.phrases} phrases from {info.source} (imported "
+        f"{info.imported_at}); naughtiness limits by preset: {limits}."
+    )

@@ -13,7 +13,7 @@ from classifier.categories import BENIGN, ILLEGAL, PROTECTED
 from policy.model import Action, Decision, Profile, Reason, Request, Rule
 from policy.snapshot import ListMatchLike, Snapshot
 
-__all__ = ["decide", "decide_page", "domain_matches", "host_parents"]
+__all__ = ["decide", "decide_page", "decide_phrases", "domain_matches", "host_parents"]
 
 _PROTECTED = frozenset(PROTECTED)
 _ALLOWED = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
@@ -142,3 +142,14 @@ def decide_page(
         return None
     source = f"page model: {explanation}" if explanation else "page model"
     return Decision(Action.BLOCK, Reason.CONTENT_BLOCKED, category, source, score)
+
+
+def decide_phrases(profile: Profile, category: str, total: int, limit: int) -> Decision | None:
+    """The household's weighted phrase lists on a page: a block when the page's total is over
+    the profile's naughtiness ``limit`` and its strongest category is one the profile blocks.
+    """
+    if total <= limit or category in _PROTECTED or category not in profile.blocked:
+        return None
+    return Decision(
+        Action.BLOCK, Reason.CONTENT_BLOCKED, category, f"phrase list: {total} over {limit}"
+    )

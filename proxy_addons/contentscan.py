@@ -19,10 +19,12 @@ from mitmproxy.addonmanager import Loader
 
 from classifier.categories import BENIGN
 from classifier.models import PageModel
+from classifier.phrases import PhraseScorer
 from classifier.text import MAX_HTML_BYTES, decompress_capped, html_to_text
-from policy.decide import decide_page
+from policy.decide import decide_page, decide_phrases
 from policy.learning import MAX_TEXT, Example
 from policy.model import Decision, Device, Profile
+from policy.phraselists import phrase_limit
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.state import ProxyState, client_ip
@@ -36,9 +38,14 @@ _MAX_REMEMBERED = 20_000
 
 @dataclass(frozen=True, slots=True)
 class PageVerdict:
+    """The page model's verdict and, when the household imported phrase lists, the page's
+    phrase total and the category that contributed most to it."""
+
     category: str
     score: float
     explanation: str = ""
+    phrase_total: int = 0
+    phrase_category: str = BENIGN
 
 
 def _is_html(response: http.Response) -> bool:
@@ -47,7 +54,11 @@ def _is_html(response: http.Response) -> bool:
 
 
 def scan_page(
-    model: PageModel, raw: bytes, content_encoding: str | None, content_type: str | None
+    model: PageModel | None,
+    raw: bytes,
+    content_encoding: str | None,
+    content_type: str | None,
+    phrases: PhraseScorer | None = None,
 ) -> tuple[PageVerdict, str]:
     """Score the first 64 KB of an HTML body; returns the verdict (naming the strongest
     phrases when harmful) and the page's visible text."""
@@ -55,11 +66,18 @@ def scan_page(
     text = html_to_text(html, content_type)
     if not text:
         return PageVerdict(BENIGN, 1.0), ""
-    (verdict,) = model.predict([text])
-    explanation = ""
-    if verdict.category != BENIGN:
-        explanation = ", ".join(phrase for phrase, _ in model.explain(text, k=3))
-    return PageVerdict(verdict.category, verdict.score, explanation), text
+    category, score, explanation = BENIGN, 1.0, ""
+    if model is not None:
+        (verdict,) = model.predict([text])
+        category, score = verdict.category, verdict.score
+        if category != BENIGN:
+            explanation = ", ".join(phrase for phrase, _ in model.explain(text, k=3))
+    total, strongest = 0, BENIGN
+    if phrases is not None:
+        found = phrases.score(text)
+        positive = [(w, name) for name, w in found.by_category.items() if w > 0]
+        total, strongest = found.total, (max(positive)[1] if positive else BENIGN)
+    return PageVerdict(category, score, explanation, total, strongest), text
 
 
 class ContentScan:
@@ -83,7 +101,7 @@ class ContentScan:
         snapshot = self.state.snapshot
         if decision is None or decision.blocked or snapshot is None:
             return None
-        if self.state.page_model is None:
+        if self.state.page_model is None and self.state.phrase_scorer is None:
             return None
         profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
         return profile if profile.content_scan else None
@@ -116,8 +134,7 @@ class ContentScan:
         if response is None or flow.error or response.stream or not _is_html(response):
             return
         profile = self._scanning_profile(flow)
-        model = self.state.page_model
-        if profile is None or model is None or not response.raw_content:
+        if profile is None or not response.raw_content:
             return
         host = flow_host(flow)
         key = f"{host}{flow.request.path.split('?', 1)[0]}"
@@ -125,13 +142,18 @@ class ContentScan:
         if verdict is None:
             verdict, text = await asyncio.to_thread(
                 scan_page,
-                model,
+                self.state.page_model,
                 response.raw_content,
                 response.headers.get("content-encoding"),
                 response.headers.get("content-type"),
+                self.state.phrase_scorer,
             )
             self._remember(key, verdict)
-        decision = decide_page(profile, verdict.category, verdict.score, verdict.explanation)
+        decision = decide_page(
+            profile, verdict.category, verdict.score, verdict.explanation
+        ) or decide_phrases(
+            profile, verdict.phrase_category, verdict.phrase_total, phrase_limit(profile.preset)
+        )
         snapshot = self.state.snapshot
         if snapshot is None:
             return

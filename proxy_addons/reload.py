@@ -16,6 +16,7 @@ from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.engine import CachedUrlModel, hotline_dir, load_household_models, load_illegal
 from policy.learning import Learning
+from policy.phraselists import load_phrase_scorer, phrases_file
 from policy.snapshot import IllegalList, Snapshot
 from policy.status import write_status
 from policy.store import PolicyStore, StoreError, load_snapshot
@@ -57,6 +58,7 @@ class PolicyReload:
         self._hotline_stamp: tuple[tuple[str, int, int], ...] | None = None
         self.url_model: CachedUrlModel | None = None
         self._models_stamp: tuple[tuple[str, int, int], ...] | None = None
+        self._phrases_stamp: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def load(self, loader: Loader) -> None:
@@ -105,6 +107,7 @@ class PolicyReload:
         self._open_index()
         self._open_hotlines()
         self._open_models()
+        self._open_phrases()
         self.state.snapshot = self._load()
         # Everything loaded so far lives as long as the process: keep the garbage collector
         # from walking the lists and models again and again under load.
@@ -149,6 +152,16 @@ class PolicyReload:
         self.state.page_model = models.page
         write_status(self.data, problems=problems, models=models.sources)
 
+    def _open_phrases(self) -> None:
+        """The household's imported e2guardian phrase lists, if any."""
+        assert self.data is not None
+        self._phrases_stamp = _stamp(phrases_file(self.data))
+        self.state.phrase_scorer, info, problem = load_phrase_scorer(self.data)
+        if problem:
+            log.error("%s", problem)
+        elif info is not None:
+            log.info("Weighted phrase list: %d phrases from %s.", info.phrases, info.source)
+
     def _load(self) -> Snapshot:
         assert self.store is not None
         return load_snapshot(
@@ -167,6 +180,8 @@ class PolicyReload:
         models_changed = _folder_stamp(self.data.models_dir, "*") != self._models_stamp
         if models_changed:
             self._open_models()
+        if _stamp(phrases_file(self.data)) != self._phrases_stamp:
+            self._open_phrases()
         current = self.state.snapshot
         unchanged = not (index_changed or hotlines_changed or models_changed)
         if unchanged and current is not None and self.store.version() == current.version:

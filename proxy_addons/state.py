@@ -11,6 +11,7 @@ from typing import Any
 from mitmproxy import connection
 
 from classifier.models import PageModel
+from classifier.phrases import PhraseScorer
 from policy.activity import ActivityLog, ActivityStore
 from policy.learning import Example, Learning
 from policy.model import Device, Profile
@@ -81,6 +82,7 @@ class ProxyState:
     trust: CaTrust = field(default_factory=CaTrust)
     refused_servers: set[str] = field(default_factory=set)
     page_model: PageModel | None = None
+    phrase_scorer: PhraseScorer | None = None
     learning: Learning | None = None
     #: examples and review entries waiting for the writer thread (bounded by the scan)
     pending_examples: list[Example] = field(default_factory=list)

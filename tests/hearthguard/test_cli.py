@@ -190,3 +190,18 @@ def test_retrain_without_examples_keeps_the_shipped_model(data_dir) -> None:
     out = cli(data_dir, "classifier", "retrain")
     assert out.exit_code == 0 and "No household examples yet" in out.output
     assert not data_dir.models_dir.exists()
+
+
+def test_classifier_phrases_import_show_and_remove(data_dir, tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    e2g = Path(__file__).resolve().parents[3] / "shared" / "data" / "lists" / "e2guardian"
+    shutil.copytree(e2g, tmp_path / "lists")
+    assert "No phrase list" in cli(data_dir, "classifier", "phrases").output
+    out = cli(data_dir, "classifier", "phrases", str(tmp_path / "lists" / "weightedphraselist"))
+    assert out.exit_code == 0 and "Imported" in out.output and "In use:" in out.output
+    assert "include not found" not in out.output
+    out = cli(data_dir, "classifier", "phrases", str(tmp_path / "nothing"))
+    assert out.exit_code == 2
+    assert "Phrase list removed." in cli(data_dir, "classifier", "phrases", "--remove").output

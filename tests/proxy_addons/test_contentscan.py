@@ -165,3 +165,22 @@ def test_nothing_is_kept_when_the_household_turned_learning_off(scanning, store)
     run(scanning, answered(scanning, "videos.example", ADULT.encode()))
     scanning.addon(ActivityWriter).flush()
     assert scanning.state.learning.review_items() == []
+
+
+def test_imported_phrase_lists_block_even_without_the_page_model(chain, data_dir, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from policy.phraselists import import_phrase_list, load_phrase_scorer
+
+    e2g = Path(__file__).resolve().parents[3] / "shared" / "data" / "lists" / "e2guardian"
+    shutil.copytree(e2g, tmp_path / "lists")
+    import_phrase_list(data_dir, tmp_path / "lists" / "weightedphraselist")
+    chain.state.phrase_scorer = load_phrase_scorer(data_dir)[0]
+    assert chain.state.page_model is None
+    flow = run(chain, answered(chain, "videos.example", ADULT.encode()))
+    assert flow.response.status_code == 403
+    decision = flow.metadata["hearthguard"]
+    assert decision.source.startswith("phrase list: ") and decision.category == "adult"
+    flow = run(chain, answered(chain, "garden.example", f"<p>{FILLER}</p>".encode()))
+    assert flow.response.status_code == 200
