@@ -164,7 +164,8 @@ def default_sources() -> list[Path]:
         sources.append(BUNDLE_DIR / "ut1")
     for folder in sorted(BUNDLE_DIR.iterdir()) if BUNDLE_DIR.is_dir() else ():
         if folder.is_dir() and folder.name != "ut1":
-            sources.extend(sorted(folder.glob("*.gz")))
+            # gzipped lists built from public sources; plain-text lists curated by hand
+            sources.extend(sorted(folder.glob("*.gz")) + sorted(folder.glob("*.txt")))
     return sources
 
 

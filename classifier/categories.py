@@ -39,7 +39,14 @@ BLOCKABLE: tuple[str, ...] = (
 )
 
 #: Categories no preset blocks and no model may block: access to information.
-PROTECTED: tuple[str, ...] = ("sex_education", "health", "helpline", "news", "education")
+PROTECTED: tuple[str, ...] = (
+    "sex_education",
+    "health",
+    "helpline",
+    "news",
+    "education",
+    "rights",
+)
 
 #: Hotline lists: blocked for everyone, never overridable, never logged by URL.
 ILLEGAL = "illegal"
@@ -88,6 +95,7 @@ _ALIASES: dict[str, str] = {
     "sexual_education": "sex_education",
     "press": "news",
     "educational_games": "education",
+    "human_rights": "rights",
     # hosts-file collections (Sinfonietta, The Block List Project)
     "pornography": "adult",
     "snuff": "violence",

@@ -54,7 +54,7 @@ from pathlib import Path
 import idna
 import publicsuffixlist
 
-from classifier.categories import canonical
+from classifier.categories import ALL, canonical
 
 __all__ = [
     "FORMATS",
@@ -658,7 +658,7 @@ def _stem(path: Path) -> str:
 
 def _guess_source_category(stem: str) -> str:
     """A list's own category name from its file stem: the stem, or a known word inside it."""
-    if canonical(stem) != stem.strip().lower():
+    if canonical(stem) != stem.strip().lower() or stem.strip().lower() in ALL:
         return stem
     for token in re.split(r"[-_.\s]+", stem):
         if token and canonical(token) != token.lower():

@@ -33,6 +33,7 @@ CATEGORY_LABELS = MappingProxyType(
         "helpline": _l("Helplines"),
         "news": _l("News"),
         "education": _l("Education"),
+        "rights": _l("Human rights and equality"),
         "illegal": _l("Illegal content"),
     }
 )

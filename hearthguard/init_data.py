@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mitmproxy import certs
 
-from classifier.bundle import default_sources
+from classifier.bundle import BUNDLE_DIR, default_sources
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.lists import ListLibrary
@@ -22,6 +22,7 @@ from policy.store import DEFAULT_PROFILE, PolicyStore
 __all__ = ["InitResult", "init_data_dir"]
 
 CA_ORGANIZATION = "Hearthguard"
+_BUNDLED = str(BUNDLE_DIR.resolve())
 CA_COMMON_NAME = "Hearthguard household filter"
 
 
@@ -39,19 +40,27 @@ def _private_dir(path: Path) -> bool:
 
 
 def _ensure_index(data: DataDir) -> bool:
-    """Import the bundled default lists on first use, or recompile a missing index."""
-    if data.index.exists():
-        return False
+    """Import the bundled default lists on first use (and any a newer Hearthguard brings),
+    or recompile a missing index. Returns True when the index was (re)built."""
     store = PolicyStore(data.policy_db)
     try:
         library = ListLibrary(data, store)
-        if store.lists():
-            library.rebuild_index()
-        else:
+        if not store.lists():
             library.import_defaults(default_sources())
+            return True
+        imported = {s.source for s in library.sources()}
+        missing = [p for p in default_sources() if str(p.resolve()) not in imported]
+        if missing and not any(s.source.startswith(_BUNDLED) for s in library.sources()):
+            missing = []  # the household replaced every bundled list; respect that
+        if missing:
+            library.import_defaults(missing)
+            return True
+        if not data.index.exists():
+            library.rebuild_index()
+            return True
+        return False
     finally:
         store.close()
-    return True
 
 
 def init_data_dir(root: Path) -> InitResult:

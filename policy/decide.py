@@ -7,6 +7,7 @@ rules, pause and schedules, category lists, and last the URL model for hosts no 
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import datetime
 
 from classifier.categories import BENIGN, ILLEGAL, PROTECTED
@@ -16,6 +17,13 @@ from policy.snapshot import ListMatchLike, Snapshot
 __all__ = ["decide", "decide_page", "decide_phrases", "domain_matches", "host_parents"]
 
 _PROTECTED = frozenset(PROTECTED)
+#: Words of help and support in a host name: the URL model alone never blocks such a host
+#: (a name like begambleaware.org or gayteenhelp.org says gambling or dating to a model of
+#: names, while the site helps children). Lists and the page scan still apply.
+_SUPPORT_WORDS = re.compile(
+    r"help|aware|anonymous|recover|addict|therap|support|prevent|advice|counsel|quit|rehab"
+    r"|safe|health|educat|care|hotline|crisis|youth"
+)
 _ALLOWED = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
 
 
@@ -113,7 +121,7 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
         first = matches[0]
         return Decision(Action.ALLOW, Reason.NOT_BLOCKED, first.category, first.list_name)
 
-    if snapshot.url_model is not None and not _is_ip(host):
+    if snapshot.url_model is not None and not _is_ip(host) and not _SUPPORT_WORDS.search(host):
         category, score = snapshot.url_model.classify(host, path)
         if (
             category != BENIGN

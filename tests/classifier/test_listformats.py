@@ -457,3 +457,15 @@ def test_bundled_defaults_parse_cleanly() -> None:
     assert "lemonde.fr" in lists["ut1/press"].domains
     total = sum(path.stat().st_size for path in sources[0].parent.rglob("*.gz"))
     assert total < 10 * 2**20
+
+
+def test_a_file_named_after_a_canonical_category_keeps_it(tmp_path) -> None:
+    for stem, category in (
+        ("sex_education", "sex_education"),
+        ("self_harm", "self_harm"),
+        ("drogue", "drugs"),
+    ):
+        path = tmp_path / f"{stem}.txt"
+        path.write_text("example.org\n")
+        (parsed,) = parse_path(path)
+        assert parsed.category == category, stem

@@ -205,3 +205,40 @@ def test_classifier_phrases_import_show_and_remove(data_dir, tmp_path) -> None:
     out = cli(data_dir, "classifier", "phrases", str(tmp_path / "nothing"))
     assert out.exit_code == 2
     assert "Phrase list removed." in cli(data_dir, "classifier", "phrases", "--remove").output
+
+
+def test_helplines_stay_reachable_for_the_youngest(data_dir) -> None:
+    assert cli(data_dir, "profile", "add", "Zoe", "--preset", "young").exit_code == 0
+    out = cli(
+        data_dir,
+        "check",
+        "--profile",
+        "Zoe",
+        "https://www.begambleaware.org/",
+        "https://www.thetrevorproject.org/",
+        "https://www.amnesty.org/en/",
+    )
+    for line in out.output.splitlines():
+        decision = json.loads(line)
+        assert (decision["action"], decision["reason"]) == ("allow", "protected_category"), line
+
+
+def test_init_imports_default_lists_a_newer_version_adds(data_dir) -> None:
+    from policy.lists import ListLibrary
+
+    store = PolicyStore(data_dir.policy_db)
+    library = ListLibrary(data_dir, store)
+    helpline = next(s for s in library.sources() if s.source.endswith("helpline.txt"))
+    for record in store.lists():
+        if record.source == helpline.source:
+            store.delete_list(record.name)
+    store.close()
+    import shutil
+
+    shutil.rmtree(helpline.folder)
+    assert cli(data_dir, "init").exit_code == 0
+    store = PolicyStore(data_dir.policy_db)
+    assert "hearthguard/helpline" in {r.name for r in store.lists()}
+    store.close()
+    again = cli(data_dir, "init")
+    assert again.exit_code == 0 and "created" not in again.output

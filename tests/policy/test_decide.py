@@ -223,8 +223,27 @@ def test_decide_page_uses_the_profile_strictness_and_never_blocks_protected() ->
     blocked = decide_page(child, "adult", 0.91, "porn, xxx")
     assert blocked is not None
     assert (blocked.action, blocked.reason, blocked.category, blocked.source) == (
-        Action.BLOCK, Reason.CONTENT_BLOCKED, "adult", "page model: porn, xxx")
+        Action.BLOCK,
+        Reason.CONTENT_BLOCKED,
+        "adult",
+        "page model: porn, xxx",
+    )
     assert decide_page(child, "adult", 0.69) is None
     assert decide_page(child, "benign", 0.99) is None
     assert decide_page(child, "sex_education", 0.99) is None
     assert decide_page(profile("Grown", "adult"), "gambling", 0.99) is None
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "begambleaware.org",
+        "gayteenhelp.org",
+        "quitgambling.example",
+        "drug-addiction-recovery.example",
+    ],
+)
+def test_the_url_model_never_blocks_hosts_named_for_help(index, host) -> None:
+    model = StubUrlModel({host: ("gambling", 0.99)})
+    d = decide(Request(host, "/", "Kid"), snap(index, profile(), model=model), NOW)
+    assert not d.blocked

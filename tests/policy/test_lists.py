@@ -44,6 +44,10 @@ def test_init_imported_the_bundled_defaults(data_dir, store) -> None:  # no `lib
     assert {"ut1/gambling", "sinfonietta/pornography-hosts", "ut1/press"} <= names
     assert ("sinfonietta/pornography-hosts", "adult") in matches(data_dir, "www.pornhub.com")
     assert ("ut1/press", "news") in matches(data_dir, "lemonde.fr")
+    # Hearthguard's own protected lists come with the defaults
+    assert ("hearthguard/helpline", "helpline") in matches(data_dir, "www.begambleaware.org")
+    assert ("hearthguard/sex_education", "sex_education") in matches(data_dir, "scarleteen.com")
+    assert ("hearthguard/health", "health") in matches(data_dir, "www.nhs.uk")
 
 
 def test_import_records_provenance_and_reports_bad_lines(data_dir, store, library, tmp_path):
