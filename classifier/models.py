@@ -1,18 +1,22 @@
 """Load and run Hearthguard's three text models: URL, page text and chat.
 
-Every model is a skops file plus a metadata JSON file of the same name. Files are loaded
-with skops' trusted-types check against an explicit allow-list (never pickle), once, at
+Every model is a skops file of plain tables plus a metadata JSON file of the same name.
+Files are read by ``classifier.modelfile``, which rebuilds only dicts, lists, plain values
+and numpy arrays and refuses anything else (never pickle, never a named class), once, at
 start-up; predictions are pure functions of the loaded, immutable model.
 
-- URL model (``url.skops``): a scikit-learn ``Pipeline`` (character n-grams and tokens of
-  host + path, multinomial logistic regression) -> a canonical category or ``benign``.
-  The file holds the pipeline's vocabularies and weights as arrays (a vocabulary stored as
-  a skops dict is ~70 MB of JSON); ``pipeline_from_table`` rebuilds the stock pipeline.
+- URL model (``url.skops``): a multinomial logistic regression over binary character
+  n-grams and tokens of host + path -> a canonical category or ``benign``. Trained as a
+  scikit-learn ``Pipeline``; the file holds its vocabularies and weights as arrays (a
+  vocabulary stored as a skops dict is ~70 MB of JSON). At run time it is an Aho-Corasick
+  automaton, a token index and a weight matrix (numpy only); ``pipeline_from_table``
+  rebuilds the stock pipeline, which gives the same probabilities.
 - Page model (``page.skops``): a table of weighted word n-grams learned by an L1 logistic
   regression, compiled at load time into one Aho-Corasick automaton, so a 64 KB page is
   scored at C speed.
 - Chat model (``chat.skops``): a ``Pipeline`` (word and character TF-IDF, logistic
-  regression) -> ``abusive`` or ``ok``.
+  regression) -> ``abusive`` or ``ok``; the only model that needs scikit-learn at run time,
+  imported when it is loaded.
 
 Scores are the models' probabilities; ``metadata["thresholds"]`` records what a threshold
 of 0.5 to 0.9 (in steps of 0.1) meant on the held-out split.
@@ -23,8 +27,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -34,13 +39,14 @@ import ahocorasick
 import numpy as np
 
 from classifier.categories import BENIGN
+from classifier.modelfile import read_model_file
 
 __all__ = [
     "ABUSIVE",
     "BUNDLED_MODEL_DIR",
     "MODEL_FORMAT",
+    "MODEL_NAMES",
     "OK",
-    "TRUSTED_TYPES",
     "ChatModel",
     "ChatVerdict",
     "LoadedModels",
@@ -48,6 +54,7 @@ __all__ = [
     "UrlModel",
     "Verdict",
     "build_page_model",
+    "build_url_model",
     "chat_model_input",
     "load_models",
     "page_ngrams",
@@ -67,30 +74,13 @@ OK = "ok"
 #: Bump when the on-disk layout changes; older files are refused with a plain reason.
 MODEL_FORMAT = 1
 
-#: Every type a model file may contain; anything else is refused before loading. Model
-#: files hold plain tables (vocabularies, weights) and the scikit-learn objects are rebuilt
-#: from them at load time, so nothing in a file can name code to run. (skops' own default
-#: trust list admits scikit-learn estimators; this list is stricter.)
-TRUSTED_TYPES: tuple[str, ...] = (
-    "builtins.dict",
-    "builtins.list",
-    "builtins.tuple",
-    "builtins.str",
-    "builtins.int",
-    "builtins.float",
-    "builtins.bool",
-    "builtins.NoneType",
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.int64",
-)
+#: Every model ``load_models`` knows, in loading order.
+MODEL_NAMES: tuple[str, ...] = ("url", "page", "chat")
 
-_MODEL_NAMES = ("url", "page", "chat")
 _URL_MAX_CHARS = 200
 _WWW = re.compile(r"^www\d*\.")
 _SPACES = re.compile(r"\s+")
+_WHITESPACE_RUNS = re.compile(r"\s\s+")
 _SMALL_BATCH = 8
 # Page text: everything that is not an ASCII letter or digit becomes a word edge; bytes of
 # non-ASCII letters (UTF-8, >= 0x80) stay part of words.
@@ -228,6 +218,13 @@ def _readable_phrase(key: str) -> str:
     return key.strip().encode("latin-1").decode("utf-8", "replace")
 
 
+def _char_ngram_text(text: str) -> str:
+    """What the URL model's character n-grams are taken from: ``text`` with every run of
+    two or more whitespace characters made one space (as scikit-learn's ``char`` analyzer,
+    which the model was trained through, does)."""
+    return _WHITESPACE_RUNS.sub(" ", text)
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
@@ -241,110 +238,108 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 class UrlModel:
     """Host + path -> ``Verdict``.
 
-    Wraps a fitted scikit-learn pipeline (binary character n-gram and token counts,
-    multinomial logistic regression). ``predict`` computes exactly what the pipeline's
-    ``predict_proba`` would, but finds the character n-grams of a whole batch with one pass
-    of an Aho-Corasick automaton over the vocabulary, which is several times faster.
+    A multinomial logistic regression over binary features of ``url_model_input``: the
+    character 3-5-grams and the word tokens of its vocabulary. The character n-grams of a
+    whole batch are found with one pass of an Aho-Corasick automaton, tokens with one
+    regular expression; the rest is numpy. The probabilities are those of the scikit-learn
+    pipeline the table was flattened from (``pipeline_from_table`` rebuilds it), without
+    scikit-learn or SciPy at run time. Built by ``build_url_model``.
     """
 
-    pipeline: Any
+    class_names: tuple[str, ...]
+    char_grams: np.ndarray  # feature names of columns 0 .. len(char_grams) - 1
+    tokens: np.ndarray  # feature names of the columns after them
+    weights: np.ndarray  # (n_features, n_classes), read-only
+    intercept: np.ndarray  # (n_classes,), read-only
     metadata: MappingProxyType[str, Any]
     _chars: ahocorasick.Automaton = field(repr=False)
-    _tokens: dict[str, int] = field(repr=False)
+    _token_index: dict[str, int] = field(repr=False)
     _token_pattern: re.Pattern[str] = field(repr=False)
-    _weights: np.ndarray = field(repr=False)  # (n_features, n_classes)
-    _intercept: np.ndarray = field(repr=False)
-
-    @classmethod
-    def from_pipeline(cls, pipeline: Any, metadata: MappingProxyType[str, Any]) -> UrlModel:
-        """Compile a fitted pipeline; raises ``ValueError`` when it is not the expected
-        ``FeatureUnion(chars=char n-grams, tokens=word tokens)`` of binary counts."""
-        branches = dict(pipeline[0].transformer_list)
-        chars, tokens = branches.get("chars"), branches.get("tokens")
-        if (
-            chars is None
-            or tokens is None
-            or chars.analyzer != "char"
-            or tokens.analyzer != "word"
-            or not (chars.binary and tokens.binary)
-            or chars.lowercase
-            or tokens.lowercase
-            or len(pipeline[-1].classes_) < 3
-        ):
-            raise ValueError("URL model pipeline is not char n-grams + tokens, multinomial")
-        automaton = ahocorasick.Automaton()
-        char_vocabulary = _vocabulary(chars)
-        for gram, index in char_vocabulary.items():
-            automaton.add_word(gram, index)
-        automaton.make_automaton()
-        offset = len(char_vocabulary)
-        token_index = {tok: offset + i for tok, i in _vocabulary(tokens).items()}
-        model = pipeline[-1]
-        weights = np.ascontiguousarray(np.asarray(model.coef_, dtype=np.float32).T)
-        return cls(
-            pipeline,
-            metadata,
-            automaton,
-            token_index,
-            re.compile(tokens.token_pattern),
-            weights,
-            np.asarray(model.intercept_, dtype=np.float64),
-        )
 
     @property
     def classes(self) -> tuple[str, ...]:
-        return tuple(str(c) for c in self.pipeline.classes_)
+        return self.class_names
 
     def predict_proba(self, urls: Sequence[str]) -> np.ndarray:
         """Class probabilities, one row per URL, columns in ``classes`` order."""
-        from scipy.sparse import csr_matrix
-
         texts = [url_model_input(u) for u in urls]
+        if not texts:
+            return np.empty((0, len(self.class_names)))
         if len(texts) <= _SMALL_BATCH:
-            # A sparse matrix costs more than it saves for a handful of URLs.
-            logits = np.vstack([self._logits_one(text) for text in texts])
-            return _softmax(logits)
-        joined = "\n".join(texts)
-        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        found = list(self._chars.iter(joined))
-        for match in self._token_pattern.finditer(joined):
-            index = self._tokens.get(match.group())
-            if index is not None:
-                found.append((match.start(), index))
-        pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
-        rows = np.searchsorted(starts, pairs[:, 0], side="right") - 1
-        matrix = csr_matrix(
-            (np.ones(len(pairs), dtype=np.float32), (rows, pairs[:, 1])),
-            shape=(len(texts), self._weights.shape[0]),
-        )
-        matrix.sum_duplicates()
-        matrix.data[:] = 1.0  # binary features: presence, not counts
-        return _softmax(matrix @ self._weights + self._intercept)
+            return _softmax(np.vstack([self._logits_one(text) for text in texts]))
+        return _softmax(self._logits_batch(texts))
+
+    def _token_columns(self, text: str) -> list[int]:
+        # ``findall`` yields the pattern's group when it has one, as scikit-learn reads it.
+        found = [self._token_index.get(token) for token in self._token_pattern.findall(text)]
+        return [index for index in found if index is not None]
+
+    def _columns(self, text: str) -> np.ndarray:
+        """The distinct feature columns present in one model input, sorted."""
+        columns = {index for _end, index in self._chars.iter(_char_ngram_text(text))}
+        columns.update(self._token_columns(text))
+        return np.array(sorted(columns), dtype=np.int64)
 
     def _logits_one(self, text: str) -> np.ndarray:
-        columns = {index for _end, index in self._chars.iter(text)}
-        for match in self._token_pattern.finditer(text):
-            index = self._tokens.get(match.group())
-            if index is not None:
-                columns.add(index)
-        if not columns:
-            return self._intercept.copy()
-        picked = np.fromiter(columns, dtype=np.int64, count=len(columns))
-        return self._intercept + self._weights[picked].sum(axis=0, dtype=np.float64)
+        columns = self._columns(text)
+        return self.intercept + self.weights[columns].sum(axis=0, dtype=np.float64)
+
+    def _logits_batch(self, texts: list[str]) -> np.ndarray:
+        char_texts = [_char_ngram_text(text) for text in texts]
+        # No n-gram holds a newline (checked at load), so none matches across two inputs.
+        joined = "\n".join(char_texts)
+        starts = np.cumsum([0] + [len(t) + 1 for t in char_texts[:-1]])
+        grams = np.fromiter(chain.from_iterable(self._chars.iter(joined)), dtype=np.int64)
+        grams = grams.reshape(-1, 2)  # (end offset, column)
+        token_rows: list[int] = []
+        token_columns: list[int] = []
+        for row, text in enumerate(texts):
+            found = self._token_columns(text)
+            token_rows.extend([row] * len(found))
+            token_columns.extend(found)
+        rows = np.concatenate(
+            [np.searchsorted(starts, grams[:, 0], side="right") - 1, token_rows]
+        ).astype(np.int64)
+        columns = np.concatenate([grams[:, 1], token_columns]).astype(np.int64)
+        logits = np.tile(self.intercept, (len(texts), 1))
+        if rows.size == 0:
+            return logits
+        width = self.weights.shape[0]
+        # Binary features: a (row, column) pair counts once however often it matches.
+        rows, columns = np.divmod(np.unique(rows * width + columns), width)
+        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        logits[rows[first]] += np.add.reduceat(
+            self.weights[columns], first, axis=0, dtype=np.float64
+        )
+        return logits
 
     def predict(self, urls: Sequence[str]) -> list[Verdict]:
         """One verdict per URL, in order (batch for speed)."""
         if not urls:
             return []
-        return _verdicts(self.predict_proba(urls), self.classes)
+        return _verdicts(self.predict_proba(urls), self.class_names)
 
     def explain(self, url: str, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` features (n-grams, tokens) that pushed ``url`` hardest towards its most
         likely harmful category, relative to benign, with their weights."""
-        features, model = self.pipeline[0], self.pipeline[-1]
-        row = features.transform([url_model_input(url)]).tocsr()
-        names = features.get_feature_names_out()
-        return _explain_multiclass(row, names, model.coef_, self.classes, k)
+        columns = self._columns(url_model_input(url))
+        if columns.size == 0:
+            return []
+        logits = self.intercept + self.weights[columns].sum(axis=0, dtype=np.float64)
+        target, benign = _target_and_benign(logits, self.class_names)
+        weights = self.weights[columns, target] - (
+            self.weights[columns, benign] if benign is not None else 0.0
+        )
+        order = np.argsort(-weights, kind="stable")[:k]
+        return [
+            (self._feature_name(int(columns[i])), round(float(weights[i]), 4))
+            for i in order
+            if weights[i] > 0
+        ]
+
+    def _feature_name(self, column: int) -> str:
+        grams = len(self.char_grams)
+        return str(self.char_grams[column] if column < grams else self.tokens[column - grams])
 
 
 @dataclass(frozen=True)
@@ -447,36 +442,11 @@ class ChatModel:
         ]
 
 
-def _vocabulary(vectorizer: Any) -> dict[str, int]:
-    """Term -> column of a vectorizer, fitted or built with a fixed vocabulary."""
-    fitted = getattr(vectorizer, "vocabulary_", None)
-    if fitted is not None:
-        return dict(fitted)
-    return {str(term): index for index, term in enumerate(vectorizer.vocabulary)}
-
-
 def _target_and_benign(scores: np.ndarray, classes: tuple[str, ...]) -> tuple[int, int | None]:
     benign = classes.index(BENIGN) if BENIGN in classes else None
     harmful = [i for i in range(len(classes)) if i != benign]
     target = max(harmful, key=lambda i: scores[i]) if harmful else 0
     return target, benign
-
-
-def _explain_multiclass(
-    row: Any, names: np.ndarray, coef: np.ndarray, classes: tuple[str, ...], k: int
-) -> list[tuple[str, float]]:
-    if row.nnz == 0:
-        return []
-    logits = row @ coef.T
-    target, benign = _target_and_benign(np.asarray(logits).ravel(), classes)
-    weights = coef[target, row.indices] - (coef[benign, row.indices] if benign is not None else 0)
-    contributions = row.data * weights
-    order = np.argsort(-contributions)[:k]
-    return [
-        (str(names[row.indices[i]]).split("__", 1)[-1], round(float(contributions[i]), 4))
-        for i in order
-        if contributions[i] > 0
-    ]
 
 
 def _verdicts(probabilities: np.ndarray, classes: tuple[str, ...]) -> list[Verdict]:
@@ -509,6 +479,72 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
     weights.setflags(write=False)
     return PageModel(
         phrases, weights, intercept, classes, MappingProxyType(dict(metadata)), automaton
+    )
+
+
+def build_url_model(table: dict[str, Any], metadata: dict[str, Any]) -> UrlModel:
+    """Compile a URL model table (what ``pipeline_to_table`` writes for the URL pipeline:
+    a ``chars`` branch of binary character n-grams and a ``tokens`` branch of binary word
+    tokens, both case-kept, then multinomial weights) into a ``UrlModel``.
+
+    Raises ``ValueError`` when the table is anything else or its shapes disagree.
+    """
+    if table.get("kind") != "linear-text":
+        raise ValueError("model file does not hold a linear text model table")
+    branches = {str(branch["name"]): branch for branch in table["branches"]}
+    chars, tokens = branches.get("chars"), branches.get("tokens")
+    if (
+        len(branches) != 2
+        or chars is None
+        or tokens is None
+        or (chars["type"], tokens["type"]) != ("count", "count")
+        or (chars["analyzer"], tokens["analyzer"]) != ("char", "word")
+        or not (chars["binary"] and tokens["binary"])
+        or chars["lowercase"]
+        or tokens["lowercase"]
+        or [int(n) for n in tokens["ngram_range"]] != [1, 1]
+    ):
+        raise ValueError("URL model table is not binary char n-grams + tokens")
+    char_grams = np.asarray(chars["vocabulary"]).astype(str)
+    token_names = np.asarray(tokens["vocabulary"]).astype(str)
+    classes = tuple(str(c) for c in table["classes"])
+    weights = np.ascontiguousarray(np.asarray(table["coef"], dtype=np.float32).T)
+    intercept = np.asarray(table["intercept"], dtype=np.float64)
+    width = len(char_grams) + len(token_names)
+    if len(classes) < 3 or weights.shape != (width, len(classes)):
+        raise ValueError(
+            f"weights {weights.shape[::-1]} do not fit {width} features, "
+            f"{len(classes)} classes (multinomial, at least 3)"
+        )
+    if intercept.shape != (len(classes),):
+        raise ValueError(f"intercept {intercept.shape} does not fit {len(classes)} classes")
+    low, high = (int(n) for n in chars["ngram_range"])
+    lengths = np.char.str_len(char_grams) if len(char_grams) else np.array([low])
+    if lengths.min() < low or lengths.max() > high or "\n" in "".join(char_grams.tolist()):
+        raise ValueError("URL model n-grams do not match their n-gram range")
+    pattern = re.compile(str(tokens["token_pattern"]))
+    if pattern.groups > 1:
+        raise ValueError("URL model token pattern has more than one group")
+    automaton = ahocorasick.Automaton()
+    for index, gram in enumerate(char_grams.tolist()):
+        automaton.add_word(gram, index)
+    automaton.make_automaton()
+    offset = len(char_grams)
+    token_index = {token: offset + i for i, token in enumerate(token_names.tolist())}
+    if len(token_index) != len(token_names) or len(automaton) != len(char_grams):
+        raise ValueError("URL model vocabulary has duplicate features")
+    for array in (char_grams, token_names, weights, intercept):
+        array.setflags(write=False)
+    return UrlModel(
+        classes,
+        char_grams,
+        token_names,
+        weights,
+        intercept,
+        MappingProxyType(dict(metadata)),
+        automaton,
+        token_index,
+        pattern,
     )
 
 
@@ -613,20 +649,35 @@ class LoadedModels:
     sources: dict[str, str] = field(default_factory=dict)  # model name -> directory used
 
 
-def load_models(model_dir: Path | None = None, *, local_dir: Path | None = None) -> LoadedModels:
-    """Load the URL, page and chat models.
+def load_models(
+    model_dir: Path | None = None,
+    *,
+    local_dir: Path | None = None,
+    names: Iterable[str] = MODEL_NAMES,
+) -> LoadedModels:
+    """Load the models named in ``names`` (any of ``url``, ``page``, ``chat``); the others
+    are ``None`` and not reported as errors.
 
     ``model_dir`` defaults to the bundled ``classifier/data/models``. When ``local_dir`` is
     given and holds a model (e.g. a page model retrained from household examples), that copy
     is preferred; if it cannot be loaded the bundled one is used and the reason is still
     reported. A missing, corrupt or untrusted file never raises: the model is ``None`` and
-    ``errors[name]`` explains why.
+    ``errors[name]`` explains why. Files are read with ``classifier.modelfile`` (plain
+    tables only); the URL and page models need neither scikit-learn nor SciPy, and
+    scikit-learn is imported only when the chat model is loaded. Raises ``ValueError`` for
+    a name that is not a model.
     """
+    wanted = tuple(names)
+    unknown = sorted(set(wanted) - set(MODEL_NAMES))
+    if unknown:
+        raise ValueError(f"unknown model names {unknown}; known: {list(MODEL_NAMES)}")
     base = Path(model_dir) if model_dir is not None else BUNDLED_MODEL_DIR
     errors: dict[str, str] = {}
     sources: dict[str, str] = {}
     loaded: dict[str, Any] = {}
-    for name in _MODEL_NAMES:
+    for name in MODEL_NAMES:
+        if name not in wanted:
+            continue
         candidates = [base]
         if local_dir is not None and (Path(local_dir) / f"{name}.skops").exists():
             candidates.insert(0, Path(local_dir))
@@ -663,55 +714,18 @@ def _load_one(name: str, directory: Path) -> UrlModel | PageModel | ChatModel:
         raise ValueError(f"metadata {meta_path.name} is not valid JSON ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != MODEL_FORMAT:
         raise ValueError(f"metadata {meta_path.name} is not format {MODEL_FORMAT}")
-    table = _load_skops(model_path)
+    table = read_model_file(model_path)
     if not isinstance(table, dict):
         raise ValueError("model file does not hold a model table")
-    frozen = MappingProxyType(metadata)
     try:
+        if name == "url":
+            return build_url_model(table, metadata)
         if name == "page":
             return build_page_model(table, metadata)
         pipeline = pipeline_from_table(table)
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"model table is incomplete ({error})") from None
-    if name == "url":
-        return UrlModel.from_pipeline(pipeline, frozen)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"model table is incomplete ({type(error).__name__}: {error})") from None
     if ABUSIVE not in [str(c) for c in pipeline.classes_]:
         raise ValueError("chat model has no 'abusive' class")
     threshold = float(metadata.get("default_threshold", 0.5))
-    return ChatModel(pipeline, frozen, threshold)
-
-
-def _load_skops(path: Path) -> Any:
-    import skops.io as sio
-
-    try:
-        declared = _types_in_archive(path)
-        untrusted = set(sio.get_untrusted_types(file=path))
-    except Exception as error:  # noqa: BLE001 - a damaged archive
-        raise ValueError(f"not a readable skops file ({type(error).__name__}: {error})") from None
-    refused = sorted((declared | untrusted) - set(TRUSTED_TYPES))
-    if refused:
-        raise ValueError("refused untrusted types: " + ", ".join(refused))
-    try:
-        return sio.load(path, trusted=sorted(untrusted))
-    except Exception as error:  # noqa: BLE001
-        raise ValueError(f"not a readable skops file ({type(error).__name__}: {error})") from None
-
-
-def _types_in_archive(path: Path) -> set[str]:
-    """Every ``module.class`` named anywhere in a skops archive's schema."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        schema = json.loads(archive.read("schema.json"))
-    found: set[str] = set()
-    stack: list[Any] = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "__class__" in node:
-                found.add(f"{node.get('__module__', '')}.{node['__class__']}")
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
+    return ChatModel(pipeline, MappingProxyType(metadata), threshold)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.categories import BENIGN
+from classifier.modelfile import read_model_file
 from classifier.models import (
     ABUSIVE,
     BUNDLED_MODEL_DIR,
@@ -22,11 +27,15 @@ from classifier.models import (
     LoadedModels,
     Verdict,
     build_page_model,
+    build_url_model,
     load_models,
     page_ngrams,
+    pipeline_to_table,
     url_model_input,
 )
 from classifier.text import html_to_text
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Preset thresholds the policy uses (young is the strictest).
 YOUNG_URL, YOUNG_PAGE = 0.7, 0.6
@@ -104,6 +113,63 @@ def test_untrusted_types_are_refused(tmp_path: Path) -> None:
     assert "LogisticRegression" in models.errors["url"]
     assert models.page is None
     assert "untrusted" in models.errors["page"]
+    assert "builtins.print" in models.errors["page"]
+    assert models.chat is not None
+
+
+def test_names_load_only_the_models_asked_for() -> None:
+    models = load_models(names=("page",))
+    assert models.page is not None
+    assert (models.url, models.chat) == (None, None)
+    assert models.errors == {}
+    assert set(models.sources) == {"page"}
+    assert load_models(names=()).sources == {}
+
+
+@pytest.mark.parametrize("names", [("url", "pages"), "url"])
+def test_unknown_model_names_are_a_programming_error(names: Any) -> None:
+    with pytest.raises(ValueError, match="unknown model names"):
+        load_models(names=names)
+
+
+_LIGHT_PROBE = """
+import sys
+sys.path.insert(0, {repo!r})
+from classifier.models import load_models
+models = load_models(names={names!r})
+assert not models.errors, models.errors
+if models.url is not None:
+    assert models.url.predict(["https://casino-slots.example/bonus"])[0].score > 0
+if models.page is not None:
+    assert models.page.predict(["free porn videos"])[0].score > 0
+if models.chat is not None:
+    assert models.chat.predict(["see you tomorrow"])[0].score >= 0
+heavy = [name for name in sys.modules if name.split(".")[0] in ("sklearn", "scipy", "skops")]
+print(" ".join(sorted(heavy)))
+"""
+
+
+def heavy_modules_after_loading(names: tuple[str, ...]) -> list[str]:
+    """The scikit-learn, SciPy and skops modules a fresh interpreter holds after loading
+    the models ``names`` and predicting once with each."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LIGHT_PROBE.format(repo=str(REPO), names=names)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_url_and_page_models_load_without_sklearn_scipy_or_skops() -> None:
+    assert heavy_modules_after_loading(("url", "page")) == []
+
+
+def test_the_chat_model_brings_in_sklearn() -> None:
+    # Shows the probe above would see a heavy import: loading the chat model makes one.
+    assert any(name.startswith("sklearn") for name in heavy_modules_after_loading(("chat",)))
 
 
 def test_local_directory_is_preferred_and_falls_back(tmp_path: Path) -> None:
@@ -299,16 +365,143 @@ def test_chat_scores_are_probabilities(bundled_models: LoadedModels) -> None:
     assert bundled_models.chat.predict([]) == []
 
 
+# ----------------------------------------------------------------------------- URL model = pipeline
+
+
+@pytest.fixture(scope="module")
+def url_pipeline() -> Any:
+    """The stock scikit-learn pipeline rebuilt from the shipped URL model's table."""
+    from classifier.models import pipeline_from_table
+
+    return pipeline_from_table(read_model_file(BUNDLED_MODEL_DIR / "url.skops"))
+
+
+def real_urls(shared_data: Path, count: int) -> list[str]:
+    """``count`` list entries (adult hosts, news domains, phishing URLs with paths, shops),
+    shuffled with a fixed seed."""
+    urls: list[str] = []
+    for relative in (
+        "lists/sinfonietta/pornography-hosts",
+        "lists/ut1/press/domains",
+        "lists/ut1/phishing/urls",
+        "lists/ut1/shopping/domains",
+    ):
+        path = shared_data / relative
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[:5000]:
+                fields = line.split()
+                if fields and not line.startswith("#"):
+                    urls.append("https://" + fields[-1])
+    random.Random(11).shuffle(urls)
+    if len(urls) < count:
+        pytest.skip("shared URL lists not found")
+    return urls[:count]
+
+
+def test_url_model_gives_the_pipelines_probabilities_on_real_urls(
+    bundled_models: LoadedModels, url_pipeline: Any, shared_data: Path
+) -> None:
+    url_model = bundled_models.url
+    assert url_model is not None
+    urls = real_urls(shared_data, 400)
+    expected = url_pipeline.predict_proba([url_model_input(u) for u in urls])
+    assert url_model.classes == tuple(str(c) for c in url_pipeline.classes_)
+    np.testing.assert_allclose(url_model.predict_proba(urls), expected, atol=1e-5)
+    one_by_one = np.vstack([url_model.predict_proba([u]) for u in urls[:60]])
+    np.testing.assert_allclose(one_by_one, expected[:60], atol=1e-5)
+    best = expected.argmax(axis=1)
+    assert [v.category for v in url_model.predict(urls)] == [url_model.classes[i] for i in best]
+
+
+def test_url_explanations_name_features_of_the_url(
+    bundled_models: LoadedModels, url_pipeline: Any, shared_data: Path
+) -> None:
+    url_model = bundled_models.url
+    assert url_model is not None
+    features = url_pipeline[0]
+    names = features.get_feature_names_out()
+    for url in real_urls(shared_data, 40):
+        row = features.transform([url_model_input(url)]).tocsr()
+        present = {str(names[i]).split("__", 1)[-1] for i in row.indices}
+        explained = url_model.explain(url, k=5)
+        assert len(explained) <= 5
+        assert {name for name, _ in explained} <= present, url
+        weights = [weight for _, weight in explained]
+        assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet=st.sampled_from(list("abcpornxv0123-./?=:_ \u00e9")), max_size=40),
+        st.text(alphabet=st.sampled_from(list("abcpornxv0123-./?=:_ \u00e9\t")), max_size=40),
         min_size=1,
         max_size=20,
     )
 )
-def test_url_fast_path_matches_the_pipeline(bundled_models: LoadedModels, urls: list[str]) -> None:
+def test_url_fast_path_matches_the_pipeline(
+    bundled_models: LoadedModels, url_pipeline: Any, urls: list[str]
+) -> None:
     url_model = bundled_models.url
     assert url_model is not None
-    expected = url_model.pipeline.predict_proba([url_model_input(u) for u in urls])
+    expected = url_pipeline.predict_proba([url_model_input(u) for u in urls])
     np.testing.assert_allclose(url_model.predict_proba(urls), expected, atol=1e-5)
+
+
+def test_a_trained_url_model_reads_back_as_it_was_trained(tmp_path: Path) -> None:
+    from classifier.train import Example, _write_skops, train_url_model
+
+    # Spaces in training inputs put n-grams with a space in the vocabulary, so the test
+    # also covers how runs of whitespace are read (as one space).
+    hosts = [("^freepornvideos.com$", "adult"), ("^xxx tube.org$", "adult"),
+             ("^best casino.com$", "gambling"), ("^poker slots.net$", "gambling"),
+             ("^freevpnproxy.com$", "anonymizer"), ("^unblockproxy.net$", "anonymizer"),
+             ("^citynews.com$", BENIGN), ("^gardenshop.net$", BENIGN)] * 3  # fmt: skip
+    pipeline = train_url_model(
+        [Example(u, y, u, "t") for u, y in hosts], max_features=200, max_iter=200
+    )
+    _write_skops(pipeline_to_table(pipeline), tmp_path / "url.skops")
+    model = build_url_model(read_model_file(tmp_path / "url.skops"), {"format": 1})
+    probe = ["casinoporn.com", "https://www.news.org/proxy?x=1", "", "best  casino.com"]
+    probe += ["poker \u3000 slots.net", "xxx \x0b tube.org", "vpn proxy  " * 30]
+    probe += [f"site{i}.example/free-porn" for i in range(12)]  # a batch, not one by one
+    np.testing.assert_allclose(
+        model.predict_proba(probe),
+        pipeline.predict_proba([url_model_input(u) for u in probe]),
+        atol=1e-5,
+    )
+
+
+def shipped_url_table() -> dict[str, Any]:
+    table = read_model_file(BUNDLED_MODEL_DIR / "url.skops")
+    assert isinstance(table, dict)
+    return table
+
+
+def _with_newline_gram(table: dict[str, Any]) -> None:
+    chars = table["branches"][0]
+    chars["vocabulary"] = np.concatenate([chars["vocabulary"][:-1], ["a\nb"]])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.update(kind="something-else"), "linear text"),
+        (lambda t: t["branches"][0].update(analyzer="word"), "char n-grams"),
+        (lambda t: t["branches"][1].update(binary=False), "char n-grams"),
+        (lambda t: t.update(coef=t["coef"][:, :-1]), "do not fit"),
+        (lambda t: t.update(intercept=t["intercept"][:-1]), "intercept"),
+        (_with_newline_gram, "n-gram"),
+    ],
+)
+def test_inconsistent_url_tables_are_refused(change: Any, message: str) -> None:
+    table = shipped_url_table()
+    change(table)
+    with pytest.raises(ValueError, match=message):
+        build_url_model(table, {})
+
+
+def test_url_model_arrays_are_read_only(bundled_models: LoadedModels) -> None:
+    url_model = bundled_models.url
+    assert url_model is not None
+    with pytest.raises(ValueError):
+        url_model.weights[0, 0] = 1.0
