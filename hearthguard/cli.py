@@ -538,7 +538,7 @@ def classify(data_dir: Path | None, kind: str) -> None:
     from classifier.text import html_to_text
     from policy.engine import load_household_models
 
-    models, problems = load_household_models(_data(data_dir))
+    models, problems = load_household_models(_data(data_dir), names=(kind,))
     model = getattr(models, kind)
     if model is None:
         _fail(

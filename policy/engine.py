@@ -6,13 +6,14 @@ has and records the problem in plain words for the dashboard.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from classifier.domains import DomainIndex, IndexFormatError
 from classifier.hotline import load_hotlines
-from classifier.models import LoadedModels, PageModel, UrlModel, load_models
+from classifier.models import MODEL_NAMES, LoadedModels, PageModel, UrlModel, load_models
 from policy.datadir import DataDir
 from policy.snapshot import IllegalList, UrlVerdictSource
 
@@ -61,9 +62,12 @@ class Engine:
     models: LoadedModels | None = None
 
 
-def load_household_models(data: DataDir) -> tuple[LoadedModels, tuple[str, ...]]:
-    """The bundled models, preferring any retrained in ``<data>/models``; problems in words."""
-    models = load_models(local_dir=data.models_dir)
+def load_household_models(
+    data: DataDir, names: Iterable[str] = MODEL_NAMES
+) -> tuple[LoadedModels, tuple[str, ...]]:
+    """The bundled models named in ``names`` (default: all), preferring any retrained in
+    ``<data>/models``; problems in words. Models not named are ``None``."""
+    models = load_models(local_dir=data.models_dir, names=names)
     problems = []
     for name, why in sorted(models.errors.items()):
         if getattr(models, name) is None:

@@ -145,7 +145,7 @@ class PolicyReload:
         if not ctx.options.hearthguard_models:
             self.url_model, self.state.page_model = None, None
             return
-        models, problems = load_household_models(self.data)
+        models, problems = load_household_models(self.data, names=("url", "page"))
         for problem in problems:
             log.error("%s", problem)
         self.url_model = CachedUrlModel(models.url) if models.url is not None else None
