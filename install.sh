@@ -171,6 +171,8 @@ case $ACTION in
     cd "$HERE"
     say "ruff"
     .venv/bin/ruff check .
+    say "mypy"
+    .venv/bin/mypy classifier policy proxy_addons dashboard hearthguard
     say "tests"
     exec .venv/bin/python -m pytest -q
     ;;

@@ -7,6 +7,7 @@ domains or addresses) prints a clear message and exits with code 2, writing noth
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -134,7 +135,18 @@ def run(
     """Start the filtering proxy and the parent dashboard (in the foreground)."""
     from hearthguard.runner import RunConfig, run_hearthguard
 
-    data = _data(data_dir)
+    # First-time set-up (parsing the bundled lists) runs in a child process, so the
+    # long-running proxy never carries the memory that parsing needed.
+    root = (data_dir or default_data_dir()).absolute()
+    setup = subprocess.run(
+        [sys.executable, "-m", "hearthguard", "init", "--data-dir", str(root)],
+        capture_output=True,
+        text=True,
+    )
+    if setup.returncode:
+        click.echo(setup.stderr.strip() or setup.stdout.strip(), err=True)
+        sys.exit(setup.returncode)
+    data = DataDir(root)
     for setting in settings:
         if "=" not in setting:
             _fail(f"--set needs OPTION=VALUE, got “{setting}”.")

@@ -111,7 +111,7 @@ def load_engine(data: DataDir, *, models: bool = True) -> Engine:
     problems = ((problem,) if problem else ()) + illegal_problems
     loaded: Any = None
     if models:
-        loaded, model_problems = load_household_models(data)
+        loaded, model_problems = load_household_models(data, names=("url", "page"))
         problems += model_problems
     return Engine(
         index=index,

@@ -138,8 +138,8 @@ class ContentScan:
             return
         host = flow_host(flow)
         key = f"{host}{flow.request.path.split('?', 1)[0]}"
-        verdict, text = self._recall(key), ""
-        if verdict is None:
+        remembered, text = self._recall(key), ""
+        if remembered is None:
             verdict, text = await asyncio.to_thread(
                 scan_page,
                 self.state.page_model,
@@ -149,6 +149,8 @@ class ContentScan:
                 self.state.phrase_scorer,
             )
             self._remember(key, verdict)
+        else:
+            verdict = remembered
         decision = decide_page(
             profile, verdict.category, verdict.score, verdict.explanation
         ) or decide_phrases(
