@@ -23,6 +23,7 @@ SAMPLE = {
     "username": "mum",
     "kind": "ios",
     "filename": "hearthguard.css",
+    "item_id": "0123456789abcdef",
 }
 
 
