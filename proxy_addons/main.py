@@ -1,4 +1,4 @@
-"""The Hearthguard addon chain, in order. Also usable as ``mitmdump -s proxy_addons/main.py``."""
+"""The Hearthguard addons, in order (the runner registers them as one ``AddonGroup``)."""
 
 from __future__ import annotations
 
