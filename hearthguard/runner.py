@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,9 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
         print(f"hearthguard: {exc}", file=sys.stderr)
         return 2
     loop = asyncio.get_running_loop()
+    # Database writes and reloads are short and few: two threads are plenty, and each
+    # extra thread would keep a memory arena of its own.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=2, thread_name_prefix="hearthguard"))
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, master.shutdown)
     tasks = [asyncio.create_task(keep_lists_fresh(config.data))]

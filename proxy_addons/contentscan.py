@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mitmproxy import ctx, http
@@ -85,6 +86,9 @@ class ContentScan:
         self.state = state
         self.pages = pages
         self._remembered: dict[str, tuple[float, PageVerdict]] = {}
+        # One worker thread: scanning holds the GIL, so more threads would not scan faster,
+        # and each would keep its own memory arena.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-scan")
         self._sampled: dict[str, str] = {}  # host -> day its page was last kept as an example
 
     def load(self, loader: Loader) -> None:
@@ -105,6 +109,9 @@ class ContentScan:
             return None
         profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
         return profile if profile.content_scan else None
+
+    def done(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         response = flow.response
@@ -140,7 +147,8 @@ class ContentScan:
         key = f"{host}{flow.request.path.split('?', 1)[0]}"
         remembered, text = self._recall(key), ""
         if remembered is None:
-            verdict, text = await asyncio.to_thread(
+            verdict, text = await asyncio.get_running_loop().run_in_executor(
+                self._worker,
                 scan_page,
                 self.state.page_model,
                 response.raw_content,

@@ -13,6 +13,7 @@ from proxy_addons.blockpage import BlockPages
 from proxy_addons.contentscan import ContentScan
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.identity import Identity
+from proxy_addons.memory import MemoryTrim
 from proxy_addons.reload import PolicyReload
 from proxy_addons.state import ProxyState
 from proxy_addons.tlsgate import TlsGate
@@ -40,4 +41,5 @@ def make_addons() -> list[object]:
         HttpFilter(state, pages),
         ContentScan(state, pages),
         ActivityWriter(state),
+        MemoryTrim(),
     ]

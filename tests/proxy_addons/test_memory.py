@@ -1,0 +1,21 @@
+import asyncio
+
+from proxy_addons.memory import MemoryTrim, malloc_trim
+
+
+def test_malloc_trim_runs_on_this_c_library() -> None:
+    # glibc (Debian, Raspberry Pi OS) has malloc_trim; the call must succeed and return True
+    assert malloc_trim() is True
+
+
+def test_the_trim_task_starts_and_stops() -> None:
+    async def scenario() -> bool:
+        trim = MemoryTrim()
+        trim.running()
+        await asyncio.sleep(0)
+        running = trim._task is not None and not trim._task.done()
+        trim.done()
+        await asyncio.sleep(0)
+        return running and trim._task.cancelled()
+
+    assert asyncio.run(scenario())
