@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Hearthguard side by side with direct, bare mitmdump and e2guardian, using the shared proxy
+# benchmark (../shared/bench, loopback only). Prepares a data directory with the bundled
+# lists and models, registers the load generator (127.0.0.1) as a device that trusts the
+# household CA (so HTTPS is inspected, as mitmdump and e2guardian do), then runs bench.sh.
+#
+#   benchmarks/proxy_bench.sh                 # all targets and workloads (about 5 minutes)
+#   SCAN_CACHE=0 benchmarks/proxy_bench.sh    # scan every page: no remembered verdicts
+#   ROUNDS=1 WORKLOADS="small html60k" TARGETS="mitm ours" benchmarks/proxy_bench.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=${BENCH:-$HERE/../shared/bench}
+DATA=${HG_BENCH_DATA:-/tmp/hg-bench-data}
+[ -x "$BENCH/bench.sh" ] || { echo "no benchmark harness at $BENCH" >&2; exit 1; }
+rm -rf "$DATA"
+"$HERE/.venv/bin/hearthguard" init --data-dir "$DATA" > /dev/null
+"$HERE/.venv/bin/hearthguard" device add load-generator --ip 127.0.0.1 --profile Household \
+  --ca-installed --data-dir "$DATA" > /dev/null
+export TARGETS=${TARGETS:-"direct mitm e2g ours"}
+export OURS_BLOCK_MARKER='data-hearthguard-block'
+export OURS_CMD="cd '$HERE' && exec .venv/bin/hearthguard run --data-dir '$DATA' --listen-host 127.0.0.1 --proxy-port \"\$OURS_PORT\" --dashboard-port 0 --set ssl_insecure=true --set hearthguard_scan_cache=${SCAN_CACHE:-600}"
+exec bash "$BENCH/bench.sh"
