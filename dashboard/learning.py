@@ -4,8 +4,6 @@ retrain the page classifier with the household's examples."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 
 from flask import (
@@ -20,6 +18,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from dashboard.background import job_running, start_job
 from dashboard.labels import CATEGORY_LABELS
 from dashboard.storage import policy
 from policy.learning import Learning
@@ -29,16 +28,10 @@ bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 #: What a parent can say a reviewed page is: fine, or one of the page classifier's categories.
 VERDICTS = ("benign", "adult", "gambling", "drugs", "dating", "hate")
-_RETRAIN = "hearthguard.retrain"
 
 
 def _learning() -> Learning:
     return Learning(current_app.config["DATA"].learning_dir)
-
-
-def _retraining() -> bool:
-    process = current_app.extensions.get(_RETRAIN)
-    return process is not None and process.poll() is None
 
 
 def _page_model_info() -> dict[str, object]:
@@ -69,7 +62,7 @@ def index() -> str:
         counts=Counter(e.category for e in examples),
         total=len(examples),
         enabled=bool(policy().get_setting("learning", True)),
-        retraining=_retraining(),
+        retraining=job_running("retrain"),
         model=_page_model_info(),
         status=read_status(current_app.config["DATA"]),
     )
@@ -96,26 +89,6 @@ def collect() -> Response:
 @bp.route("/retrain", methods=["POST"])
 def retrain() -> Response:
     """Start ``hearthguard classifier retrain`` in the background (it takes minutes)."""
-    if not _retraining():
-        data = current_app.config["DATA"]
-        log = open(data.root / "retrain.log", "wb")  # noqa: SIM115 (the child owns it)
-        try:
-            current_app.extensions[_RETRAIN] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "hearthguard",
-                    "classifier",
-                    "retrain",
-                    "--data-dir",
-                    str(data.root),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
+    if start_job("retrain", "classifier", "retrain"):
         policy().record_change(session["parent"], "learning.retrain", "started")
     return redirect(url_for("learning.index"))

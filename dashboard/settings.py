@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from flask import (
     Blueprint,
@@ -19,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from dashboard.background import job_running, start_job
 from dashboard.forms import (
     HouseholdForm,
     ImportForm,
@@ -36,7 +35,6 @@ from policy.validate import InputError
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 _LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "cs": "Čeština"}
-_UPDATER = "hearthguard.lists_update"
 
 Page = str | tuple[str, int]
 
@@ -61,11 +59,6 @@ def _household_form(formdata: bool = False) -> HouseholdForm:
     return form
 
 
-def _updater_running() -> bool:
-    process = current_app.extensions.get(_UPDATER)
-    return process is not None and process.poll() is None
-
-
 def _page(
     *,
     household: HouseholdForm | None = None,
@@ -85,7 +78,7 @@ def _page(
         parents=store.parent_names(),
         parent_error=parent_error,
         lists=store.lists(),
-        updating=_updater_running(),
+        updating=job_running("lists-update"),
         audit=store.audit_log(50),
         me=session["parent"],
         saved=request.args.get("saved"),
@@ -199,25 +192,5 @@ def import_() -> Page | BaseResponse:
 @bp.route("/lists/update", methods=["POST"])
 def update_lists() -> BaseResponse:
     """Start ``hearthguard lists update`` in the background; the page never waits for it."""
-    if not _updater_running():
-        data = current_app.config["DATA"]
-        log = open(data.root / "lists-update.log", "wb")  # noqa: SIM115 (the child owns it)
-        try:
-            current_app.extensions[_UPDATER] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "hearthguard",
-                    "lists",
-                    "update",
-                    "--data-dir",
-                    str(data.root),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
+    start_job("lists-update", "lists", "update")
     return redirect(url_for("settings.index", saved="lists", _anchor="lists"))

@@ -79,3 +79,19 @@ def test_proxy_problems_show_on_the_front_page(client, auth, data_dir) -> None:
 def test_learning_pages_need_the_parent_login(client) -> None:
     assert client.get("/learning/").status_code == 302
     assert client.post("/learning/retrain").status_code in (302, 400)
+
+
+def test_retraining_starts_in_the_background_and_logs(client, auth, data_dir) -> None:
+    import time
+
+    auth.login()
+    response = auth.post("/learning/retrain", {}, form_page="/learning/")
+    assert response.status_code == 302
+    log = data_dir.root / "retrain.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "No household examples" not in (
+        log.read_text() if log.exists() else ""
+    ):
+        time.sleep(0.2)
+    assert "No household examples yet" in log.read_text()
+    assert PolicyStore(data_dir.policy_db).audit_log(1)[0]["action"] == "learning.retrain"
