@@ -21,7 +21,7 @@ from sqlite_utils.migrations import Migrations
 
 from classifier.categories import PROTECTED
 from policy.model import YOUTUBE_MODES, Action, Device, Profile, Rule, Schedule
-from policy.presets import preset
+from policy.presets import Preset, preset
 from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
 from policy.validate import InputError, clean_domain, clean_ip, clean_mac, clean_name
 
@@ -157,6 +157,30 @@ def _parse_time(value: str | None) -> datetime | None:
     return None if not value else datetime.fromisoformat(value)
 
 
+def _insert_profile(
+    conn: sqlite3.Connection, name: str, preset_name: str, values: Preset | Profile
+) -> int:
+    """Write one profile row (settings from a preset or an existing profile); its id."""
+    cursor = conn.execute(
+        "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
+        "content_scan, safesearch, youtube, logging, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            name,
+            preset_name,
+            json.dumps(sorted(values.blocked)),
+            values.url_threshold,
+            values.page_threshold,
+            int(values.content_scan),
+            int(values.safesearch),
+            values.youtube,
+            int(values.logging),
+            _iso(_now()),
+        ],
+    )
+    return int(cursor.lastrowid or 0)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -272,23 +296,7 @@ class PolicyStore:
         if self.db.execute("SELECT 1 FROM profiles WHERE name = ?", [name]).fetchone():
             raise InputError("name", f"A profile called “{name}” already exists.")
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
-                "content_scan, safesearch, youtube, logging, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    name,
-                    p.name,
-                    json.dumps(sorted(p.blocked)),
-                    p.url_threshold,
-                    p.page_threshold,
-                    int(p.content_scan),
-                    int(p.safesearch),
-                    p.youtube,
-                    int(p.logging),
-                    _iso(_now()),
-                ],
-            )
+            _insert_profile(conn, name, p.name, p)
             self._audit(conn, actor, "profile.add", f"{name} ({p.name})")
         return self.profile(name)
 
@@ -707,24 +715,7 @@ class PolicyStore:
                 conn.execute(f"DELETE FROM {table}")
             ids: dict[str, int] = {}
             for p in profiles:
-                cursor = conn.execute(
-                    "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
-                    "content_scan, safesearch, youtube, logging, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        p.name,
-                        p.preset,
-                        json.dumps(sorted(p.blocked)),
-                        p.url_threshold,
-                        p.page_threshold,
-                        int(p.content_scan),
-                        int(p.safesearch),
-                        p.youtube,
-                        int(p.logging),
-                        _iso(_now()),
-                    ],
-                )
-                ids[p.name.lower()] = int(cursor.lastrowid or 0)
+                ids[p.name.lower()] = _insert_profile(conn, p.name, p.preset, p)
                 for r in p.rules:
                     conn.execute(
                         "INSERT INTO rules (profile_id, action, domain, expires_at, created_at) "
