@@ -40,7 +40,9 @@ _BOMS = (
 )
 # Bytes that never appear in text: many of them mean the body is not HTML at all.
 _BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
-_BINARY_SHARE = 0.10
+#: Text pages have next to no control bytes; random or compressed data about 10.5%.
+_BINARY_SHARE = 0.02
+_BINARY_SAMPLE = 8192
 _HIGH_BYTES = bytes(range(128, 256))
 _WESTERN_SHARE = 0.05
 # Brotli 1.1 (the version mitmproxy 11 pins) cannot limit its output per call; feeding it
@@ -227,7 +229,7 @@ def _detect(data: bytes) -> str:
 
 
 def _looks_binary(data: bytes) -> bool:
-    sample = data[:1024]
+    sample = data[:_BINARY_SAMPLE]
     if not sample:
         return False
     if sample.startswith((b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04")):

@@ -199,3 +199,12 @@ def test_truncated_gzip_keeps_what_was_decodable() -> None:
     out = decompress_capped(body[: len(body) // 2], "gzip", 10**6)
     assert payload.startswith(out)
     assert len(out) > 0
+
+
+def test_random_bytes_served_as_html_are_never_read_as_text() -> None:
+    # A server that labels a binary file text/html must not have its bytes scored as words.
+    import random
+
+    rng = random.Random(20261122)
+    for _ in range(300):
+        assert html_to_text(rng.randbytes(64 * 1024), "text/html") == ""
