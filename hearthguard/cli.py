@@ -15,13 +15,13 @@ from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import click
 
+from policy.check import url_request
 from policy.datadir import DataDir, default_data_dir
 from policy.decide import decide
-from policy.model import Action, Profile, Request
+from policy.model import Action, Profile
 from policy.presets import PRESETS, preset
 from policy.store import PolicyStore, StoreError, load_snapshot
 from policy.validate import InputError
@@ -161,16 +161,6 @@ def run(
     sys.exit(run_hearthguard(config))
 
 
-def _url_request(url: str, profile: Profile) -> Request:
-    raw = url.strip()
-    parts = urlsplit(raw if "://" in raw else f"http://{raw}")
-    host = (parts.hostname or "").rstrip(".")
-    if not host or parts.scheme not in ("http", "https"):
-        raise InputError("url", f"“{raw[:200]}” is not a web address.")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Request(host, path, profile.name, None, parts.scheme)
-
-
 def _lines(urls: Iterable[str]) -> Iterator[str]:
     for line in urls:
         if line.strip() and not line.lstrip().startswith("#"):
@@ -226,7 +216,7 @@ def check(
     bad = 0
     for url in _lines(urls or sys.stdin):
         try:
-            request = _url_request(url, profile)
+            request = url_request(url, profile)
         except InputError as exc:
             bad += 1
             click.echo(json.dumps({"url": url, "error": exc.message}))

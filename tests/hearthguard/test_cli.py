@@ -242,3 +242,10 @@ def test_init_imports_default_lists_a_newer_version_adds(data_dir) -> None:
     store.close()
     again = cli(data_dir, "init")
     assert again.exit_code == 0 and "created" not in again.output
+
+
+def test_check_reports_a_malformed_address_without_a_traceback(data_dir) -> None:
+    out = cli(data_dir, "check", "http://[::1", "x" * 3000)
+    lines = [json.loads(line) for line in out.output.splitlines()]
+    assert out.exit_code == 2 and len(lines) == 2
+    assert all("error" in line for line in lines)
