@@ -39,6 +39,10 @@ def domain_matches(host: str, domain: str) -> bool:
 
 
 def _is_ip(host: str) -> bool:
+    # An IPv4 address ends in a digit and an IPv6 one holds a colon; a host name ends in a
+    # letter (top-level domains are alphabetic), so most hosts never reach the parser.
+    if not (host[-1:].isdigit() or ":" in host):
+        return False
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
