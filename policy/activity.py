@@ -2,10 +2,17 @@
 
 The proxy is the one writer of the query log: it queues events in memory and ``flush`` writes
 them in one transaction from a worker thread. The dashboard reads, and answers access requests.
+
+Every text an event carries is made safe when the event is made (``safe_text``): bytes that
+were not UTF-8 (mitmproxy hands them over as lone surrogates) become ``\\xNN`` escapes, control
+characters too, and each field has a length cap. So one request with an odd Host or
+User-Agent can neither fail a batch nor fill the database; and if a row is refused anyway, the
+batch writer writes the others and counts the one it dropped.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -25,12 +32,29 @@ __all__ = [
     "DeviceSighting",
     "SeenDevice",
     "read_arp_table",
+    "safe_text",
 ]
 
+log = logging.getLogger(__name__)
 migrations = Migrations("hearthguard.activity")
 MAX_QUEUE = 50_000
 ARP_TABLE = Path("/proc/net/arp")
 _MAX_USER_AGENT = 400
+_MAX_HOST = 260  # a DNS name is at most 253 characters; a port or an escape may add a few
+_MAX_FIELD = 200
+_MAX_URL = 2000
+_MAX_MESSAGE = 500
+#: Errors that concern one row's values, not the database: the other rows can still be written.
+_ROW_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.DataError,
+    sqlite3.ProgrammingError,
+    UnicodeError,
+    ValueError,
+    OverflowError,
+    TypeError,
+)
 
 
 @migrations()
@@ -97,8 +121,40 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def safe_text(value: object, limit: int = _MAX_FIELD) -> str:
+    """``value`` as text SQLite and every page can hold: undecodable bytes, lone surrogates
+    and control characters become visible escapes (``\\x80``), and the result is at most
+    ``limit`` characters (cut, with "…" at the end)."""
+    text = value if isinstance(value, str) else str(value)
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(
+            _escape_char(ch)
+            if (0xD800 <= ord(ch) <= 0xDFFF) or (not ch.isprintable() and ch != " ")
+            else ch
+            for ch in text[: limit * 4]
+        )
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _safe_or_none(value: object, limit: int = _MAX_FIELD) -> str | None:
+    return None if value is None else safe_text(value, limit)
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionEvent:
+    """One decision as the log keeps it; its texts are made safe (``safe_text``) here."""
+
     at: datetime
     device: str | None
     ip: str | None
@@ -110,15 +166,29 @@ class DecisionEvent:
     source: str | None
     score: float | None
 
+    def __post_init__(self) -> None:
+        for name in ("profile", "action", "reason"):
+            object.__setattr__(self, name, safe_text(getattr(self, name)))
+        for name in ("device", "ip", "category", "source"):
+            object.__setattr__(self, name, _safe_or_none(getattr(self, name)))
+        object.__setattr__(self, "host", safe_text(self.host, _MAX_HOST))
+
 
 @dataclass(frozen=True, slots=True)
 class DeviceSighting:
+    """A device seen by the proxy; its texts are made safe (``safe_text``) here."""
+
     at: datetime
     ip: str
     mac: str | None = None
     user_agent: str | None = None
     tls_ok: int = 0
     tls_failed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ip", safe_text(self.ip))
+        object.__setattr__(self, "mac", _safe_or_none(self.mac))
+        object.__setattr__(self, "user_agent", _safe_or_none(self.user_agent, _MAX_USER_AGENT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +245,43 @@ def _connect(path: Path) -> Database:
     return db
 
 
+_INSERT_DECISION = (
+    "INSERT INTO decisions (at, device, ip, profile, host, action, reason, category, "
+    "source, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_SIGHTING = (
+    "INSERT INTO seen_devices (ip, mac, user_agent, first_seen, last_seen, tls_ok, "
+    "tls_failed) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ip) DO UPDATE SET "
+    "mac = coalesce(excluded.mac, mac), "
+    "user_agent = coalesce(excluded.user_agent, user_agent), "
+    "last_seen = excluded.last_seen, tls_ok = tls_ok + excluded.tls_ok, "
+    "tls_failed = tls_failed + excluded.tls_failed"
+)
+
+
+def _insert_rows(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> int:
+    """Run ``sql`` for every row inside the caller's transaction: all at once, or, when a row
+    is refused for its values, one by one without the refused rows; returns how many."""
+    if not rows:
+        return 0
+    conn.execute("SAVEPOINT batch")
+    try:
+        conn.executemany(sql, rows)
+    except _ROW_ERRORS:
+        conn.execute("ROLLBACK TO batch")
+    else:
+        conn.execute("RELEASE batch")
+        return 0
+    refused = 0
+    for row in rows:
+        try:
+            conn.execute(sql, row)
+        except _ROW_ERRORS:
+            refused += 1
+    conn.execute("RELEASE batch")
+    return refused
+
+
 class ActivityStore:
     """Reads and small writes (requests, answers) on activity.db; safe to share across threads."""
 
@@ -197,39 +304,42 @@ class ActivityStore:
         decisions: list[DecisionEvent],
         sightings: list[DeviceSighting],
         hotline_blocks: int = 0,
-    ) -> None:
-        """Write queued events in one transaction (called off the proxy's event loop).
+    ) -> int:
+        """Write queued events in one transaction (called off the proxy's event loop); returns
+        how many rows were refused.
 
-        Sightings without a MAC address get one from the kernel's ARP table when it knows the IP.
+        A row the database refuses for its values is left out and counted (and logged), and
+        the rest of the batch is written; an error of the database itself (locked, full, gone)
+        still raises and writes nothing. Sightings without a MAC address get one from the
+        kernel's ARP table when it knows the IP.
         """
         if any(s.mac is None for s in sightings):
             macs = read_arp_table(self.arp_table)
             sightings = [s if s.mac else replace(s, mac=macs.get(s.ip)) for s in sightings]
-        with self._lock, self.db.conn:
-            conn = self.db.conn
-            conn.executemany(
-                "INSERT INTO decisions (at, device, ip, profile, host, action, reason, category, "
-                "source, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(_iso(e.at), *astuple(e)[1:]) for e in decisions],
-            )
-            conn.executemany(
-                "INSERT INTO seen_devices (ip, mac, user_agent, first_seen, last_seen, tls_ok, "
-                "tls_failed) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ip) DO UPDATE SET "
-                "mac = coalesce(excluded.mac, mac), "
-                "user_agent = coalesce(excluded.user_agent, user_agent), "
-                "last_seen = excluded.last_seen, tls_ok = tls_ok + excluded.tls_ok, "
-                "tls_failed = tls_failed + excluded.tls_failed",
+        statements = [
+            (_INSERT_DECISION, [(_iso(e.at), *astuple(e)[1:]) for e in decisions]),
+            (
+                _UPSERT_SIGHTING,
                 [
                     (s.ip, s.mac, s.user_agent, _iso(s.at), _iso(s.at), s.tls_ok, s.tls_failed)
                     for s in sightings
                 ],
-            )
+            ),
+        ]
+        refused = 0
+        with self._lock, self.db.conn:
+            conn = self.db.conn
+            for sql, rows in statements:
+                refused += _insert_rows(conn, sql, rows)
             if hotline_blocks:
                 conn.execute(
                     "INSERT INTO hotline_counts (day, blocks) VALUES (?, ?) ON CONFLICT (day) "
                     "DO UPDATE SET blocks = blocks + excluded.blocks",
                     [datetime.now(UTC).date().isoformat(), hotline_blocks],
                 )
+        if refused:
+            log.error("activity.db refused %d rows of a batch and wrote the others.", refused)
+        return refused
 
     def prune(self, older_than: datetime) -> int:
         """Delete log rows older than ``older_than``; returns how many decisions went."""
@@ -309,7 +419,17 @@ class ActivityStore:
             cursor = self.db.conn.execute(
                 "INSERT INTO access_requests (at, device, ip, profile, host, url, category, "
                 "reason, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_iso(now), device, ip, profile, host, url[:2000], category, reason, message[:500]],
+                [
+                    _iso(now),
+                    _safe_or_none(device),
+                    _safe_or_none(ip),
+                    safe_text(profile),
+                    safe_text(host, _MAX_HOST),
+                    safe_text(url, _MAX_URL),
+                    _safe_or_none(category),
+                    safe_text(reason),
+                    safe_text(message, _MAX_MESSAGE),
+                ],
             )
         return int(cursor.lastrowid or 0)
 
