@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["YOUTUBE_HOSTS", "forced_query", "youtube_restrict_header"]
+__all__ = ["YOUTUBE_HOSTS", "forced_query", "keeps_restrictions", "youtube_restrict_header"]
 
 YOUTUBE_HOSTS = frozenset(
     {
@@ -45,3 +45,17 @@ def youtube_restrict_header(host: str, mode: str) -> str | None:
     if mode == "off" or host not in YOUTUBE_HOSTS:
         return None
     return "Strict" if mode == "strict" else "Moderate"
+
+
+def keeps_restrictions(host: str) -> bool:
+    """True for search engines and YouTube, where SafeSearch or the YouTube restriction is
+    applied: their interception is never dropped because an app refuses the certificate."""
+    return (
+        _is_google(host)
+        or host == "bing.com"
+        or host.endswith(".bing.com")
+        or host == "duckduckgo.com"
+        or host.endswith(".duckduckgo.com")
+        or host in YOUTUBE_HOSTS
+        or host.endswith(".youtube.com")
+    )

@@ -23,6 +23,7 @@ from mitmproxy import http
 
 from hearthguard import TEMPLATES
 from hearthguard.i18n import LANGUAGES, best_language, translations
+from policy.address import normalise_path
 from policy.helplines import help_for
 from policy.model import Decision, Profile, Reason
 from policy.snapshot import Snapshot
@@ -80,7 +81,7 @@ def block_url(flow: http.HTTPFlow, host: str) -> str:
     port = flow.request.port
     default = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
     authority = host if default or not port else f"{host}:{port}"
-    url = f"{scheme}://{authority}{flow.request.path or '/'}"
+    url = f"{scheme}://{authority}{normalise_path(flow.request.data.path)}"
     return url if len(url) <= _MAX_TICKET_URL else f"{scheme}://{authority}/"
 
 

@@ -5,28 +5,37 @@ from __future__ import annotations
 from mitmproxy import http
 
 from policy.activity import DecisionEvent
-from policy.decide import decide
-from policy.model import Decision, Device, Profile, Reason, Request
+from policy.address import normalise_host, normalise_path
+from policy.connection import decide_names
+from policy.model import Decision, Device, Profile, Reason
 from policy.safesearch import forced_query, youtube_restrict_header
 from proxy_addons.blockpage import BlockPages
-from proxy_addons.state import ProxyState, client_ip
+from proxy_addons.state import ProxyState, client_ip, names_its_target
 
-__all__ = ["HttpFilter", "flow_host", "log_decision"]
+__all__ = ["HttpFilter", "flow_host", "flow_names", "log_decision"]
 
 METADATA_KEY = "hearthguard"
 
 
-def flow_host(flow: http.HTTPFlow) -> str:
-    """The host the request really goes to, lower-case, without a trailing dot.
+def flow_names(flow: http.HTTPFlow) -> tuple[str, ...]:
+    """Every name the request goes by, the one that decides first.
 
-    The connection's target decides, not the Host header, so a spoofed header cannot slip a
-    blocked site past the filter; only when the target is an address (transparent mode) does
-    the Host header name the site.
+    Where the client names its target (an explicit proxy), the target decides first, so a
+    spoofed Host header cannot slip a blocked site past the filter; the Host header and the
+    TLS SNI are decided too. In transparent mode the target is only an address, so the Host
+    header (then the SNI) names the site, and the address decides only when nothing names it.
     """
-    host = flow.request.host
-    if host.replace(".", "").isdigit() or ":" in host:
-        host = flow.request.pretty_host
-    return host.lower().rstrip(".")
+    target = flow.request.host
+    header = flow.request.host_header or ""
+    sni = (flow.client_conn.sni or "") if flow.client_conn.tls else ""
+    if names_its_target(flow.client_conn):
+        return (target, header, sni)
+    return (header or sni or target, sni)
+
+
+def flow_host(flow: http.HTTPFlow) -> str:
+    """The normalised host the request is decided and logged under ("" when unreadable)."""
+    return normalise_host(next((n for n in flow_names(flow) if n), ""))[0]
 
 
 def log_decision(
@@ -76,10 +85,17 @@ class HttpFilter:
             return
         ip = client_ip(flow.client_conn)
         profile, device = snapshot.profile_for(ip)
-        host = flow_host(flow)
-        request = Request(host, flow.request.path, profile.name, device, flow.request.scheme)
+        host = flow_host(flow) or "(unreadable)"
         now = self.state.now()
-        decision = decide(request, snapshot, now)
+        decision = decide_names(
+            flow_names(flow),
+            snapshot,
+            profile,
+            device,
+            now,
+            path=normalise_path(flow.request.data.path),
+            scheme=flow.request.scheme,
+        )
         flow.metadata[METADATA_KEY] = decision
         log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
         self.state.log.user_agent(ip, flow.request.headers.get("user-agent"), now)

@@ -1,31 +1,18 @@
-"""Who is connecting: local-network clients only, each recorded as seen by the dashboard."""
+"""Who is connecting: clients on the household's LAN ranges only, each recorded as seen."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from mitmproxy import connection
 
 from policy.activity import DeviceSighting
+from policy.network import Network
 from proxy_addons.state import ProxyState, client_ip
 
-__all__ = ["Identity", "is_lan_client"]
+__all__ = ["Identity"]
 
 log = logging.getLogger(__name__)
-
-
-def is_lan_client(ip: str) -> bool:
-    """True for loopback, private (RFC 1918 / ULA), link-local and CGNAT addresses."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    if addr.is_loopback or addr.is_private or addr.is_link_local:
-        return True
-    return isinstance(addr, ipaddress.IPv4Address) and addr in ipaddress.IPv4Network(
-        "100.64.0.0/10"
-    )
 
 
 class Identity:
@@ -36,7 +23,9 @@ class Identity:
 
     def client_connected(self, client: connection.Client) -> None:
         ip = client_ip(client)
-        if not is_lan_client(ip):
+        snapshot = self.state.snapshot
+        network = snapshot.network if snapshot is not None else Network()
+        if not network.is_lan(ip):
             client.error = "Hearthguard only serves devices on the local network."
             log.warning("Refused a connection from %s: not a local-network address.", ip)
             return

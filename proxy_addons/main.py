@@ -10,7 +10,9 @@ from mitmproxy.addonmanager import Loader
 from proxy_addons.activitylog import ActivityWriter
 from proxy_addons.askparent import AskParent
 from proxy_addons.blockpage import BlockPages
+from proxy_addons.chain import AddonGroup
 from proxy_addons.contentscan import ContentScan
+from proxy_addons.failclosed import FailClosed
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.identity import Identity
 from proxy_addons.memory import MemoryTrim
@@ -18,7 +20,7 @@ from proxy_addons.reload import PolicyReload
 from proxy_addons.state import ProxyState
 from proxy_addons.tlsgate import TlsGate
 
-__all__ = ["CertificateLifetime", "make_addons"]
+__all__ = ["CertificateLifetime", "make_addons", "make_filter"]
 
 
 class CertificateLifetime:
@@ -28,10 +30,10 @@ class CertificateLifetime:
         certs.CERT_EXPIRY = timedelta(days=180)
 
 
-def make_addons() -> list[object]:
+def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None) -> list[object]:
     """Every Hearthguard addon sharing one state; options are set on the master afterwards."""
-    state = ProxyState()
-    pages = BlockPages.load()
+    state = state or ProxyState()
+    pages = pages or BlockPages.load()
     return [
         CertificateLifetime(),
         PolicyReload(state),
@@ -43,3 +45,10 @@ def make_addons() -> list[object]:
         ActivityWriter(state),
         MemoryTrim(),
     ]
+
+
+def make_filter() -> AddonGroup:
+    """The addons as the one group the runner registers, failing closed on any error."""
+    state = ProxyState()
+    pages = BlockPages.load()
+    return AddonGroup(make_addons(state, pages), on_error=FailClosed(state, pages))

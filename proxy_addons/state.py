@@ -9,17 +9,17 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from mitmproxy import connection
+from mitmproxy.proxy import mode_specs
 
 from classifier.models import PageModel
 from classifier.phrases import PhraseScorer
 from policy.activity import ActivityLog, ActivityStore
+from policy.catrust import CaTrust
 from policy.learning import Example, Learning
-from policy.model import Device, Profile
+from policy.network import is_loopback
 from policy.snapshot import Snapshot
 
-__all__ = ["CaTrust", "ProxyState", "client_ip"]
-
-_MAX_TRACKED = 10_000
+__all__ = ["ProxyState", "client_ip", "names_its_target", "own_addresses"]
 
 
 def client_ip(client: connection.Client) -> str:
@@ -35,41 +35,12 @@ def client_ip(client: connection.Client) -> str:
     return host
 
 
-@dataclass
-class CaTrust:
-    """Which devices trust Hearthguard's CA, learned from TLS handshakes.
-
-    A parent's "CA installed" flag is the starting point; a handshake the client completes
-    proves trust, a failure with no success ever seen disproves it. Hosts a device refused
-    (pinned apps) are never intercepted for it again.
-    """
-
-    learned: dict[str, bool] = field(default_factory=dict)
-    refused_hosts: dict[str, set[str]] = field(default_factory=dict)
-
-    def trusts(self, ip: str, host: str, device: Device | None) -> bool:
-        if host in self.refused_hosts.get(ip, ()):
-            return False
-        if ip in self.learned:
-            return self.learned[ip]
-        return device is not None and device.ca_trusted
-
-    def success(self, ip: str) -> None:
-        self._bound()
-        self.learned[ip] = True
-
-    def failure(self, ip: str, host: str) -> None:
-        self._bound()
-        hosts = self.refused_hosts.setdefault(ip, set())
-        if len(hosts) < 1000:
-            hosts.add(host)
-        if not self.learned.get(ip, False):
-            self.learned[ip] = False
-
-    def _bound(self) -> None:
-        if len(self.learned) > _MAX_TRACKED:
-            self.learned.clear()
-            self.refused_hosts.clear()
+def names_its_target(client: connection.Client) -> bool:
+    """True in the modes where the client names where it goes (an explicit proxy, SOCKS);
+    False where the proxy only sees the address it was sent to (transparent, WireGuard)."""
+    return isinstance(
+        client.proxy_mode, mode_specs.RegularMode | mode_specs.UpstreamMode | mode_specs.Socks5Mode
+    )
 
 
 @dataclass
@@ -88,10 +59,12 @@ class ProxyState:
     pending_examples: list[Example] = field(default_factory=list)
     pending_reviews: list[dict[str, Any]] = field(default_factory=list)
     dashboard_url: str = ""
+    #: this machine's own addresses (refreshed by the tunnel gate): clients there are the box
+    own_addresses: frozenset[str] = frozenset()
 
-    def identify(self, ip: str) -> tuple[Profile, Device | None]:
-        assert self.snapshot is not None, "the reload addon configures the snapshot first"
-        return self.snapshot.profile_for(ip)
+    def from_self(self, ip: str) -> bool:
+        """True when the client is this machine itself (loopback or one of its addresses)."""
+        return is_loopback(ip) or ip in self.own_addresses
 
     _zone: tzinfo | None = None
     _zone_checked: float = 0.0
@@ -103,3 +76,25 @@ class ProxyState:
             self._zone = datetime.now().astimezone().tzinfo
             self._zone_checked = clock
         return datetime.now(self._zone)
+
+
+def own_addresses() -> frozenset[str]:
+    """This machine's IPv4 and IPv6 addresses, read from /proc (empty where unreadable)."""
+    found: set[str] = set()
+    try:
+        with open("/proc/net/fib_trie", encoding="ascii") as f:
+            previous = ""
+            for line in f:
+                if "/32 host LOCAL" in line:
+                    found.add(previous.strip().lstrip("|-").strip())
+                previous = line
+    except OSError:
+        pass
+    try:
+        with open("/proc/net/if_inet6", encoding="ascii") as f:
+            for line in f:
+                raw = line.split()[0]
+                found.add(str(ipaddress.IPv6Address(int(raw, 16))))
+    except (OSError, ValueError, IndexError):
+        pass
+    return frozenset(a for a in found if a)

@@ -1,85 +1,189 @@
-"""Per TLS connection, by SNI: pass through, intercept, or refuse before the server is contacted.
+"""Every tunnel decided: CONNECT targets, TLS handshakes, raw TCP and the server each one reaches.
 
 Needs ``connection_strategy=lazy``: with the eager default mitmproxy has already connected
 upstream at CONNECT time, and a refused connection would silently let the site through.
+
+The hooks gather what the client named (the CONNECT target, the SNI, the original destination
+in transparent mode), ask ``policy.connection`` and apply the answer:
+
+- ``http_connect``: the target's reach (never this machine's own services or the home network
+  for other clients) and port (80 and 443 for filtered profiles) before anything is answered;
+- ``tls_clienthello``: the CONNECT target and the SNI are both decided, and names of two
+  different sites are refused; then pass through, intercept or refuse;
+- ``tcp_start``: bytes that are neither TLS nor HTTP are closed for filtered profiles;
+- ``server_connect``: refused connections never reach their server, and the reach rule is
+  checked once more on the address about to be used.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
-from mitmproxy import tls
+from mitmproxy import http, tcp, tls
 from mitmproxy.proxy import server_hooks
 
 from classifier.categories import SENSITIVE
 from policy.activity import DeviceSighting
-from policy.decide import decide
-from policy.model import Request
+from policy.address import normalise_host
+from policy.connection import (
+    TlsAction,
+    decide_names,
+    decide_raw_tcp,
+    decide_reach,
+    decide_tls,
+    decide_tunnel,
+)
 from proxy_addons.httpfilter import log_decision
-from proxy_addons.state import ProxyState, client_ip
+from proxy_addons.state import ProxyState, client_ip, names_its_target, own_addresses
 
 __all__ = ["TlsGate"]
 
 log = logging.getLogger(__name__)
 _SENSITIVE = frozenset(SENSITIVE)
 _MAX_REFUSED = 10_000
+_ADDRESSES_EVERY = 60.0
+_REFUSED_BODY = b"Hearthguard does not allow this connection.\n"
 
 
 class TlsGate:
     def __init__(self, state: ProxyState) -> None:
         self.state = state
+        self._task: asyncio.Task[None] | None = None
+
+    # -- this machine's addresses ---------------------------------------------------------
+
+    def running(self) -> None:
+        self.state.own_addresses = own_addresses()
+        self._task = asyncio.create_task(self._refresh_addresses())
+
+    async def _refresh_addresses(self) -> None:
+        while True:
+            await asyncio.sleep(_ADDRESSES_EVERY)
+            with contextlib.suppress(Exception):
+                self.state.own_addresses = await asyncio.to_thread(own_addresses)
+
+    def done(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    # -- CONNECT ------------------------------------------------------------------------
+
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        snapshot = self.state.snapshot
+        if snapshot is None:  # fail closed: no policy, no tunnels
+            flow.response = http.Response.make(503, _REFUSED_BODY)
+            return
+        ip = client_ip(flow.client_conn)
+        profile, device = snapshot.profile_for(ip)
+        refused = decide_tunnel(
+            profile,
+            flow.request.host,
+            flow.request.port,
+            from_self=self.state.from_self(ip),
+            own_addresses=self.state.own_addresses,
+            network=snapshot.network,
+            now=self.state.now(),
+        )
+        if refused is not None:
+            host = normalise_host(flow.request.host)[0] or "(unreadable)"
+            log_decision(self.state, refused, ip=ip, host=host, profile=profile, device=device)
+            flow.response = http.Response.make(403, _REFUSED_BODY)
+
+    # -- TLS ------------------------------------------------------------------------------
+
+    def _refuse(self, server_id: str) -> None:
+        if len(self.state.refused_servers) > _MAX_REFUSED:
+            self.state.refused_servers.clear()
+        self.state.refused_servers.add(server_id)
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
         snapshot = self.state.snapshot
-        server = data.context.server
+        server, client = data.context.server, data.context.client
         if snapshot is None:  # fail closed
             data.ignore_connection = True
-            self.state.refused_servers.add(server.id)
+            self._refuse(server.id)
             return
         if data.ignore_connection:
             return
-        host = data.client_hello.sni or (server.address[0] if server.address else "")
-        host = host.lower().rstrip(".")
-        if not host:
-            data.ignore_connection = True
-            return
-        ip = client_ip(data.context.client)
+        sni = data.client_hello.sni or ""
+        address = server.address[0] if server.address else ""
+        if names_its_target(client):
+            names = (address, sni) if sni else (address,)
+        else:  # transparent: the SNI names the site, the address is where it resolved
+            names = (sni,) if sni else (address,)
+        ip = client_ip(client)
         profile, device = snapshot.profile_for(ip)
-        decision = decide(
-            Request(host, "/", profile.name, device, "https"), snapshot, self.state.now()
+        decision = decide_names(names, snapshot, profile, device, self.state.now())
+        site = normalise_host(sni or address)[0]
+        trust = self.state.trust
+        action = decide_tls(
+            decision,
+            trusted=trust.trusts(ip, device),
+            sensitive=not decision.blocked
+            and any(m.category in _SENSITIVE for m in snapshot.index.lookup(site)),
+            pinned=trust.pinned(ip, site),
+            wants_inspection=profile.content_scan or profile.safesearch or profile.youtube != "off",
         )
-        trusted = self.state.trust.trusts(ip, host, device)
-        if decision.blocked:
-            if trusted:
-                return  # intercept: the HTTP filter answers with the block page over TLS
-            data.ignore_connection = True
-            if len(self.state.refused_servers) > _MAX_REFUSED:
-                self.state.refused_servers.clear()
-            self.state.refused_servers.add(server.id)
-            log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
+        if action is TlsAction.INTERCEPT:
+            return  # the HTTP filter answers blocked requests with the block page over TLS
+        data.ignore_connection = True
+        if action is TlsAction.REFUSE:
+            self._refuse(server.id)
+            log_decision(self.state, decision, ip=ip, host=site, profile=profile, device=device)
+
+    def tls_established_client(self, data: tls.TlsData) -> None:
+        ip = client_ip(data.context.client)
+        self.state.trust.success(ip, data.context.client.sni or "", self.state.now())
+        self.state.log.sighting(DeviceSighting(self.state.now(), ip, tls_ok=1))
+
+    def tls_failed_client(self, data: tls.TlsData) -> None:
+        ip = client_ip(data.context.client)
+        self.state.trust.failure(ip, normalise_host(data.context.client.sni or "")[0])
+        self.state.log.sighting(DeviceSighting(self.state.now(), ip, tls_failed=1))
+        # no host name here: the system journal must not become a browsing history
+        log.info("Device %s rejected Hearthguard's certificate.", ip)
+
+    # -- raw TCP and the server connection ------------------------------------------------
+
+    def tcp_start(self, flow: tcp.TCPFlow) -> None:
+        snapshot = self.state.snapshot
+        ip = client_ip(flow.client_conn)
+        if snapshot is None:
+            flow.kill()
             return
-        sensitive = any(m.category in _SENSITIVE for m in snapshot.index.lookup(host))
-        wants_inspection = profile.content_scan or profile.safesearch or profile.youtube != "off"
-        if not trusted or sensitive or not wants_inspection:
-            data.ignore_connection = True
+        profile, device = snapshot.profile_for(ip)
+        refused = decide_raw_tcp(profile)
+        if refused is not None:
+            address = flow.server_conn.address
+            host = normalise_host(address[0])[0] if address else ""
+            log_decision(
+                self.state, refused, ip=ip, host=host or "(unknown)", profile=profile, device=device
+            )
+            flow.kill()
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if data.server.id in self.state.refused_servers:
             self.state.refused_servers.discard(data.server.id)
             data.server.error = "Blocked by Hearthguard before connecting."
+            return
+        snapshot = self.state.snapshot
+        if snapshot is None or not data.server.address:
+            data.server.error = "Hearthguard has no policy loaded yet."
+            return
+        ip = client_ip(data.client)
+        profile, _ = snapshot.profile_for(ip)
+        refused = decide_reach(
+            profile,
+            data.server.address[0],
+            from_self=self.state.from_self(ip),
+            own_addresses=self.state.own_addresses,
+            network=snapshot.network,
+            now=self.state.now(),
+        )
+        if refused is not None:
+            data.server.error = "Hearthguard does not reach this address for this device."
 
     def server_disconnected(self, data: server_hooks.ServerConnectionHookData) -> None:
         self.state.refused_servers.discard(data.server.id)
-
-    def tls_established_client(self, data: tls.TlsData) -> None:
-        ip = client_ip(data.context.client)
-        self.state.trust.success(ip)
-        self.state.log.sighting(DeviceSighting(self.state.now(), ip, tls_ok=1))
-
-    def tls_failed_client(self, data: tls.TlsData) -> None:
-        ip = client_ip(data.context.client)
-        host = (data.context.client.sni or "").lower()
-        self.state.trust.failure(ip, host)
-        self.state.log.sighting(DeviceSighting(self.state.now(), ip, tls_failed=1))
-        # no host name here: the system journal must not become a browsing history
-        log.info("Device %s rejected Hearthguard's certificate.", ip)
