@@ -13,6 +13,7 @@ from datetime import datetime
 from classifier.categories import BENIGN, ILLEGAL, PROTECTED
 from policy.model import Action, Decision, Profile, Reason, Request, Rule
 from policy.snapshot import ListMatchLike, Snapshot
+from policy.timelimits import time_decision
 
 __all__ = ["decide", "decide_page", "decide_phrases", "domain_matches", "host_parents"]
 
@@ -111,12 +112,17 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
     if rule is not None:
         return Decision(Action.BLOCK, Reason.PARENT_DENIED, None, f"deny rule: {rule.domain}")
 
-    device = request.device
-    if device is not None and device.paused(now):
-        return Decision(Action.BLOCK, Reason.PAUSED, None, f"device paused: {device.name}")
-    for schedule in profile.schedules:
-        if schedule.contains(now):
-            return Decision(Action.BLOCK, Reason.SCHEDULE, None, f"schedule: {schedule.label}")
+    timed = time_decision(
+        profile,
+        request.device,
+        (m.category for m in matches if not m.allow),
+        request.usage,
+        now,
+        snapshot.zone,
+        snapshot.holidays,
+    )
+    if timed is not None:
+        return timed
 
     if matches:
         by_lists = _decide_by_lists(profile, matches)

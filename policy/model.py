@@ -7,18 +7,24 @@ once, at load time, so the request path does no parsing.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import datetime, time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from types import MappingProxyType
 
 __all__ = [
     "Action",
+    "Bonus",
+    "Budget",
     "Decision",
     "Device",
+    "Holiday",
     "Profile",
     "Reason",
     "Request",
     "Rule",
     "Schedule",
+    "Usage",
     "YOUTUBE_MODES",
 ]
 
@@ -83,14 +89,87 @@ class Schedule:
     start: time
     end: time
     label: str = "bedtime"
+    #: the device this window is for; None: every device of the profile
+    device: str | None = None
+    schedule_id: int | None = None
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
 
     def contains(self, now: datetime) -> bool:
+        """True when the wall-clock time of ``now`` (already in the household's zone) is in
+        the window. ``policy.timerules`` adds holiday overrides on top of this."""
         t = now.time()
         today = now.isoweekday()
         if self.start < self.end:
             return today in self.days and self.start <= t < self.end
         yesterday = 7 if today == 1 else today - 1
         return (today in self.days and t >= self.start) or (yesterday in self.days and t < self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """A holiday override from ``start`` to ``end`` (local dates, both included).
+
+    ``kind`` is ``weekend`` (the days follow the weekend's schedules and budgets) or
+    ``no_bedtime`` (no offline window that starts on these days applies). ``profile`` None:
+    every profile.
+    """
+
+    start: date
+    end: date
+    kind: str
+    label: str = "holiday"
+    profile: str | None = None
+    holiday_id: int | None = None
+
+    def covers(self, day: date, profile: str) -> bool:
+        return self.start <= day <= self.end and self.profile in (None, profile)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A daily allowance: ``minutes`` of ``group`` on ``days`` (``weekdays`` or ``weekend``)."""
+
+    group: str
+    days: str
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bonus:
+    """Extra minutes of ``group`` a parent granted for one local ``day``."""
+
+    group: str
+    day: date
+    minutes: int
+
+
+_NO_MINUTES: Mapping[str, frozenset[int]] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """The minutes a profile has used on one local ``day``: per category group, the set of
+    minutes (Unix time // 60) in which its devices made requests in that group.
+
+    The proxy keeps one per profile up to date from its own decisions and hands it to
+    ``decide`` inside the ``Request``; a usage of another day counts as nothing used.
+    """
+
+    day: date | None = None
+    minutes: Mapping[str, frozenset[int]] = field(default_factory=lambda: _NO_MINUTES)
+
+    def used(self, group: str, day: date) -> int:
+        return len(self.minutes.get(group, ())) if day == self.day else 0
+
+    def counted(self, group: str, day: date, minute: int) -> bool:
+        """True when ``minute`` of ``day`` is already counted for ``group`` (so it is paid for)."""
+        return day == self.day and minute in self.minutes.get(group, ())
+
+
+NO_USAGE = Usage()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +201,12 @@ class Profile:
     rules: tuple[Rule, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     profile_id: int | None = None
+    paused_until: datetime | None = None
+    budgets: tuple[Budget, ...] = ()
+    bonuses: tuple[Bonus, ...] = ()
+
+    def paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and now < self.paused_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +220,7 @@ class Device:
     ca_trusted: bool = False
     paused_until: datetime | None = None
     device_id: int | None = None
+    schedules: tuple[Schedule, ...] = ()
 
     def paused(self, now: datetime) -> bool:
         return self.paused_until is not None and now < self.paused_until
@@ -149,3 +235,5 @@ class Request:
     profile: str = ""
     device: Device | None = None
     scheme: str = "http"
+    #: minutes the profile used today, per group (the proxy's count; nothing for checks)
+    usage: Usage = NO_USAGE

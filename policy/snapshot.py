@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, tzinfo
 from typing import Protocol
 
-from policy.model import Device, Profile
+from policy.model import Device, Holiday, Profile
 
 __all__ = ["CategoryIndex", "IllegalList", "ListMatchLike", "Snapshot", "UrlVerdictSource"]
 
@@ -60,6 +61,9 @@ class Snapshot:
     language: str = ""
     retention_days: int = 30
     learning: bool = True
+    #: the household's time zone (the ``timezone`` setting); every time rule uses its clock
+    zone: tzinfo = UTC
+    holidays: tuple[Holiday, ...] = ()
 
     def profile_for(self, ip: str | None) -> tuple[Profile, Device | None]:
         """The profile and device for a client address; unknown devices get the default."""

@@ -11,8 +11,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,22 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from classifier.categories import PROTECTED
-from policy.model import YOUTUBE_MODES, Action, Device, Profile, Rule, Schedule
+from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
+from policy.model import (
+    YOUTUBE_MODES,
+    Action,
+    Bonus,
+    Budget,
+    Device,
+    Holiday,
+    Profile,
+    Rule,
+    Schedule,
+)
 from policy.presets import Preset, preset
+from policy.settings import household_zone
 from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
+from policy.timerules import HOLIDAY_KINDS, check_overlap, check_window
 from policy.validate import InputError, clean_domain, clean_ip, clean_mac, clean_name
 
 __all__ = [
@@ -125,6 +138,52 @@ def m001_initial(db: Database) -> None:
             db.execute(
                 f"CREATE TRIGGER bump_{table}_{event.lower()} AFTER {event} ON {table} "
                 "BEGIN UPDATE meta SET version = version + 1 WHERE id = 1; END"
+            )
+
+
+@migrations()
+def m010_time_rules(db: Database) -> None:
+    """Pauses per child, offline windows per device, daily budgets, bonus time, holidays."""
+    profile_columns = {c.name for c in db["profiles"].columns}
+    if "paused_until" not in profile_columns:
+        db.execute("ALTER TABLE profiles ADD COLUMN paused_until TEXT")
+    if "device_id" not in {c.name for c in db["schedules"].columns}:
+        db.execute(
+            "ALTER TABLE schedules ADD COLUMN device_id INTEGER "
+            "REFERENCES devices(id) ON DELETE CASCADE"
+        )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS budgets (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            grp TEXT NOT NULL,
+            days TEXT NOT NULL CHECK (days IN ('weekdays', 'weekend')),
+            minutes INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 1440),
+            UNIQUE (profile_id, grp, days))"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS bonuses (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            grp TEXT NOT NULL,
+            day TEXT NOT NULL,
+            minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 1440),
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS holidays (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER REFERENCES profiles(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('weekend', 'no_bedtime')),
+            start_day TEXT NOT NULL,
+            end_day TEXT NOT NULL,
+            label TEXT NOT NULL)"""
+    )
+    for table in ("budgets", "bonuses", "holidays"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS bump_{table}_{event.lower()} AFTER {event} "
+                f"ON {table} BEGIN UPDATE meta SET version = version + 1 WHERE id = 1; END"
             )
 
 
@@ -399,8 +458,9 @@ class PolicyStore:
             if now is None or rule.active(now):
                 rules.setdefault(pid, []).append(rule)
         schedules: dict[int, list[Schedule]] = {}
-        for pid, days, start, end, label in self.db.execute(
-            "SELECT profile_id, days, start, end, label FROM schedules ORDER BY id"
+        for sid, pid, days, start, end, label in self.db.execute(
+            "SELECT id, profile_id, days, start, end, label FROM schedules "
+            "WHERE device_id IS NULL ORDER BY id"
         ):
             schedules.setdefault(pid, []).append(
                 Schedule(
@@ -408,6 +468,7 @@ class PolicyStore:
                     time.fromisoformat(start),
                     time.fromisoformat(end),
                     label,
+                    schedule_id=sid,
                 )
             )
         result = {}
@@ -430,7 +491,7 @@ class PolicyStore:
                 schedules=tuple(schedules.get(pid, ())),
                 profile_id=pid,
             )
-        return result
+        return self._with_time_rules(result)
 
     # -- rules and schedules --------------------------------------------------------------
 
@@ -480,25 +541,46 @@ class PolicyStore:
                 self._audit(conn, actor, "rule.remove", f"{profile}: {domain}")
         return cursor.rowcount > 0
 
-    def add_schedule(self, profile: str, schedule: Schedule, *, actor: str = "system") -> None:
+    def add_schedule(self, profile: str, schedule: Schedule, *, actor: str = "system") -> int:
+        """Add an offline window for the profile, or for one of its devices
+        (``schedule.device``); refuses empty, mistaken or overlapping windows. Its id."""
         profile_id = self._profile_id(profile)
         if not schedule.days or not schedule.days <= set(range(1, 8)):
             raise InputError("days", "Choose at least one day of the week.")
-        if schedule.start == schedule.end:
-            raise InputError("end", "The end time must differ from the start time.")
+        check_window(schedule.start, schedule.end)
+        device_id = None
+        if schedule.device is not None:
+            device = self.device(schedule.device)
+            if device.profile.lower() != profile.lower():
+                raise InputError(
+                    "device",
+                    f"“{device.name}” uses the profile “{device.profile}”, not “{profile}”.",
+                )
+            device_id = device.device_id
+            schedule = replace(schedule, device=device.name)
+        label = clean_name(schedule.label, "label")
+        check_overlap(schedule, [s for _, s in self.schedules_with_ids(profile)])
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO schedules (profile_id, days, start, end, label) "
-                "VALUES (?, ?, ?, ?, ?)",
+            cursor = conn.execute(
+                "INSERT INTO schedules (profile_id, days, start, end, label, device_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     profile_id,
                     "".join(str(d) for d in sorted(schedule.days)),
                     schedule.start.strftime("%H:%M"),
                     schedule.end.strftime("%H:%M"),
-                    clean_name(schedule.label, "label"),
+                    label,
+                    device_id,
                 ],
             )
-            self._audit(conn, actor, "schedule.add", f"{profile}: {schedule.label}")
+            who = f" ({schedule.device})" if schedule.device else ""
+            self._audit(
+                conn,
+                actor,
+                "schedule.add",
+                f"{profile}{who}: {label} {schedule.start:%H:%M}-{schedule.end:%H:%M}",
+            )
+        return int(cursor.lastrowid or 0)
 
     # -- devices --------------------------------------------------------------------------
 
@@ -573,6 +655,7 @@ class PolicyStore:
         raise InputError("device", f"There is no device called “{name}”.")
 
     def devices(self) -> list[Device]:
+        device_schedules = self._device_schedules()
         return [
             Device(
                 name=r[0],
@@ -582,6 +665,7 @@ class PolicyStore:
                 ca_trusted=bool(r[4]),
                 paused_until=_parse_time(r[5]),
                 device_id=r[6],
+                schedules=device_schedules.get(r[6], ()),
             )
             for r in self.db.execute(
                 "SELECT d.name, p.name, d.ip, d.mac, d.ca_trusted, d.paused_until, d.id "
@@ -667,7 +751,8 @@ class PolicyStore:
             self._audit(conn, actor, "parent.delete", username)
 
     def schedules_with_ids(self, profile: str) -> list[tuple[int, Schedule]]:
-        """A profile's offline times with the ids ``remove_schedule`` takes."""
+        """A profile's offline times, its devices' included, with the ids
+        ``remove_schedule`` takes."""
         profile_id = self._profile_id(profile)
         return [
             (
@@ -677,12 +762,16 @@ class PolicyStore:
                     time.fromisoformat(r[2]),
                     time.fromisoformat(r[3]),
                     r[4],
+                    device=r[5],
+                    schedule_id=r[0],
                 ),
             )
             for r in self.db.execute(
-                "SELECT id, days, start, end, label FROM schedules WHERE profile_id = ? "
-                "ORDER BY id",
-                [profile_id],
+                "SELECT s.id, s.days, s.start, s.end, s.label, d.name FROM schedules s "
+                "LEFT JOIN devices d ON d.id = s.device_id "
+                "WHERE (s.device_id IS NULL AND s.profile_id = ?) OR d.profile_id = ? "
+                "ORDER BY s.id",
+                [profile_id, profile_id],
             )
         ]
 
@@ -690,7 +779,9 @@ class PolicyStore:
         profile_id = self._profile_id(profile)
         with self.transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM schedules WHERE id = ? AND profile_id = ?", [schedule_id, profile_id]
+                "DELETE FROM schedules WHERE id = ? AND (profile_id = ? OR device_id IN "
+                "(SELECT id FROM devices WHERE profile_id = ?))",
+                [schedule_id, profile_id, profile_id],
             )
             if cursor.rowcount:
                 self._audit(conn, actor, "schedule.remove", f"{profile}: {schedule_id}")
@@ -768,6 +859,178 @@ class PolicyStore:
                 f"{', '.join(sorted(settings)) or 'none'}",
             )
 
+    # -- time rules: pauses per child, budgets, bonus time, holidays ------------------------
+
+    def _with_time_rules(self, profiles: dict[str, Profile]) -> dict[str, Profile]:
+        """``profiles`` with each one's pause, daily budgets and recent bonus time filled in."""
+        paused = dict(self.db.execute("SELECT id, paused_until FROM profiles").fetchall())
+        budgets: dict[int, list[Budget]] = {}
+        for pid, group, days, minutes in self.db.execute(
+            "SELECT profile_id, grp, days, minutes FROM budgets ORDER BY grp, days"
+        ):
+            budgets.setdefault(pid, []).append(Budget(group, days, minutes))
+        bonuses: dict[int, list[Bonus]] = {}
+        since = (_now().date() - timedelta(days=2)).isoformat()
+        for pid, group, day, minutes in self.db.execute(
+            "SELECT profile_id, grp, day, minutes FROM bonuses WHERE day >= ? ORDER BY id",
+            [since],
+        ):
+            bonuses.setdefault(pid, []).append(Bonus(group, date.fromisoformat(day), minutes))
+        return {
+            name: replace(
+                p,
+                paused_until=_parse_time(paused.get(p.profile_id)),
+                budgets=tuple(budgets.get(p.profile_id or 0, ())),
+                bonuses=tuple(bonuses.get(p.profile_id or 0, ())),
+            )
+            for name, p in profiles.items()
+        }
+
+    def _device_schedules(self) -> dict[int, tuple[Schedule, ...]]:
+        found: dict[int, list[Schedule]] = {}
+        for sid, device_id, days, start, end, label, name in self.db.execute(
+            "SELECT s.id, s.device_id, s.days, s.start, s.end, s.label, d.name FROM schedules s "
+            "JOIN devices d ON d.id = s.device_id ORDER BY s.id"
+        ):
+            found.setdefault(device_id, []).append(
+                Schedule(
+                    frozenset(int(d) for d in days),
+                    time.fromisoformat(start),
+                    time.fromisoformat(end),
+                    label,
+                    device=name,
+                    schedule_id=sid,
+                )
+            )
+        return {k: tuple(v) for k, v in found.items()}
+
+    def pause_profile(
+        self, profile: str, until: datetime | None, *, actor: str = "system"
+    ) -> Profile:
+        """Pause every device of a child until ``until``; ``None`` resumes."""
+        profile_id = self._profile_id(profile)
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE profiles SET paused_until = ? WHERE id = ?", [_iso(until), profile_id]
+            )
+            what = f"until {_iso(until)}" if until else "resumed"
+            self._audit(conn, actor, "profile.pause", f"{profile}: {what}")
+        return self.profile(profile)
+
+    def set_budget(
+        self,
+        profile: str,
+        group: str,
+        minutes: int | None,
+        *,
+        days: Iterable[str] = BUDGET_DAYS,
+        actor: str = "system",
+    ) -> None:
+        """A daily allowance of ``minutes`` for ``group`` on weekdays and/or weekend days;
+        ``None`` removes it (the group is unlimited again)."""
+        profile_id = self._profile_id(profile)
+        group = clean_group(group)
+        chosen = list(dict.fromkeys(days))
+        if not chosen or not set(chosen) <= set(BUDGET_DAYS):
+            raise InputError("days", "A budget is for weekdays, the weekend, or both.")
+        if minutes is not None:
+            minutes = clean_minutes(minutes)
+        with self.transaction() as conn:
+            for kind in chosen:
+                if minutes is None:
+                    conn.execute(
+                        "DELETE FROM budgets WHERE profile_id = ? AND grp = ? AND days = ?",
+                        [profile_id, group, kind],
+                    )
+                else:
+                    conn.execute(
+                        "INSERT INTO budgets (profile_id, grp, days, minutes) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (profile_id, grp, days) "
+                        "DO UPDATE SET minutes = excluded.minutes",
+                        [profile_id, group, kind, minutes],
+                    )
+            amount = "removed" if minutes is None else f"{minutes} min"
+            self._audit(
+                conn, actor, "budget.set", f"{profile}: {group} {amount} ({', '.join(chosen)})"
+            )
+
+    def add_bonus(
+        self, profile: str, group: str, minutes: int, day: date, *, actor: str = "system"
+    ) -> int:
+        """Grant ``minutes`` more of ``group`` on ``day`` (a local date); the day's total bonus.
+
+        Only groups with a budget can get bonus time (the others are not limited)."""
+        profile_id = self._profile_id(profile)
+        group = clean_group(group)
+        minutes = clean_minutes(minutes)
+        if minutes == 0:
+            raise InputError("minutes", "Bonus time is at least 1 minute.")
+        if not self.db.execute(
+            "SELECT 1 FROM budgets WHERE profile_id = ? AND grp = ?", [profile_id, group]
+        ).fetchone():
+            raise InputError(
+                "group", f"“{profile}” has no {group} budget, so {group} is not limited."
+            )
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO bonuses (profile_id, grp, day, minutes, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [profile_id, group, day.isoformat(), minutes, _iso(_now())],
+            )
+            self._audit(conn, actor, "bonus.add", f"{profile}: {group} +{minutes} min on {day}")
+            total = conn.execute(
+                "SELECT sum(minutes) FROM bonuses WHERE profile_id = ? AND grp = ? AND day = ?",
+                [profile_id, group, day.isoformat()],
+            ).fetchone()[0]
+        return int(total or 0)
+
+    def add_holiday(self, holiday: Holiday, *, actor: str = "system") -> int:
+        """Add a holiday override (``weekend`` or ``no_bedtime``) for one profile or all."""
+        if holiday.kind not in HOLIDAY_KINDS:
+            raise InputError("kind", f"A holiday is one of: {', '.join(HOLIDAY_KINDS)}.")
+        if holiday.end < holiday.start:
+            raise InputError("until", "The last day of a holiday cannot be before its first.")
+        if (holiday.end - holiday.start).days > 366:
+            raise InputError("until", "A holiday can last at most a year.")
+        profile_id = self._profile_id(holiday.profile) if holiday.profile else None
+        label = clean_name(holiday.label, "label")
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO holidays (profile_id, kind, start_day, end_day, label) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    profile_id,
+                    holiday.kind,
+                    holiday.start.isoformat(),
+                    holiday.end.isoformat(),
+                    label,
+                ],
+            )
+            who = holiday.profile or "everyone"
+            self._audit(
+                conn,
+                actor,
+                "holiday.add",
+                f"{who}: {label} ({holiday.kind}) {holiday.start} to {holiday.end}",
+            )
+        return int(cursor.lastrowid or 0)
+
+    def holidays(self) -> list[Holiday]:
+        return [
+            Holiday(date.fromisoformat(r[1]), date.fromisoformat(r[2]), r[3], r[4], r[5], r[0])
+            for r in self.db.execute(
+                "SELECT h.id, h.start_day, h.end_day, h.kind, h.label, p.name FROM holidays h "
+                "LEFT JOIN profiles p ON p.id = h.profile_id ORDER BY h.start_day, h.id"
+            )
+        ]
+
+    def remove_holiday(self, holiday_id: int, *, actor: str = "system") -> bool:
+        with self.transaction() as conn:
+            cursor = conn.execute("DELETE FROM holidays WHERE id = ?", [holiday_id])
+            if cursor.rowcount:
+                self._audit(conn, actor, "holiday.remove", str(holiday_id))
+        return cursor.rowcount > 0
+
     def record_change(self, actor: str, action: str, detail: str) -> None:
         """Add an entry to the audit log for a change kept outside policy.db (an answered
         access request lives in activity.db)."""
@@ -806,5 +1069,7 @@ def load_snapshot(
         language=store.get_setting("language", ""),
         retention_days=int(store.get_setting("retention_days", 30) or 30),
         learning=bool(store.get_setting("learning", True)),
+        zone=household_zone(store.get_setting("timezone")),
+        holidays=tuple(store.holidays()),
         **kwargs,
     )

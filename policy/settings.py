@@ -1,0 +1,240 @@
+"""Household settings: each one declared once, with its default, its check and its help.
+
+``SETTINGS`` is the one owner of what a setting is. ``hearthguard setting set/list`` and
+``load_snapshot`` read it; a value is checked by the same function wherever it is typed.
+Values are stored as JSON in policy.db's ``settings`` table (``PolicyStore.set_setting``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from policy.helplines import COUNTRIES
+from policy.network import (
+    DEFAULT_CONNECT_PORTS,
+    DEFAULT_LAN_RANGES,
+    clean_connect_ports,
+    clean_lan_ranges,
+)
+from policy.validate import InputError, clean_name
+
+__all__ = [
+    "SETTINGS",
+    "Setting",
+    "clean_setting",
+    "household_zone",
+    "system_zone_name",
+    "zone_named",
+]
+
+_LOCALTIME = Path("/etc/localtime")
+_TIMEZONE_FILE = Path("/etc/timezone")
+
+
+def system_zone_name(localtime: Path = _LOCALTIME, timezone_file: Path = _TIMEZONE_FILE) -> str:
+    """The system's IANA time zone name (``TZ``, ``/etc/localtime`` or ``/etc/timezone``),
+    or ``UTC`` when none can be found."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        candidates.append(timezone_file.read_text(encoding="ascii").strip())
+    for name in candidates:
+        if name and _loads(name):
+            return name.removeprefix("posix/").removeprefix("right/")
+    return "UTC"
+
+
+def _loads(name: str) -> bool:
+    try:
+        ZoneInfo(name.removeprefix("posix/").removeprefix("right/"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (``Europe/Prague``); an unknown name is an ``InputError``."""
+    text = (name or "").strip()
+    if not text or len(text) > 64 or text.startswith(("/", ".")) or ".." in text:
+        raise InputError("timezone", f"“{text[:64]}” is not a time zone, like Europe/Prague.")
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = sorted(z for z in available_timezones() if z.lower().endswith(text.lower()))[:3]
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise InputError(
+            "timezone", f"“{text}” is not a time zone, like Europe/Prague.{hint}"
+        ) from None
+
+
+def household_zone(value: Any) -> tzinfo:
+    """The zone stored in the ``timezone`` setting, falling back to the system's (never fails:
+    a damaged value must not stop the proxy)."""
+    if isinstance(value, str) and value:
+        try:
+            return zone_named(value)
+        except InputError:
+            pass
+    return ZoneInfo(system_zone_name())
+
+
+def _timezone(raw: str) -> str:
+    zone_named(raw)
+    return raw.strip()
+
+
+def _country(raw: str) -> str:
+    code = raw.strip().upper()
+    if code and code not in COUNTRIES:
+        raise InputError(
+            "country",
+            f"“{raw[:20]}” is not a country Hearthguard knows helplines for "
+            f"({', '.join(sorted(COUNTRIES))}), or empty for none.",
+        )
+    return code
+
+
+def _whole(low: int, high: int, field: str) -> Callable[[str], int]:
+    def check(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise InputError(field, f"“{raw[:20]}” is not a whole number.") from None
+        if not low <= value <= high:
+            raise InputError(field, f"{field} must be between {low} and {high}.")
+        return value
+
+    return check
+
+
+def _flag(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise InputError("learning", f"“{raw[:20]}” is not on or off.")
+
+
+def _language(raw: str) -> str:
+    code = raw.strip().lower()
+    if code and (len(code) != 2 or not code.isalpha()):
+        raise InputError("language", f"“{raw[:20]}” is not a language code, like en or de.")
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One household setting: its name, default, the check that turns typed text into its
+    value (raising ``InputError``), and the help parents read."""
+
+    name: str
+    default: Any
+    validate: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting(
+            "timezone",
+            "",
+            _timezone,
+            "The household's time zone (IANA name, like Europe/Prague); empty: the system's. "
+            "Schedules, pauses and daily budgets follow it, across daylight-saving changes.",
+        ),
+        Setting(
+            "default_profile",
+            "Household",
+            lambda raw: clean_name(raw, "default_profile"),
+            "The profile devices Hearthguard does not know use.",
+        ),
+        Setting(
+            "country",
+            "",
+            _country,
+            "Country code for the helpline and hotline on block pages (GB, DE, ...).",
+        ),
+        Setting(
+            "language",
+            "",
+            _language,
+            "Language of block pages and the dashboard (en, de, fr, cs); empty: each browser's.",
+        ),
+        Setting(
+            "retention_days",
+            30,
+            _whole(1, 365, "retention_days"),
+            "Days the activity log is kept.",
+        ),
+        Setting(
+            "list_update_hours",
+            24,
+            _whole(0, 24 * 30, "list_update_hours"),
+            "Hours between refreshes of lists that have a URL (0: never).",
+        ),
+        Setting(
+            "learning",
+            True,
+            _flag,
+            "Keep pages for the page classifier to learn from (on or off).",
+        ),
+        Setting(
+            "lan_ranges",
+            DEFAULT_LAN_RANGES,
+            clean_lan_ranges,
+            "Address ranges of the home network, separated by commas: only devices there may "
+            "use Hearthguard, and children's devices never reach them through the proxy unless "
+            "a parent allows an address.",
+        ),
+        Setting(
+            "connect_ports",
+            DEFAULT_CONNECT_PORTS,
+            clean_connect_ports,
+            "Ports that filtered profiles may open encrypted connections to (default 80, 443).",
+        ),
+    )
+}
+
+
+def clean_setting(
+    name: str,
+    raw: str,
+    *,
+    profiles: Collection[str] = (),
+    languages: Collection[str] = (),
+) -> Any:
+    """The value to store for setting ``name`` typed as ``raw``, or an ``InputError``.
+
+    ``profiles`` and ``languages`` are what exists now (the default profile must be one of
+    them, the language one with a catalog, when given).
+    """
+    setting = SETTINGS.get(name)
+    if setting is None:
+        raise InputError(
+            "setting", f"There is no setting called “{name[:40]}” ({', '.join(SETTINGS)})."
+        )
+    value = setting.validate(raw)
+    if name == "default_profile" and profiles:
+        match = next((p for p in profiles if p.lower() == value.lower()), None)
+        if match is None:
+            raise InputError(
+                "default_profile", f"There is no profile called “{value}” ({', '.join(profiles)})."
+            )
+        value = match
+    if name == "language" and value and languages and value not in languages:
+        raise InputError("language", f"There is no catalog for “{value}” ({', '.join(languages)}).")
+    return value
