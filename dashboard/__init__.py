@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Flask, request, session
+from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
@@ -24,15 +25,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATA_DIR=str(default_data_dir()),
         PROXY_PORT=8080,
+        # __Host-: only ever set over HTTPS for this host and path /, so a page on the plain
+        # HTTP side (or another host on the network) cannot plant or overwrite it.
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="hearthguard_session",
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        SESSION_COOKIE_NAME="__Host-hearthguard_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,  # a login lasts at most this long
+        SESSION_IDLE=2 * 3600,  # ... and ends after this long unused
         MAX_CONTENT_LENGTH=1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
-        LOGIN_ATTEMPTS=5,
-        LOGIN_WINDOW=300,
+        LOGIN_ATTEMPTS=5,  # free failures per account and address (dashboard.throttle)
+        LOGIN_DELAY=10.0,  # then one attempt after this many seconds, doubling ...
+        LOGIN_MAX_DELAY=300.0,  # ... up to this
+        LOGIN_WINDOW=3600.0,  # failures are forgotten after this long without one
+        LOGIN_CLOCK=time.monotonic,
+        ARGON2_CONCURRENCY=2,  # argon2 checks at once (64 MiB each)
+        ARGON2_WAIT=5.0,  # seconds a login waits for a turn before "busy, try again"
         OUI_FILE="/usr/share/ieee-data/oui.txt",
     )
     if test_config:
@@ -114,9 +123,10 @@ def _when(value: datetime | str | None, fmt: str = "%d %b %H:%M") -> str:
 
 
 def _page_context() -> dict[str, Any]:
+    from dashboard.sessions import current_parent
     from dashboard.storage import activity
 
     pending = 0
-    if session.get("parent") and request.is_secure:
+    if request.is_secure and current_parent():
         pending = len(activity().requests(where="status = 'pending'", limit=100))
     return {"lang": str(get_locale() or "en"), "pending_requests": pending}

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from dashboard.forms import LoginForm, SetupForm, show_error
+from dashboard.passwords import PasswordBusy, argon2_slot, check_login, remember_browser
+from dashboard.sessions import current_parent, end_all_sessions, start_session
 from dashboard.storage import policy
-from policy.accounts import check_password, create_parent, setup_token_matches
+from policy.accounts import create_parent, setup_token_matches
 from policy.validate import InputError
 
 bp = Blueprint("auth", __name__)
@@ -34,48 +27,54 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/setup", methods=["GET", "POST"])
-def setup() -> str | Response:
+def setup() -> str | Response | tuple[str, int]:
     token = request.values.get("token", "")
     if not setup_token_matches(policy(), token):
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
+        username = form.username.data or ""
         try:
-            create_parent(
-                policy(), form.username.data or "", form.password.data or "", actor="setup"
-            )
+            with argon2_slot():
+                create_parent(policy(), username, form.password.data or "", actor="setup")
+        except PasswordBusy:
+            return render_template("auth/setup.html", form=form, token=token, busy=True), 429
         except InputError as exc:
             show_error(form, exc, "username")
         else:
-            session.clear()
-            session["parent"] = form.username.data
-            session.permanent = True
-            return redirect(url_for("home.index"))
+            start_session(username)
+            response = redirect(url_for("home.index"))
+            remember_browser(response, username)
+            return response
     return render_template("auth/setup.html", form=form, token=token)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
+    """Log a parent in. Which attempts are checked, and how a child's guesses are kept from
+    locking a parent out, is ``dashboard.throttle``'s job; a wrong or throttled attempt
+    never says whether the name exists."""
     form = LoginForm()
-    throttle = current_app.extensions["hearthguard.throttle"]
-    key = request.remote_addr or "?"
-    wait = throttle.blocked_for(key)
-    if wait:
-        return render_template("auth/login.html", form=form, wait=int(wait) + 1), 429
     if form.validate_on_submit():
         username = form.username.data or ""
-        if check_password(policy(), username, form.password.data or ""):
-            throttle.succeeded(key)
-            session.clear()
-            session["parent"] = username
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
-        throttle.failed(key)
+        verdict = check_login(username, form.password.data or "")
+        if verdict.wait:
+            page = render_template(
+                "auth/login.html", form=form, wait=verdict.wait, busy=verdict.busy
+            )
+            return page, 429
+        if verdict.ok and start_session(username):
+            response = redirect(_safe_next(request.args.get("next")))
+            remember_browser(response, username)
+            return response
         form.password.errors = ["That name and password do not match."]
     return render_template("auth/login.html", form=form, wait=0)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    session.clear()
+    """Log out everywhere: every session of this parent ends, on every device."""
+    parent = current_parent()
+    if parent:
+        end_all_sessions(parent)
     return redirect(url_for("auth.login"))

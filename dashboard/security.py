@@ -1,15 +1,15 @@
-"""One place for every permission check: parent login, HTTPS, headers, login throttling."""
+"""One place for every permission check: parent login (a live server-side session), HTTPS,
+headers. Login throttling and argon2 limits are in ``dashboard.passwords``."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-
-from flask import Flask, Response, redirect, request, session, url_for
+from flask import Flask, Response, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-__all__ = ["ANONYMOUS_ENDPOINTS", "LoginThrottle", "PUBLIC_ENDPOINTS", "init_app"]
+from dashboard import passwords
+from dashboard.sessions import current_parent
+
+__all__ = ["ANONYMOUS_ENDPOINTS", "PUBLIC_ENDPOINTS", "init_app"]
 
 #: Reachable without a parent login (and over plain HTTP, for devices not yet set up).
 PUBLIC_ENDPOINTS = frozenset(
@@ -33,49 +33,13 @@ CSP = (
 )
 
 
-class LoginThrottle:
-    """At most ``attempts`` failed logins per client address in ``window`` seconds."""
-
-    def __init__(self, attempts: int, window: float) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
-
-    def blocked_for(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0 when it may try now)."""
-        now = time.monotonic()
-        with self._lock:
-            failures = self._recent(key, now)
-            if len(failures) < self.attempts:
-                return 0.0
-            return self.window - (now - failures[0])
-
-    def failed(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) > 10_000:
-                self._failures.clear()
-            self._recent(key, now).append(now)
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
 def _guard() -> BaseResponse | None:
     endpoint = request.endpoint or ""
     if endpoint in PUBLIC_ENDPOINTS:
         return None
     if not request.is_secure:
         return redirect(request.url.replace("http://", "https://", 1), code=301)
-    if endpoint in ANONYMOUS_ENDPOINTS or session.get("parent"):
+    if endpoint in ANONYMOUS_ENDPOINTS or current_parent():
         return None
     return redirect(
         url_for("auth.login", next=request.full_path if request.method == "GET" else None)
@@ -93,8 +57,6 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["hearthguard.throttle"] = LoginThrottle(
-        app.config["LOGIN_ATTEMPTS"], app.config["LOGIN_WINDOW"]
-    )
+    passwords.init_app(app)
     app.before_request(_guard)
     app.after_request(_headers)

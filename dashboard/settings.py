@@ -7,7 +7,6 @@ import json
 from flask import (
     Blueprint,
     Response,
-    current_app,
     redirect,
     render_template,
     request,
@@ -25,9 +24,11 @@ from dashboard.forms import (
     PasswordForm,
     show_error,
 )
+from dashboard.passwords import PasswordBusy, argon2_slot, check_password_throttled
+from dashboard.sessions import current_digest
 from dashboard.storage import local_now, policy
 from hearthguard.i18n import LANGUAGES
-from policy.accounts import check_password, create_parent
+from policy.accounts import create_parent
 from policy.config_io import export_configuration, import_configuration
 from policy.helplines import COUNTRIES
 from policy.validate import InputError
@@ -113,7 +114,12 @@ def add_parent() -> Page | BaseResponse:
             form.username.errors = [*form.username.errors, _("That name is already taken.")]
         else:
             try:
-                create_parent(policy(), username, form.password.data or "", actor=session["parent"])
+                with argon2_slot():
+                    create_parent(
+                        policy(), username, form.password.data or "", actor=session["parent"]
+                    )
+            except PasswordBusy:
+                form.password.errors = [_("Hearthguard is busy. Please try again.")]
             except InputError as exc:
                 show_error(form, exc, "username")
             else:
@@ -136,17 +142,20 @@ def delete_parent(username: str) -> Page | BaseResponse:
 def change_password() -> Page | BaseResponse:
     form = PasswordForm(prefix="mine")
     if form.validate_on_submit():
-        me = session["parent"]
-        throttle = current_app.extensions["hearthguard.throttle"]
-        key = request.remote_addr or "?"
-        if throttle.blocked_for(key):
+        me, digest = session["parent"], current_digest() or ""
+        verdict = check_password_throttled(me, form.current.data or "", digest)
+        if verdict.wait:
             form.current.errors = [_("Too many attempts. Please wait and try again.")]
-        elif not check_password(policy(), me, form.current.data or ""):
-            throttle.failed(key)
+        elif not verdict.ok:
             form.current.errors = [_("That is not your current password.")]
         else:
-            try:
-                create_parent(policy(), me, form.password.data or "", actor=me)
+            try:  # the new password ends this parent's other sessions; this one stays
+                with argon2_slot():
+                    create_parent(
+                        policy(), me, form.password.data or "", actor=me, keep_session=digest
+                    )
+            except PasswordBusy:
+                form.password.errors = [_("Hearthguard is busy. Please try again.")]
             except InputError as exc:
                 show_error(form, exc, "password")
             else:

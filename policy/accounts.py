@@ -24,13 +24,21 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
-def create_parent(store: PolicyStore, username: str, password: str, *, actor: str) -> None:
-    """Create a parent account, or set a new password for an existing one."""
+def create_parent(
+    store: PolicyStore,
+    username: str,
+    password: str,
+    *,
+    actor: str,
+    keep_session: str | None = None,
+) -> None:
+    """Create a parent account, or set a new password for an existing one (which ends every
+    session of that parent but ``keep_session``, the digest of the one making the change)."""
     if len(password) < MIN_PASSWORD:
         raise InputError("password", f"Use at least {MIN_PASSWORD} characters.")
     if len(password) > 1024:
         raise InputError("password", "That password is too long.")
-    store.set_parent(username, _hasher.hash(password), actor=actor)
+    store.set_parent(username, _hasher.hash(password), actor=actor, keep_session=keep_session)
     store.set_setting("setup_token", "", actor=actor)
 
 

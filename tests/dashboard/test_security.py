@@ -113,13 +113,13 @@ def test_huge_inputs_are_refused_without_an_error(client, parent) -> None:
 
 
 def test_concurrent_edits_keep_policy_db_whole(app, parent, data_dir) -> None:
-    session_cookie = parent.client.get_cookie("hearthguard_session", domain="hearthguard.lan")
+    session_cookie = parent.client.get_cookie("__Host-hearthguard_session", domain="hearthguard.lan")
     assert session_cookie is not None
     errors: list[str] = []
 
     def work(index: int) -> None:
         c = HttpsClient(app, use_cookies=True)
-        c.set_cookie("hearthguard_session", session_cookie.value, domain="hearthguard.lan")
+        c.set_cookie("__Host-hearthguard_session", session_cookie.value, domain="hearthguard.lan")
         for n in range(8):
             token = csrf_token(page_text(c.get("/profiles/Household")))
             response = c.post(
