@@ -47,7 +47,13 @@ from pathlib import Path
 import marisa_trie
 import numpy as np
 
-from classifier.listformats import ParsedList, is_public_suffix, is_valid_domain, normalise_host
+from classifier.listformats import (
+    ParsedList,
+    canonical_ip,
+    is_public_suffix,
+    is_valid_domain,
+    normalise_host,
+)
 
 __all__ = [
     "DomainIndex",
@@ -370,7 +376,7 @@ class DomainIndex:
             if name.endswith("."):
                 name = name[:-1]
         else:
-            name = normalise_host(host) or ""
+            name = normalise_host(host) or canonical_ip(host) or ""
         trie = self._trie
         hits = list(trie.iter_prefixes_with_ids(name[::-1] + "."))
         if path and self._has_urls:

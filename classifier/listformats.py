@@ -68,6 +68,7 @@ __all__ = [
     "is_public_suffix",
     "is_valid_domain",
     "looks_like_html",
+    "canonical_ip",
     "normalise_host",
     "parse_path",
 ]
@@ -227,6 +228,32 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+def canonical_ip(text: str) -> str | None:
+    """The canonical text of the IP address ``text`` names (brackets and a port allowed), or
+    None. IPv4-mapped IPv6 addresses become IPv4."""
+    candidate = text.strip()
+    if candidate.startswith("["):
+        candidate = candidate[1:].partition("]")[0]
+    elif candidate.count(":") == 1:
+        candidate = candidate.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(candidate)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def _listable_ip(text: str) -> str | None:
+    """A public address a list may name; private, loopback and reserved addresses (hosts-file
+    boilerplate, placeholders) are not entries."""
+    address = canonical_ip(text)
+    if address is None or not ipaddress.ip_address(address).is_global:
+        return None
+    return address
+
+
 def is_valid_domain(name: str) -> bool:
     """Return True if ``name`` is already a normalised domain (`normalise_host` keeps it).
 
@@ -369,8 +396,14 @@ class _Collector:
             self.rejected.append(Rejection(path or self.path, line_no, reason, _excerpt(excerpt)))
 
     def add_domain(self, line_no: int, candidate: str, original: str, allow: bool) -> None:
-        """Validate ``candidate`` as a domain and add it, or record why not."""
+        """Validate ``candidate`` as a domain (or an IP address) and add it, or record why
+        not. Addresses are kept: lists name DNS-over-HTTPS resolvers and proxies by address."""
         host = candidate if _valid_ascii_host(candidate) else normalise_host(candidate)
+        if host is None:
+            host = _listable_ip(candidate)
+            if host is not None:
+                (self.allow_domains if allow else self.domains)[host] = None
+                return
         if host is None:
             self.reject(line_no, _why_not_a_host(candidate), original)
         elif is_public_suffix(host):
@@ -385,9 +418,9 @@ class _Collector:
             self.reject(line_no, REASON_URL, original)
             return
         host_text, path = parsed
-        host = normalise_host(host_text)
+        host = normalise_host(host_text) or _listable_ip(host_text)
         if host is None:
-            reason = REASON_IP if _is_ip(host_text.rpartition(":")[0] or host_text) else REASON_URL
+            reason = REASON_IP if canonical_ip(host_text) else REASON_URL
             self.reject(line_no, reason, original)
         elif path == "/":
             if is_public_suffix(host):
