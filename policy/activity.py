@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,20 @@ def m001_initial(db: Database) -> None:
             seen INTEGER NOT NULL DEFAULT 0)"""
     )
     db.execute("CREATE TABLE hotline_counts (day TEXT PRIMARY KEY, blocks INTEGER NOT NULL)")
+
+
+@migrations()
+def m010_usage_minutes(db: Database) -> None:
+    """Minutes of use per child and category group (what daily budgets are measured by)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS usage_minutes (
+            day TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            grp TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            PRIMARY KEY (profile, grp, minute))"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS usage_minutes_day ON usage_minutes (day)")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -399,6 +413,41 @@ class ActivityStore:
     def select(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Rows of a read-only query (reports); callers pass values only as ``params``."""
         return list(self._rows(sql, params))
+
+    # -- minutes of use (daily budgets) ----------------------------------------------------
+
+    def add_usage(self, day: date, minutes: list[tuple[str, str, int]]) -> None:
+        """Record (profile, group, minute) counted on the local ``day``; repeats are ignored."""
+        with self._lock, self.db.conn:
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO usage_minutes (day, profile, grp, minute) "
+                "VALUES (?, ?, ?, ?)",
+                [(day.isoformat(), p, g, m) for p, g, m in minutes],
+            )
+
+    def usage_on(self, day: date, profile: str | None = None) -> list[tuple[str, str, int]]:
+        """Every (profile, group, minute) counted on the local ``day`` (one profile's, if named)."""
+        sql = "SELECT profile, grp, minute FROM usage_minutes WHERE day = ?"
+        params: list[Any] = [day.isoformat()]
+        if profile is not None:
+            sql += " AND profile = ?"
+            params.append(profile)
+        return [(r[0], r[1], int(r[2])) for r in self._rows(sql, params)]
+
+    def minutes_used(self, profile: str, since: date) -> dict[tuple[str, str], int]:
+        """Minutes per (local day, group) for ``profile`` from ``since`` on (the week view)."""
+        return {
+            (r[0], r[1]): int(r[2])
+            for r in self._rows(
+                "SELECT day, grp, count(*) FROM usage_minutes WHERE profile = ? AND day >= ? "
+                "GROUP BY day, grp",
+                [profile, since.isoformat()],
+            )
+        }
+
+    def prune_usage(self, before: date) -> None:
+        with self._lock, self.db.conn:
+            self.db.conn.execute("DELETE FROM usage_minutes WHERE day < ?", [before.isoformat()])
 
     # -- access requests ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from policy.address import HostKind, is_loopback_name, normalise_host, same_site
 from policy.decide import decide
-from policy.model import Action, Decision, Device, Profile, Reason, Request
+from policy.model import NO_USAGE, Action, Decision, Device, Profile, Reason, Request, Usage
 from policy.network import Network, is_loopback
 from policy.snapshot import Snapshot
 
@@ -99,6 +99,7 @@ def decide_names(
     *,
     path: str = "/",
     scheme: str = "https",
+    usage: Usage = NO_USAGE,
 ) -> Decision:
     """Decide every name a connection or request goes by (the target it named, its SNI, its
     Host header): the first block wins, else the first name's decision. Two names of
@@ -107,13 +108,13 @@ def decide_names(
     all is an unreadable address."""
     canonical = [normalise_host(name) for name in names if name]
     if not canonical:
-        return decide(Request("", path, profile.name, device, scheme), snapshot, now)
+        return decide(Request("", path, profile.name, device, scheme, usage), snapshot, now)
     first, first_kind = canonical[0]
     for host, kind in canonical[1:]:
         if first_kind is kind is HostKind.NAME and not same_site(host, first):
             return _refused("names of two different sites")
     decisions = [
-        decide(Request(host, path, profile.name, device, scheme), snapshot, now)
+        decide(Request(host, path, profile.name, device, scheme, usage), snapshot, now)
         for host in dict.fromkeys(name for name in names if name)
     ]
     return next((d for d in decisions if d.blocked), decisions[0])

@@ -19,6 +19,7 @@ __all__ = [
     "Decision",
     "Device",
     "Holiday",
+    "NO_USAGE",
     "Profile",
     "Reason",
     "Request",

@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from babel.dates import format_datetime, format_time
 from mitmproxy import ctx, http
 
 from policy.activity import AccessRequest
@@ -38,6 +37,7 @@ from policy.model import Decision, Device, Profile, Reason, Request
 from policy.snapshot import Snapshot
 from proxy_addons.blockpage import BlockPages, Ticket, age_group
 from proxy_addons.httpfilter import flow_host
+from proxy_addons.localtime import format_until
 from proxy_addons.state import ProxyState, client_ip
 
 __all__ = [
@@ -118,14 +118,6 @@ def _redirect(location: str) -> http.Response:
         b"",
         {"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
-
-
-def format_until(until: datetime, now: datetime, language: str) -> str:
-    """``until`` in the proxy's local time, in the child's language (the date only if not today)."""
-    local = until.astimezone(now.tzinfo)
-    if local.date() == now.date():
-        return format_time(local, "short", tzinfo=now.tzinfo, locale=language)
-    return format_datetime(local, "short", tzinfo=now.tzinfo, locale=language)
 
 
 class AskParent:
@@ -322,7 +314,8 @@ class AskParent:
         now: datetime,
     ) -> Decision:
         scheme = urlsplit(url).scheme or "http"
-        request = Request(host, _path_of(url), profile.name, device, scheme)
+        usage = self.state.usage.usage(profile.name, now)
+        request = Request(host, _path_of(url), profile.name, device, scheme, usage)
         return decide(request, snapshot, now)
 
     # -- status -----------------------------------------------------------------------

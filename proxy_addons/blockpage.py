@@ -27,6 +27,8 @@ from policy.address import normalise_path
 from policy.helplines import help_for
 from policy.model import Decision, Profile, Reason
 from policy.snapshot import Snapshot
+from policy.timelimits import access_returns
+from proxy_addons.localtime import format_until
 
 __all__ = [
     "AskTickets",
@@ -159,6 +161,24 @@ class AskTickets:
         return ticket
 
 
+def _comes_back(
+    decision: Decision,
+    profile: Profile,
+    ip: str,
+    snapshot: Snapshot | None,
+    now: datetime,
+    language: str,
+) -> str:
+    """When a pause or an offline time ends, on the household's clock, for the block page."""
+    if snapshot is None or decision.reason not in (Reason.PAUSED, Reason.SCHEDULE):
+        return ""
+    device = snapshot.devices_by_ip.get(ip)
+    returns = access_returns(decision, profile, device, now, snapshot.zone, snapshot.holidays)
+    if returns is None:
+        return ""
+    return format_until(returns, now.astimezone(snapshot.zone), language)
+
+
 class BlockPages:
     """Renders the child-facing pages in every language with a catalog."""
 
@@ -224,6 +244,7 @@ class BlockPages:
         """
         illegal = decision.reason is Reason.ILLEGAL_CONTENT
         template = REASON_TEMPLATES.get(decision.reason, "block/parent.html")
+        language = self.language(snapshot, accept_language)
         token = ""
         if not illegal and self.tickets.ready:
             ticket = Ticket(
@@ -237,7 +258,7 @@ class BlockPages:
             token = self.tickets.sign(ticket, ip)
         return self.render(
             template,
-            self.language(snapshot, accept_language),
+            language,
             snapshot,
             reason=decision.reason.value,
             category="" if illegal else decision.category or "",
@@ -247,6 +268,7 @@ class BlockPages:
             message=message,
             error=error,
             dashboard=dashboard,
+            until=_comes_back(decision, profile, ip, snapshot, now, language),
         )
 
     @staticmethod

@@ -95,6 +95,7 @@ class HttpFilter:
             now,
             path=normalise_path(flow.request.data.path),
             scheme=flow.request.scheme,
+            usage=self.state.usage.usage(profile.name, now),
         )
         flow.metadata[METADATA_KEY] = decision
         log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)

@@ -18,6 +18,7 @@ from proxy_addons.identity import Identity
 from proxy_addons.memory import MemoryTrim
 from proxy_addons.reload import PolicyReload
 from proxy_addons.state import ProxyState
+from proxy_addons.timekeeper import TimeKeeper, TimePage
 from proxy_addons.tlsgate import TlsGate
 
 __all__ = ["CertificateLifetime", "make_addons", "make_filter"]
@@ -39,9 +40,11 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
         PolicyReload(state),
         Identity(state),
         TlsGate(state),
+        TimePage(state, pages),  # answers /.hearthguard/time
         AskParent(state, pages),  # answers /.hearthguard/* before the filter sees it
         HttpFilter(state, pages),
         ContentScan(state, pages),
+        TimeKeeper(state, pages),  # counts minutes; the banner goes on scanned pages
         ActivityWriter(state),
         MemoryTrim(),
     ]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from mitmproxy import connection
@@ -14,6 +13,7 @@ from mitmproxy.proxy import mode_specs
 from classifier.models import PageModel
 from classifier.phrases import PhraseScorer
 from policy.activity import ActivityLog, ActivityStore
+from policy.budgets import UsageCounter
 from policy.catrust import CaTrust
 from policy.learning import Example, Learning
 from policy.network import is_loopback
@@ -66,16 +66,17 @@ class ProxyState:
         """True when the client is this machine itself (loopback or one of its addresses)."""
         return is_loopback(ip) or ip in self.own_addresses
 
-    _zone: tzinfo | None = None
-    _zone_checked: float = 0.0
+    #: minutes of use per child and group today (daily budgets), kept by the time keeper
+    usage: UsageCounter = field(default_factory=UsageCounter)
 
     def now(self) -> datetime:
-        """Local, timezone-aware time (the zone is looked up once a minute, for DST)."""
-        clock = time.monotonic()
-        if self._zone is None or clock - self._zone_checked > 60:
-            self._zone = datetime.now().astimezone().tzinfo
-            self._zone_checked = clock
-        return datetime.now(self._zone)
+        """The time on the household's clock (its ``timezone`` setting, an IANA zone, so
+        daylight-saving changes happen at the right instant); the system's before a policy
+        is loaded."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return datetime.now().astimezone()
+        return datetime.now(snapshot.zone)
 
 
 def own_addresses() -> frozenset[str]:

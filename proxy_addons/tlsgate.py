@@ -115,7 +115,10 @@ class TlsGate:
             names = (sni,) if sni else (address,)
         ip = client_ip(client)
         profile, device = snapshot.profile_for(ip)
-        decision = decide_names(names, snapshot, profile, device, self.state.now())
+        now = self.state.now()
+        decision = decide_names(
+            names, snapshot, profile, device, now, usage=self.state.usage.usage(profile.name, now)
+        )
         site = normalise_host(sni or address)[0]
         trust = self.state.trust
         action = decide_tls(
