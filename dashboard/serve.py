@@ -4,6 +4,12 @@ Each connection's first byte tells them apart (a TLS handshake starts with 0x16)
 that does not trust Hearthguard's CA yet can still fetch the certificate and the PAC file, while
 every page behind the parent login is only ever sent over TLS with Secure cookies.
 
+The server's size is fixed: a pool of ``WORKERS`` threads serves connections, one request each
+(HTTP/1.0, so an idle browser never keeps a thread), every read waits at most ``IO_TIMEOUT``
+seconds, and while all workers are busy new connections wait in the listening queue. Together
+with the cap on argon2 checks (``dashboard.passwords``) this bounds the dashboard's memory
+whatever a device on the network sends it.
+
     python -m dashboard.serve --data-dir D --host H --port P --tls PEM [--proxy-port 8080]
 """
 
@@ -13,18 +19,24 @@ import argparse
 import logging
 import socket
 import ssl
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-__all__ = ["DashboardServer", "main"]
+__all__ = ["IO_TIMEOUT", "WORKERS", "DashboardServer", "main"]
 
 log = logging.getLogger(__name__)
-_HANDSHAKE_TIMEOUT = 10.0
+WORKERS = 8
+IO_TIMEOUT = 10.0
+_QUEUE_WAIT = 10.0  # a connection waits this long for a worker, then is closed
 
 
 class _Handler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.0"  # one request per connection: no idle keep-alive threads
+
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
         environ["wsgi.url_scheme"] = (
@@ -36,21 +48,54 @@ class _Handler(WSGIRequestHandler):
         pass  # the proxy keeps the activity log; the dashboard does not log each page view
 
 
-class DashboardServer(ThreadedWSGIServer):
-    """A threaded WSGI server that speaks TLS or plain HTTP per connection."""
+class DashboardServer(BaseWSGIServer):
+    """A WSGI server that speaks TLS or plain HTTP per connection, with at most ``workers``
+    connections served at once by a fixed pool of threads."""
 
-    def __init__(self, host: str, port: int, app: Any, tls: ssl.SSLContext) -> None:
+    multithread = True
+    request_queue_size = 128
+
+    def __init__(
+        self, host: str, port: int, app: Any, tls: ssl.SSLContext, *, workers: int = WORKERS
+    ) -> None:
         super().__init__(host, port, app, handler=_Handler)
         self.tls = tls
+        self.workers = workers
+        self._free = threading.BoundedSemaphore(workers)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard")
+
+    def process_request(self, request: Any, client_address: Any) -> None:  # accept thread
+        """Hand the connection to a free worker; wait for one (boundedly) when all are busy."""
+        if not self._free.acquire(timeout=_QUEUE_WAIT):
+            log.warning("All %d dashboard workers stayed busy; closed a connection.", self.workers)
+            self.shutdown_request(request)
+            return
+        try:
+            self._pool.submit(self._serve, request, client_address)
+        except RuntimeError:  # the pool is shut down: the server is closing
+            self._free.release()
+            self.shutdown_request(request)
+
+    def _serve(self, request: Any, client_address: Any) -> None:  # worker thread
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self._free.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def finish_request(self, request: Any, client_address: Any) -> None:  # worker thread
-        request.settimeout(_HANDSHAKE_TIMEOUT)
+        request.settimeout(IO_TIMEOUT)
         try:
             first = request.recv(1, socket.MSG_PEEK)
         except OSError:
             return
         if first != b"\x16":
-            request.settimeout(60)
             super().finish_request(request, client_address)
             return
         try:
@@ -58,7 +103,6 @@ class DashboardServer(ThreadedWSGIServer):
         except (ssl.SSLError, OSError) as exc:
             log.debug("TLS handshake with %s failed: %s", client_address, exc)
             return
-        wrapped.settimeout(60)
         try:
             super().finish_request(wrapped, client_address)
         finally:
