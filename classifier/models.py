@@ -347,8 +347,18 @@ class PageModel:
     """Page text -> ``Verdict`` by learned weighted phrases (word 1- and 2-grams).
 
     A page's class scores are the intercepts plus the weights of every distinct phrase
-    present (presence, not counts, so filler length does not dilute a page's worst lines);
-    a softmax turns them into probabilities.
+    present (presence, not counts, so filler length does not dilute a page's worst lines).
+
+    Two kinds of table:
+
+    - calibrated evidence model (``calibration`` set; what ``python -m classifier.train``
+      ships): one score per harmful category. Only *evidence* counts for a category: a
+      phrase whose weight for it is at least ``evidence_floor``; weakly positive phrases
+      (shop, price, best...) are ignored, negative ones (benign context) always count. A
+      category is possible only when at least ``min_phrases`` distinct evidence phrases
+      are on the page; its probability is then the Platt-calibrated score
+      ``1 / (1 + exp(-(a * score + b)))``, else 0. ``benign`` is one minus the largest.
+    - plain softmax model (no ``calibration``): a softmax over the class scores.
     """
 
     phrases: tuple[str, ...]
@@ -357,6 +367,9 @@ class PageModel:
     class_names: tuple[str, ...]
     metadata: MappingProxyType[str, Any]
     _automaton: ahocorasick.Automaton = field(repr=False)
+    calibration: np.ndarray | None = None  # (n_classes, 2): Platt (a, b) per class
+    evidence_floor: float = 0.0
+    min_phrases: int = 0
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -376,10 +389,36 @@ class PageModel:
             return self.intercept.astype(np.float64)
         return self.intercept + self.weights[found].sum(axis=0, dtype=np.float64)
 
+    def evidence(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per class: the evidence score (intercept, every negative weight, and the weights
+        of at least ``evidence_floor``) and the number of distinct evidence phrases."""
+        found = self.matched_phrases(text)
+        if found.size == 0:
+            return self.intercept.astype(np.float64), np.zeros(len(self.class_names), np.int64)
+        weights = self.weights[found].astype(np.float64)
+        strong = weights >= self.evidence_floor
+        counted = np.where((weights < 0) | strong, weights, 0.0)
+        return self.intercept + counted.sum(axis=0), strong.sum(axis=0)
+
+    def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
+        score, count = self.evidence(text)
+        p = 1.0 / (1.0 + np.exp(-np.clip(calibration[:, 0] * score + calibration[:, 1], -500, 500)))
+        p = np.where(count >= self.min_phrases, p, 0.0)
+        if BENIGN in self.class_names:
+            benign = self.class_names.index(BENIGN)
+            p[benign] = 0.0
+            p[benign] = 1.0 - p.max()
+        return p
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities, one row per text, columns in ``classes`` order."""
+        """Class probabilities, one row per text, columns in ``classes`` order (for a
+        calibrated evidence model: each harmful category's own calibrated probability, and
+        benign one minus the largest)."""
         if not texts:
             return np.empty((0, len(self.class_names)))
+        if self.calibration is not None:
+            calibration = self.calibration
+            return np.vstack([self._calibrated(t, calibration) for t in texts])
         return _softmax(np.vstack([self.logits(t) for t in texts]))
 
     def predict(self, texts: Sequence[str]) -> list[Verdict]:
@@ -392,10 +431,17 @@ class PageModel:
         found = self.matched_phrases(text)
         if found.size == 0:
             return []
-        target, benign = _target_and_benign(self.logits(text), self.class_names)
+        if self.calibration is not None:
+            scores = self._calibrated(text, self.calibration)
+        else:
+            scores = self.logits(text)
+        target, benign = _target_and_benign(scores, self.class_names)
         weights = self.weights[found, target] - (
             self.weights[found, benign] if benign is not None else 0.0
         )
+        if self.calibration is not None:
+            # Only evidence phrases explain a calibrated model's verdict.
+            weights = np.where(self.weights[found, target] >= self.evidence_floor, weights, 0.0)
         order = np.argsort(-weights)[:k]
         return [
             (_readable_phrase(self.phrases[found[i]]), round(float(weights[i]), 4))
@@ -471,6 +517,12 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         )
     if len(set(phrases)) != len(phrases):
         raise ValueError("phrase table has duplicate phrases")
+    calibration = None
+    if table.get("calibration") is not None:
+        calibration = np.asarray(table["calibration"], dtype=np.float64)
+        if calibration.shape != (len(classes), 2) or not np.isfinite(calibration).all():
+            raise ValueError(f"calibration {calibration.shape} does not fit {len(classes)} classes")
+        calibration.setflags(write=False)
     automaton = ahocorasick.Automaton()
     for index, phrase in enumerate(phrases):
         automaton.add_word(phrase, index)
@@ -478,7 +530,15 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         automaton.make_automaton()
     weights.setflags(write=False)
     return PageModel(
-        phrases, weights, intercept, classes, MappingProxyType(dict(metadata)), automaton
+        phrases,
+        weights,
+        intercept,
+        classes,
+        MappingProxyType(dict(metadata)),
+        automaton,
+        calibration,
+        float(table.get("evidence_floor", 0.0)),
+        int(table.get("min_phrases", 0)),
     )
 
 

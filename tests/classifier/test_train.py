@@ -233,7 +233,13 @@ def test_retrain_page_model_learns_household_examples(tmp_path: Path) -> None:
     assert models.sources["page"] == str(out)
     page = models.page
     assert page is not None
-    assert page.predict(["zorblatt gallery"])[0].category == "adult"
+    # The household's word became evidence of adult pages; one evidence phrase alone never
+    # blocks (the evidence rule), so a page needs more than the new word.
+    adult = page.classes.index("adult")
+    score, count = page.evidence("zorblatt exclusive members gallery")
+    assert score[adult] > 0 and count[adult] >= 1
+    assert page.explain("zorblatt exclusive members gallery")[0][0].startswith("zorblatt")
+    assert page.predict(["zorblatt gallery"])[0].category == BENIGN
     # deterministic: the same inputs give the same file contents
     again = tmp_path / "again"
     retrain_page_model(household, again, corpus_dir=corpus)
