@@ -102,6 +102,17 @@ def test_templates_have_no_inline_script_style_or_handlers() -> None:
         assert "|safe" not in text, template  # nothing bypasses escaping
 
 
+def test_every_form_that_posts_carries_a_csrf_token() -> None:
+    forms = 0
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        for form in re.findall(r"<form\b[^>]*method=\"post\".*?</form>", text, re.S | re.I):
+            forms += 1
+            has_token = any(t in form for t in ("hidden_tag()", "csrf()", "csrf_token()"))
+            assert has_token, (template.name, form[:120])
+    assert forms >= 25
+
+
 def test_huge_inputs_are_refused_without_an_error(client, parent) -> None:
     token = csrf_token(page_text(client.get("/profiles/new")))
     big = client.post("/profiles/new", data={"name": "x" * (2 * 1024 * 1024), "csrf_token": token})
@@ -113,7 +124,9 @@ def test_huge_inputs_are_refused_without_an_error(client, parent) -> None:
 
 
 def test_concurrent_edits_keep_policy_db_whole(app, parent, data_dir) -> None:
-    session_cookie = parent.client.get_cookie("__Host-hearthguard_session", domain="hearthguard.lan")
+    session_cookie = parent.client.get_cookie(
+        "__Host-hearthguard_session", domain="hearthguard.lan"
+    )
     assert session_cookie is not None
     errors: list[str] = []
 
