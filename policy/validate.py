@@ -48,25 +48,34 @@ def clean_name(value: str, field: str = "name") -> str:
 
 
 def clean_domain(value: str, field: str = "domain") -> str:
-    """A domain a rule applies to (with its sub-domains); URLs are reduced to their host."""
+    """A domain a rule applies to (with its sub-domains), or an IP address (that address
+    only); URLs are reduced to their host."""
     raw = (value or "").strip()
     if "://" in raw:
         raw = raw.split("://", 1)[1]
     raw = raw.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if raw.startswith("*."):
         raw = raw[2:]
+    if raw.startswith("["):
+        raw = raw[1:].partition("]")[0]
+    elif raw.count(":") == 1:
+        raw = raw.partition(":")[0]
+    address = _address(raw)
+    if address is not None:
+        return address  # a parent may allow an address (a printer, a game console)
     host = normalise_host(raw) if raw else None
     if host is None:
         raise InputError(field, f"“{value[:80]}” is not a valid domain name, like example.com.")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        raise InputError(field, "Rules apply to domain names, not IP addresses.")
     if is_public_suffix(host):
         raise InputError(field, f"“{host}” is a whole top-level domain; name a site instead.")
     return host
+
+
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def clean_ip(value: str, field: str = "ip") -> str:

@@ -54,7 +54,7 @@ def test_every_change_bumps_the_version(store: PolicyStore) -> None:
         (lambda s: s.add_device("Phone", profile="Household", ip="10.0.0.2", mac="zz"), "mac"),
         (lambda s: s.add_rule("Household", Action.BLOCK, "not a domain"), "domain"),
         (lambda s: s.add_rule("Household", Action.BLOCK, "co.uk"), "domain"),
-        (lambda s: s.add_rule("Household", Action.BLOCK, "10.0.0.1"), "domain"),
+        (lambda s: s.add_rule("Household", Action.BLOCK, "10.0.0.999"), "domain"),
         (lambda s: s.add_rule("Nobody", Action.BLOCK, "example.com"), "profile"),
         (lambda s: s.update_profile("Household", blocked=["adult", "news"]), "blocked"),
         (lambda s: s.update_profile("Household", url_threshold=1.5), "url_threshold"),
