@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from policy.activity import (
     MAX_QUEUE,
     ActivityLog,
@@ -171,3 +174,18 @@ def test_access_requests_with_undecodable_text_are_kept(data_dir) -> None:
     assert saved.host == "odd\\xffhost.example" and saved.message == "please \\x80"
     assert saved.url.startswith("http://odd\\xffhost.example/\\xfe") and len(saved.url) <= 2000
     store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(), max_size=600), st.integers(min_value=2, max_value=400))
+def test_safe_text_is_always_storable_and_capped(value: str, limit: int) -> None:
+    text = safe_text(value, limit)
+    text.encode("utf-8")  # never raises: no lone surrogates are left
+    assert len(text) <= limit
+    assert all(ch.isprintable() for ch in text)
+    if (
+        value.isprintable()
+        and len(value) <= limit
+        and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    ):
+        assert text == value
