@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         security,
         settings,
         storage,
+        timerules,
     )
     from dashboard.labels import category_label, reason_label
 
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         home,
         profiles,
+        timerules,
         devices,
         access_requests,
         activity,

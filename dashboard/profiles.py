@@ -17,6 +17,7 @@ from dashboard.forms import (
 )
 from dashboard.labels import THEMES
 from dashboard.storage import local_now, policy
+from dashboard.timerules import time_view
 from policy.model import Action, Profile, Schedule
 from policy.presets import PRESETS
 from policy.requests import approval_end
@@ -84,6 +85,8 @@ def _edit_page(
         devices=[d for d in policy().devices() if d.profile == profile.name],
         delete_error=delete_error,
         now=local_now(),
+        timeview=time_view(profile),
+        time_error=request.args.get("time_error"),
     )
     return page
 
@@ -229,6 +232,7 @@ def add_schedule(name: str) -> Page | Response:
                 clean_clock(form.start.data or "", "start"),
                 clean_clock(form.end.data or "", "end"),
                 form.label.data or "",
+                device=request.form.get("device") or None,
             )
             policy().add_schedule(profile.name, schedule, actor=session["parent"])
         except InputError as exc:

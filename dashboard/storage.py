@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app, g
 
 from policy.activity import ActivityStore
+from policy.settings import household_zone
 from policy.store import PolicyStore
 
 __all__ = ["activity", "init_app", "local_now", "policy"]
@@ -26,8 +27,11 @@ def activity() -> ActivityStore:
 
 
 def local_now() -> datetime:
-    """The household's local time (the ``CLOCK`` setting, so tests can fix it)."""
-    return current_app.config["CLOCK"]()  # type: ignore[no-any-return]
+    """The household's local time: the ``CLOCK`` setting (so tests can fix it), on the
+    household's zone when the ``timezone`` setting names one."""
+    now: datetime = current_app.config["CLOCK"]()
+    zone = policy().get_setting("timezone")
+    return now.astimezone(household_zone(zone)) if zone else now
 
 
 def _system_clock() -> datetime:

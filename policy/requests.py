@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from policy.activity import AccessRequest, ActivityStore
-from policy.model import Action
+from policy.budgets import MAX_MINUTES
+from policy.model import Action, Reason
 from policy.store import PolicyStore
 from policy.validate import InputError, clean_domain
 
@@ -50,6 +51,9 @@ def answer(
 ) -> AccessRequest:
     """Approve (allow the site for ``duration``) or decline a pending request.
 
+    A request for more time (a spent daily budget) is approved with bonus minutes of that
+    group for today instead: 15, 60, or the minutes left until midnight.
+
     ``note`` is shown to the child. Answering a request twice is refused.
     """
     try:
@@ -61,7 +65,14 @@ def answer(
     if len(note) > 500:
         raise InputError("note", "Please keep the note under 500 characters.")
     until = None
-    if approve:
+    if approve and pending.reason == Reason.TIME_BUDGET.value:
+        # "more time": bonus minutes of the spent group, for today
+        until = approval_end(duration, now)
+        if until is None:
+            raise InputError("duration", "More time is for today: 15 minutes, an hour or today.")
+        minutes = min(MAX_MINUTES, max(1, round((until - now).total_seconds() / 60)))
+        policy.add_bonus(pending.profile, pending.category or "", minutes, now.date(), actor=actor)
+    elif approve:
         until = approval_end(duration, now)
         policy.add_rule(
             pending.profile,
