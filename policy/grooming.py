@@ -32,7 +32,7 @@ __all__ = [
 
 _U = r"(?:you|u|ya|yu)"
 _UR = r"(?:your|ur|yur|you'?re|youre|u r)"
-_PARENTS = r"(?:mom|mum|mommy|mother|dad|daddy|father|parents?|folks|family|anyone|any1|anybody|no ?one|nobody|friends?|teachers?|sis|sister|bro|brother)"
+_PARENTS = r"(?:mom|mum|mommy|mother|dad|daddy|father|parents?|folks|family|anyone|any1|anybody|no ?one|nobody|friends?|teachers?|sis|sister|bro|brother)"  # noqa: E501
 _PHOTO = r"(?:pics?|picture|photos?|pix|selfies?|nudes?|snaps?|vids?|videos?)"
 _PLATFORM = (
     r"(?:snap(?:chat)?|kik|whats ?app|telegram|discord|insta(?:gram)?|skype|signal|wickr|"
@@ -46,7 +46,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:our|a|ur) (?:little )?secret\b",
         r"\bkeep (?:it|this|that) (?:a )?(?:secret|between us|to ?ur ?self|to yourself)\b",
         r"\bbetween (?:you and me|u and me|us)\b",
-        r"\b(?:delete|erase|clear) (?:the |this |our |these |those |all )?(?:chat|messages?|msgs?|texts?|convo|history|pics?)\b",
+        r"\b(?:delete|erase|clear) (?:the |this |our |these |those |all )?(?:chat|messages?|msgs?|texts?|convo|history|pics?)\b",  # noqa: E501
         r"\b(?:no ?one|nobody) (?:has|needs|will|would|can|gotta) (?:to )?(?:know|find out)\b",
         rf"\b(?:will|would|wud|wil) {_UR}? ?(?:tell|get (?:me )?in trouble)\b",
         r"\bget (?:me |us )?in(?:to)? trouble\b",
@@ -56,11 +56,11 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "platform": (
         rf"\b(?:add|message|msg|text|call|hit) me (?:up )?(?:on|at|in) {_PLATFORM}\b",
-        rf"\b(?:what'?s|whats|wats|wat is|what is|give me|send me|can i (?:get|have)) {_UR}? ?{_PLATFORM}\b",
+        rf"\b(?:what'?s|whats|wats|wat is|what is|give me|send me|can i (?:get|have)) {_UR}? ?{_PLATFORM}\b",  # noqa: E501
         rf"\b{_UR} (?:cell|phone|number|#|addy)\b",
         r"\b(?:text|call) me\b",
         r"\b(?:do|can|will) (?:you|u) (?:call|text|cam)\b",
-        r"\b(?:switch|move|go|talk) (?:to|on) (?:snap|kik|whats ?app|telegram|discord|skype|private|dm)",
+        r"\b(?:switch|move|go|talk) (?:to|on) (?:snap|kik|whats ?app|telegram|discord|skype|private|dm)",  # noqa: E501
         r"\b(?:my|here'?s my) (?:number|cell|snap|kik|whatsapp|skype|phone)\b",
         r"\bon (?:the )?(?:phone|cam|webcam)\b",
     ),
@@ -72,7 +72,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"\bwhat grade\b",
         rf"\b{_UR} (?:too )?young\b",
         r"\bwhen(?:'?s| is) (?:your|ur) (?:b-?day|birthday)\b",
-        r"\b(?:1[0-7]|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)\s*(?:yo|y/o|yrs? old|years? old)\b",
+        r"\b(?:1[0-7]|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)\s*(?:yo|y/o|yrs? old|years? old)\b",  # noqa: E501
     ),
     "location": (
         rf"\bwhere (?:do|d) {_U} live\b",
@@ -94,14 +94,14 @@ CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:take|took) (?:a )?(?:pic|picture|photo|selfie)\b",
     ),
     "flattery": (
-        rf"\b{_UR} (?:so |really |very |rly |such a |sooo* )*(?:beautiful|pretty|gorgeous|sexy|cute|hot|mature|special|amazing|perfect|adorable)\b",
+        rf"\b{_UR} (?:so |really |very |rly |such a |sooo* )*(?:beautiful|pretty|gorgeous|sexy|cute|hot|mature|special|amazing|perfect|adorable)\b",  # noqa: E501
         r"\b(?:mature|smart|grown ?up) for (?:your|ur) age\b",
         r"\b(?:i )?(?:love|like|miss|adore) (?:you|u)\b",
         r"\b(?:my )?(?:baby|babe|sweetie|sweetheart|beautiful|princess|angel|hun|honey)\b",
         r"\bthinking (?:about|of|bout) (?:you|u)\b",
     ),
     "isolation": (
-        rf"\b{_PARENTS} (?:do ?n'?t|dont|never|wouldn'?t|would not) (?:understand|get|care|listen)\b",
+        rf"\b{_PARENTS} (?:do ?n'?t|dont|never|wouldn'?t|would not) (?:understand|get|care|listen)\b",  # noqa: E501
         r"\b(?:only )?(?:i|me) (?:understand|get|care about) (?:you|u)\b",
         r"\b(?:i'?m|im|i am) the only (?:one|1)\b",
         r"\b(?:you|u) can (?:trust|tell) me\b",
@@ -109,7 +109,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"\b(?:they|she|he) (?:are|is|r) (?:so )?(?:strict|mean)\b",
     ),
     "gifts": (
-        r"\b(?:buy|get|send|give) (?:you|u|ya) (?:a |some |something|anything|stuff|money|presents?|gifts?)",
+        r"\b(?:buy|get|send|give) (?:you|u|ya) (?:a |some |something|anything|stuff|money|presents?|gifts?)",  # noqa: E501
         r"\b(?:gift ?cards?|robux|v-?bucks|itunes card|steam card|amazon card)\b",
         r"\b(?:a |some )?(?:present|gift)s? for (?:you|u)\b",
         r"\b(?:pay|paid) (?:you|u)\b",
