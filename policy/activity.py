@@ -27,6 +27,7 @@ from sqlite_utils.migrations import Migrations
 __all__ = [
     "AccessRequest",
     "ActivityLog",
+    "AlertRecord",
     "ActivityStore",
     "DecisionEvent",
     "DeviceSighting",
@@ -44,6 +45,7 @@ _MAX_HOST = 260  # a DNS name is at most 253 characters; a port or an escape may
 _MAX_FIELD = 200
 _MAX_URL = 2000
 _MAX_MESSAGE = 500
+_MAX_EXCERPT = 160
 #: Errors that concern one row's values, not the database: the other rows can still be written.
 _ROW_ERRORS = (
     sqlite3.IntegrityError,
@@ -129,6 +131,20 @@ def m010_usage_minutes(db: Database) -> None:
             PRIMARY KEY (profile, grp, minute))"""
     )
     db.execute("CREATE INDEX IF NOT EXISTS usage_minutes_day ON usage_minutes (day)")
+
+
+@migrations()
+def m020_chat_alerts(db: Database) -> None:
+    """Chat-safety alerts name the child's profile and the conversation, and say why."""
+    columns = {c.name for c in db["alerts"].columns}
+    for name, kind in (
+        ("profile", "TEXT"),
+        ("conversation", "TEXT NOT NULL DEFAULT ''"),
+        ("detail", "TEXT NOT NULL DEFAULT ''"),
+    ):
+        if name not in columns:
+            db.execute(f"ALTER TABLE alerts ADD COLUMN {name} {kind}")
+    db.execute("CREATE INDEX IF NOT EXISTS alerts_at ON alerts (at)")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -221,6 +237,53 @@ class AccessRequest:
     decided_at: datetime | None
     until: datetime | None
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """A chat-safety alert as activity.db keeps it; its texts are made safe here.
+
+    ``host`` is the site (a host name, never a URL); ``conversation`` names the site and the
+    peer where one was visible; ``excerpt`` is empty when the profile shows categories only.
+    """
+
+    at: datetime
+    device: str | None
+    ip: str | None
+    profile: str
+    host: str
+    conversation: str
+    kind: str
+    score: float
+    excerpt: str = ""
+    detail: str = ""
+    seen: bool = False
+    alert_id: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("profile", "kind", "conversation", "detail"):
+            object.__setattr__(self, name, safe_text(getattr(self, name)))
+        for name in ("device", "ip"):
+            object.__setattr__(self, name, _safe_or_none(getattr(self, name)))
+        object.__setattr__(self, "host", safe_text(self.host, _MAX_HOST))
+        object.__setattr__(self, "excerpt", safe_text(self.excerpt, _MAX_EXCERPT))
+
+    def as_json(self) -> dict[str, Any]:
+        """The alert as one JSON object (``hearthguard alerts --json``)."""
+        return {
+            "id": self.alert_id,
+            "at": _iso(self.at),
+            "kind": self.kind,
+            "profile": self.profile,
+            "device": self.device,
+            "ip": self.ip,
+            "site": self.host,
+            "conversation": self.conversation,
+            "score": round(self.score, 4),
+            "excerpt": self.excerpt,
+            "detail": self.detail,
+            "seen": self.seen,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,6 +577,91 @@ class ActivityStore:
             [*(params or []), limit],
         )
         return [_access_request(r) for r in rows]
+
+    # -- chat-safety alerts ---------------------------------------------------------------
+
+    _ALERT_COLUMNS = (
+        "id, at, device, ip, profile, host, conversation, kind, score, excerpt, detail, seen"
+    )
+
+    def add_alerts(self, alerts: list[AlertRecord]) -> list[int]:
+        """Store new alerts in one transaction; their ids, in order."""
+        ids = []
+        with self._lock, self.db.conn:
+            for a in alerts:
+                cursor = self.db.conn.execute(
+                    "INSERT INTO alerts (at, device, ip, profile, host, conversation, kind, "
+                    "score, excerpt, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        _iso(a.at),
+                        a.device,
+                        a.ip,
+                        a.profile,
+                        a.host,
+                        a.conversation,
+                        a.kind,
+                        float(a.score),
+                        a.excerpt,
+                        a.detail,
+                    ],
+                )
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
+
+    def alerts(self, limit: int = 200) -> list[AlertRecord]:
+        """The newest ``limit`` alerts, newest first."""
+        return [
+            _alert(r)
+            for r in self._rows(
+                f"SELECT {self._ALERT_COLUMNS} FROM alerts ORDER BY id DESC LIMIT ?", [limit]
+            )
+        ]
+
+    def alerts_after(self, alert_id: int, limit: int = 100) -> list[AlertRecord]:
+        """Alerts stored after ``alert_id``, oldest first (what notifications have not sent)."""
+        return [
+            _alert(r)
+            for r in self._rows(
+                f"SELECT {self._ALERT_COLUMNS} FROM alerts WHERE id > ? ORDER BY id LIMIT ?",
+                [alert_id, limit],
+            )
+        ]
+
+    def unseen_alert_count(self) -> int:
+        """How many alerts no parent has looked at yet (the dashboard's badge)."""
+        return int(next(self._rows("SELECT count(*) FROM alerts WHERE seen = 0"))[0])
+
+    def mark_alerts_seen(self, up_to_id: int) -> None:
+        """A parent has seen every alert up to ``up_to_id``."""
+        with self._lock, self.db.conn:
+            self.db.conn.execute("UPDATE alerts SET seen = 1 WHERE id <= ?", [up_to_id])
+
+    def latest_alert_id(self) -> int:
+        return int(next(self._rows("SELECT coalesce(max(id), 0) FROM alerts"))[0])
+
+    def latest_request_id(self) -> int:
+        return int(next(self._rows("SELECT coalesce(max(id), 0) FROM access_requests"))[0])
+
+    def requests_after(self, request_id: int, limit: int = 100) -> list[AccessRequest]:
+        """Access requests made after ``request_id``, oldest first (for notifications)."""
+        return list(reversed(self.requests(where="id > ?", params=[request_id], limit=limit)))
+
+
+def _alert(r: tuple[Any, ...]) -> AlertRecord:
+    return AlertRecord(
+        at=datetime.fromisoformat(r[1]),
+        device=r[2],
+        ip=r[3],
+        profile=r[4] or "",
+        host=r[5],
+        conversation=r[6] or "",
+        kind=r[7],
+        score=float(r[8]),
+        excerpt=r[9] or "",
+        detail=r[10] or "",
+        seen=bool(r[11]),
+        alert_id=int(r[0]),
+    )
 
 
 def _access_request(r: tuple[Any, ...]) -> AccessRequest:
