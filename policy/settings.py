@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from policy.alerts import clean_chat_watch
 from policy.helplines import COUNTRIES
 from policy.network import (
     DEFAULT_CONNECT_PORTS,
@@ -23,6 +24,7 @@ from policy.network import (
     clean_connect_ports,
     clean_lan_ranges,
 )
+from policy.notify import NOTIFY_KINDS, clean_notify_kinds, clean_notify_urls, clean_quiet_hours
 from policy.validate import InputError, clean_name
 
 __all__ = [
@@ -205,6 +207,35 @@ SETTINGS: dict[str, Setting] = {
             DEFAULT_CONNECT_PORTS,
             clean_connect_ports,
             "Ports that filtered profiles may open encrypted connections to (default 80, 443).",
+        ),
+        Setting(
+            "chat_watch",
+            "",
+            clean_chat_watch,
+            "Chat safety per profile, like “Ben=off, Anna=category”: off (chat is not read), "
+            "category (alerts say what and where) or excerpt (alerts also keep a short "
+            "excerpt). Unnamed profiles: on with excerpts for young and child, off for teen "
+            "and adult.",
+        ),
+        Setting(
+            "notify_urls",
+            "",
+            clean_notify_urls,
+            "Where parents are notified: Apprise URLs separated by spaces (ntfy://, "
+            "mailto://, tgram://, json://, ...); empty: no notifications.",
+        ),
+        Setting(
+            "notify_kinds",
+            ",".join(NOTIFY_KINDS),
+            clean_notify_kinds,
+            f"What parents are notified about, separated by commas ({', '.join(NOTIFY_KINDS)}).",
+        ),
+        Setting(
+            "quiet_hours",
+            "",
+            clean_quiet_hours,
+            "Hours without notifications, like 22:00-07:00 (they are sent together after); "
+            "empty: none.",
         ),
     )
 }
