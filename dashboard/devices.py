@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from dashboard.forms import DeviceForm, DeviceSettingsForm, show_error
 from dashboard.storage import activity, local_now, policy
 from policy.activity import SeenDevice
+from policy.catrust import read_view
 from policy.devicehints import DeviceHint, OuiTable, describe_user_agent, suggest_name
 from policy.model import Device
 from policy.requests import approval_end
@@ -159,6 +160,7 @@ def edit(name: str) -> str | Response | tuple[str, int]:
         hint=describe_user_agent(row.seen.user_agent if row.seen else None),
         vendor=_oui().vendor(device.mac or (row.seen.mac if row.seen else None)),
         recent=activity().recent_decisions(20, device=device.name),
+        trust=read_view(current_app.config["DATA"].ca_trust).get(device.ip or "", {}),
         now=local_now(),
         pauses=PAUSES,
     )

@@ -15,15 +15,24 @@ Pure state and rules, no I/O; ``snapshot()`` gives the JSON the dashboard shows 
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from policy.address import registrable_domain
 from policy.model import Device
 from policy.safesearch import keeps_restrictions
 
-__all__ = ["CaTrust", "PINNED_AFTER_FAILURES", "UNTRUSTED_AFTER_SITES"]
+__all__ = [
+    "CaTrust",
+    "PINNED_AFTER_FAILURES",
+    "UNTRUSTED_AFTER_SITES",
+    "read_view",
+    "write_view",
+]
 
 PINNED_AFTER_FAILURES = 3
 UNTRUSTED_AFTER_SITES = 3
@@ -113,3 +122,19 @@ class CaTrust:
                 "failed_sites": len(state.failures),
             }
         return out
+
+
+def write_view(path: Path, view: dict[str, Any]) -> None:
+    """Write what the proxy believes (``CaTrust.snapshot``) for the dashboard, atomically."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(view, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_view(path: Path) -> dict[str, Any]:
+    """The last view the proxy wrote; empty when there is none or it cannot be read."""
+    try:
+        view = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return view if isinstance(view, dict) else {}

@@ -63,3 +63,8 @@ class DataDir:
     @property
     def dashboard_tls(self) -> Path:
         return self.root / "dashboard-tls.pem"
+
+    @property
+    def ca_trust(self) -> Path:
+        """What the running proxy believes about each device's CA (``policy.catrust``)."""
+        return self.root / "ca-trust.json"

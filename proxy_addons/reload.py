@@ -103,6 +103,7 @@ class PolicyReload:
             self.store.close()
         self.store, self.data = store, data
         self.state.activity = ActivityStore(data.activity_db)
+        self.state.trust_file = data.ca_trust
         self.state.learning = Learning(data.learning_dir)
         self._open_index()
         self._open_hotlines()

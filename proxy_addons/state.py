@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from mitmproxy import connection
@@ -59,6 +60,8 @@ class ProxyState:
     pending_examples: list[Example] = field(default_factory=list)
     pending_reviews: list[dict[str, Any]] = field(default_factory=list)
     dashboard_url: str = ""
+    #: where the TLS gate writes what it believes about devices' CA (for the dashboard)
+    trust_file: Path | None = None
     #: this machine's own addresses (refreshed by the tunnel gate): clients there are the box
     own_addresses: frozenset[str] = frozenset()
 

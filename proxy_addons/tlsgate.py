@@ -27,6 +27,7 @@ from mitmproxy.proxy import server_hooks
 from classifier.categories import SENSITIVE
 from policy.activity import DeviceSighting
 from policy.address import normalise_host
+from policy.catrust import write_view
 from policy.connection import (
     TlsAction,
     decide_names,
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 _SENSITIVE = frozenset(SENSITIVE)
 _MAX_REFUSED = 10_000
 _ADDRESSES_EVERY = 60.0
+_TRUST_EVERY = 5.0
 _REFUSED_BODY = b"Hearthguard does not allow this connection.\n"
 
 
@@ -56,13 +58,27 @@ class TlsGate:
 
     def running(self) -> None:
         self.state.own_addresses = own_addresses()
-        self._task = asyncio.create_task(self._refresh_addresses())
+        self._task = asyncio.create_task(self._refresh())
 
-    async def _refresh_addresses(self) -> None:
+    async def _refresh(self) -> None:
+        """Every few seconds: what the gate believes about devices' CA, for parents; every
+        minute: this machine's addresses."""
+        since = 0.0
         while True:
-            await asyncio.sleep(_ADDRESSES_EVERY)
-            with contextlib.suppress(Exception):
-                self.state.own_addresses = await asyncio.to_thread(own_addresses)
+            await asyncio.sleep(_TRUST_EVERY)
+            since += _TRUST_EVERY
+            trust, path, snapshot = self.state.trust, self.state.trust_file, self.state.snapshot
+            if trust.changed and path is not None and snapshot is not None:
+                trust.changed = False
+                view = trust.snapshot(dict(snapshot.devices_by_ip))
+                try:
+                    await asyncio.to_thread(write_view, path, view)
+                except OSError as exc:
+                    log.warning("Could not write %s: %s", path.name, exc)
+            if since >= _ADDRESSES_EVERY:
+                since = 0.0
+                with contextlib.suppress(Exception):
+                    self.state.own_addresses = await asyncio.to_thread(own_addresses)
 
     def done(self) -> None:
         if self._task is not None:
@@ -154,6 +170,7 @@ class TlsGate:
         snapshot = self.state.snapshot
         ip = client_ip(flow.client_conn)
         if snapshot is None:
+            self._refuse(flow.server_conn.id)
             flow.kill()
             return
         profile, device = snapshot.profile_for(ip)
@@ -164,6 +181,7 @@ class TlsGate:
             log_decision(
                 self.state, refused, ip=ip, host=host or "(unknown)", profile=profile, device=device
             )
+            self._refuse(flow.server_conn.id)  # mitmproxy connects after this hook
             flow.kill()
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:

@@ -135,6 +135,30 @@ def test_certificate_status_comes_from_the_proxys_handshakes(client, parent, dat
     assert "connection error" in page_text(client.get("/devices/Bad"))
 
 
+def test_the_device_page_shows_what_the_proxy_believes_and_what_it_passes_through(
+    client, parent, data_dir
+) -> None:
+    from policy.catrust import CaTrust, write_view
+    from policy.model import Device
+
+    store = PolicyStore(data_dir.policy_db)
+    store.add_device("Tab", profile="Household", ip="192.168.1.5")
+    store.add_device("Old", profile="Household", ip="192.168.1.6")
+    store.close()
+    trust = CaTrust()
+    trust.success("192.168.1.5", "example.org", datetime.now(UTC))
+    for _ in range(3):
+        trust.failure("192.168.1.5", "api.bank-app.example")
+    for site in ("a.example", "b.example", "c.example"):
+        trust.failure("192.168.1.6", site)
+    devices = {"192.168.1.5": Device("Tab", "Household", "192.168.1.5")}
+    write_view(data_dir.ca_trust, trust.snapshot(devices))
+    tab = page_text(client.get("/devices/Tab"))
+    assert "the certificate is installed" in tab and "<code>bank-app.example</code>" in tab
+    old = page_text(client.get("/devices/Old"))
+    assert "the certificate is missing" in old and "3 sites failed" in old
+
+
 def test_pause_blocks_the_device_until_resumed(client, parent, data_dir) -> None:
     store = PolicyStore(data_dir.policy_db)
     store.add_device("Tab", profile="Household", ip="192.168.1.5")

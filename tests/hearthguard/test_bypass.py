@@ -21,6 +21,7 @@ import h2.events
 import pytest
 
 from policy.activity import ActivityStore
+from policy.catrust import read_view
 from policy.datadir import DataDir
 from policy.model import Action
 from policy.store import PolicyStore
@@ -261,7 +262,7 @@ def test_a_deny_rule_for_an_idn_name_applies_to_the_unicode_and_punycode_forms(h
 
 def test_browsing_by_bare_address_is_blocked_with_its_own_reason(hg: Filter) -> None:
     status, body = plain(hg, b"GET http://203.0.113.7/ HTTP/1.1", b"allowed.test")
-    assert status == 403 and b"This page is blocked" in body
+    assert status == 403 and b"This address is blocked" in body
     assert hg.http_origin.hits == []
     deadline = time.monotonic() + 5
     reasons: set[str] = set()
@@ -307,3 +308,9 @@ def test_one_app_refusing_the_certificate_changes_nothing_for_the_browser(hg: Fi
     status, sock = tunnel(hg, b"allowed.test:443", TABLET)
     got, body = http_get(tls_over(sock, hg, "allowed.test"), b"allowed.test", b"/?q=1")
     assert got == 200  # and the site the app refused is still intercepted for the browser
+    deadline = time.monotonic() + 10  # what the proxy believes reaches the dashboard's file
+    view: dict = {}
+    while time.monotonic() < deadline and view.get(TABLET, {}).get("belief") != "trusted":
+        time.sleep(0.5)
+        view = read_view(hg.data.ca_trust)
+    assert view[TABLET]["belief"] == "trusted" and view[TABLET]["pinned"] == []
