@@ -8,7 +8,9 @@ The server's size is fixed: a pool of ``WORKERS`` threads serves connections, on
 (HTTP/1.0, so an idle browser never keeps a thread), every read waits at most ``IO_TIMEOUT``
 seconds, and while all workers are busy new connections wait in the listening queue. Together
 with the cap on argon2 checks (``dashboard.passwords``) this bounds the dashboard's memory
-whatever a device on the network sends it.
+whatever a device on the network sends it. One address is served on at most ``PER_CLIENT``
+workers at once; its further connections wait their turn (at most ``_MAX_WAITING`` of them),
+so a device that opens many slow connections cannot keep a parent's phone from the dashboard.
 
     python -m dashboard.serve --data-dir D --host H --port P --tls PEM [--proxy-port 8080]
 """
@@ -20,18 +22,22 @@ import logging
 import socket
 import ssl
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-__all__ = ["IO_TIMEOUT", "WORKERS", "DashboardServer", "main"]
+__all__ = ["IO_TIMEOUT", "PER_CLIENT", "WORKERS", "DashboardServer", "main"]
 
 log = logging.getLogger(__name__)
 WORKERS = 8
+PER_CLIENT = 4
 IO_TIMEOUT = 10.0
 _QUEUE_WAIT = 10.0  # a connection waits this long for a worker, then is closed
+_MAX_WAITING = 32  # connections of one address waiting for its turn (more are closed)
+_MAX_WAITING_ALL = 256
 
 
 class _Handler(WSGIRequestHandler):
@@ -56,34 +62,91 @@ class DashboardServer(BaseWSGIServer):
     request_queue_size = 128
 
     def __init__(
-        self, host: str, port: int, app: Any, tls: ssl.SSLContext, *, workers: int = WORKERS
+        self,
+        host: str,
+        port: int,
+        app: Any,
+        tls: ssl.SSLContext,
+        *,
+        workers: int = WORKERS,
+        per_client: int = PER_CLIENT,
     ) -> None:
         super().__init__(host, port, app, handler=_Handler)
         self.tls = tls
         self.workers = workers
+        self.per_client = per_client
         self._free = threading.BoundedSemaphore(workers)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard")
+        self._lock = threading.Lock()
+        self._active: dict[str, int] = {}
+        self._waiting: dict[str, deque[tuple[Any, Any]]] = {}
+        self._waiting_all = 0
+
+    @staticmethod
+    def _address(client_address: Any) -> str:
+        return str(client_address[0] if isinstance(client_address, tuple) else client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:  # accept thread
-        """Hand the connection to a free worker; wait for one (boundedly) when all are busy."""
+        """Hand the connection to a free worker (waiting, boundedly, when all are busy), or
+        queue it behind its own address's connections when that address has its share."""
+        address = self._address(client_address)
+        with self._lock:
+            share_used = self._active.get(address, 0) >= self.per_client
+            if share_used:
+                queue = self._waiting.setdefault(address, deque())
+                if len(queue) < _MAX_WAITING and self._waiting_all < _MAX_WAITING_ALL:
+                    queue.append((request, client_address))
+                    self._waiting_all += 1
+                    return
+            else:
+                self._active[address] = self._active.get(address, 0) + 1
+        if share_used:  # too many of this address's connections are waiting already
+            self.shutdown_request(request)
+            return
         if not self._free.acquire(timeout=_QUEUE_WAIT):
             log.warning("All %d dashboard workers stayed busy; closed a connection.", self.workers)
+            self._finished(address)
             self.shutdown_request(request)
             return
         try:
             self._pool.submit(self._serve, request, client_address)
         except RuntimeError:  # the pool is shut down: the server is closing
             self._free.release()
+            self._finished(address)
             self.shutdown_request(request)
 
+    def _finished(self, address: str) -> tuple[Any, Any] | None:
+        """One connection of ``address`` is done: its next waiting connection, if any, takes
+        over the same worker; otherwise the address's share shrinks by one."""
+        with self._lock:
+            queue = self._waiting.get(address)
+            if queue:
+                self._waiting_all -= 1
+                following = queue.popleft()
+                if not queue:
+                    del self._waiting[address]
+                return following
+            self._waiting.pop(address, None)
+            left = self._active.get(address, 1) - 1
+            if left > 0:
+                self._active[address] = left
+            else:
+                self._active.pop(address, None)
+            return None
+
     def _serve(self, request: Any, client_address: Any) -> None:  # worker thread
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-            self._free.release()
+        address = self._address(client_address)
+        following: tuple[Any, Any] | None = (request, client_address)
+        while following is not None:
+            request, client_address = following
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                following = self._finished(address)
+        self._free.release()
 
     def server_close(self) -> None:
         super().server_close()
