@@ -45,7 +45,7 @@ _MAX_HOST = 260  # a DNS name is at most 253 characters; a port or an escape may
 _MAX_FIELD = 200
 _MAX_URL = 2000
 _MAX_MESSAGE = 500
-_MAX_EXCERPT = 160
+_MAX_EXCERPT = 500
 #: Errors that concern one row's values, not the database: the other rows can still be written.
 _ROW_ERRORS = (
     sqlite3.IntegrityError,

@@ -11,15 +11,18 @@ from proxy_addons.activitylog import ActivityWriter
 from proxy_addons.askparent import AskParent
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.chain import AddonGroup
+from proxy_addons.chatwatch import ChatWatch
 from proxy_addons.contentscan import ContentScan
 from proxy_addons.failclosed import FailClosed
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.identity import Identity
 from proxy_addons.memory import MemoryTrim
+from proxy_addons.notify import Notifier
 from proxy_addons.reload import PolicyReload
 from proxy_addons.state import ProxyState
 from proxy_addons.timekeeper import TimeKeeper, TimePage
 from proxy_addons.tlsgate import TlsGate
+from proxy_addons.upset import ChildReport
 
 __all__ = ["CertificateLifetime", "make_addons", "make_filter"]
 
@@ -35,17 +38,21 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
     """Every Hearthguard addon sharing one state; options are set on the master afterwards."""
     state = state or ProxyState()
     pages = pages or BlockPages.load()
+    chat = ChatWatch(state)
     return [
         CertificateLifetime(),
         PolicyReload(state),
         Identity(state),
         TlsGate(state),
         TimePage(state, pages),  # answers /.hearthguard/time
+        ChildReport(state, pages, chat),  # answers /.hearthguard/upset and /about
         AskParent(state, pages),  # answers /.hearthguard/* before the filter sees it
         HttpFilter(state, pages),
+        chat,  # reads chat text the filter let through; never blocks
         ContentScan(state, pages),
         TimeKeeper(state, pages),  # counts minutes; the banner goes on scanned pages
         ActivityWriter(state),
+        Notifier(state),
         MemoryTrim(),
     ]
 

@@ -1,0 +1,266 @@
+"""Chat watch: chat text the proxy decrypts becomes alerts for parents — never a block.
+
+The hooks only copy a size-capped piece of text into a bounded queue (a dictionary lookup
+and a slice on the event loop); a worker thread extracts the messages
+(``policy.alerts_capture``), scores them with the chat model in one batch, asks
+``policy.alerts.ChatSafety`` which alerts they raise, and stores those in activity.db.
+Messages always pass unchanged. Profiles whose chat watch is off (teen and adult by
+default; the ``chat_watch`` setting) are not read at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mitmproxy import ctx, http
+from mitmproxy.addonmanager import Loader
+
+from classifier.models import ChatModel
+from policy.activity import AlertRecord
+from policy.alerts import ChatMessage, ChatSafety, parse_chat_watch, watch_mode
+from policy.alerts_capture import MAX_BODY, from_body, from_websocket, is_chat_post
+from policy.datadir import DataDir
+from policy.engine import load_household_models
+from policy.store import PolicyStore, StoreError
+from proxy_addons.httpfilter import flow_host
+from proxy_addons.state import ProxyState, client_ip
+
+__all__ = ["ChatWatch", "MAX_QUEUE"]
+
+log = logging.getLogger(__name__)
+MAX_QUEUE = 2000
+#: What the hook copies of one WebSocket frame (characters).
+_FRAME_CAP = 16 * 1024
+_FORMS = ("application/json", "application/x-www-form-urlencoded")
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """What a hook queued: one frame or body, not yet read."""
+
+    at: datetime
+    ip: str
+    host: str
+    path: str
+    sent: bool
+    frame: str | None = None
+    body: bytes | None = None
+    content_type: str = ""
+
+
+class ChatWatch:
+    def __init__(self, state: ProxyState, safety: ChatSafety | None = None) -> None:
+        self.state = state
+        self.safety = safety or ChatSafety()
+        self.model: ChatModel | None = None
+        self.threshold = 0.5
+        self.enabled = True
+        self.dropped = 0
+        self.scored = 0
+        self._queue: deque[_Raw] = deque()
+        self._store: PolicyStore | None = None
+        self._overrides: dict[str, str] = {}
+        self._overrides_version: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "hearthguard_chat_watch",
+            bool,
+            True,
+            "Read chat text of profiles whose chat watch is on and alert parents (never blocks).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "hearthguard_chat_watch" in updated:
+            self.enabled = bool(ctx.options.hearthguard_chat_watch)
+        if "hearthguard_data_dir" not in updated or not ctx.options.hearthguard_data_dir:
+            return
+        data = DataDir(Path(ctx.options.hearthguard_data_dir))
+        try:
+            self._store = PolicyStore(data.policy_db)
+        except StoreError as exc:
+            log.error("Chat watch cannot read the policy (%s); no chat alerts.", exc)
+            self._store = None
+        models, problems = load_household_models(data, names=("chat",))
+        for problem in problems:
+            log.error("%s", problem)
+        self.model = models.chat
+        if self.model is not None:
+            self.threshold = float(self.model.threshold)
+        self._read_overrides()
+
+    # -- hooks: copy and queue, nothing else -------------------------------------------
+
+    def mode_for(self, ip: str) -> str:
+        """The chat-watch mode of the device at ``ip`` (off, category or excerpt)."""
+        snapshot = self.state.snapshot
+        if snapshot is None or not self.enabled:
+            return "off"
+        profile, _device = snapshot.profile_for(ip)
+        return watch_mode(profile.name, profile.preset, self._overrides)
+
+    def _queue_raw(self, raw: _Raw) -> None:
+        if len(self._queue) >= MAX_QUEUE:
+            self._queue.popleft()
+            self.dropped += 1
+        self._queue.append(raw)
+        if self._wake is not None:
+            self._wake.set()
+
+    def websocket_message(self, flow: http.HTTPFlow) -> None:
+        if flow.websocket is None or not flow.websocket.messages:
+            return
+        message = flow.websocket.messages[-1]
+        if not message.is_text:
+            return
+        ip = client_ip(flow.client_conn)
+        if self.mode_for(ip) == "off":
+            return
+        frame = message.content[: _FRAME_CAP * 4].decode("utf-8", "replace")[:_FRAME_CAP]
+        self._queue_raw(
+            _Raw(
+                self.state.now(),
+                ip,
+                flow_host(flow),
+                flow.request.path,
+                message.from_client,
+                frame=frame,
+            )
+        )
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        if flow.response or flow.error or not flow.live or flow.request.method != "POST":
+            return
+        request = flow.request
+        content_type = request.headers.get("content-type", "")
+        if content_type.partition(";")[0].strip().lower() not in _FORMS:
+            return
+        raw = request.raw_content
+        if not raw or len(raw) > MAX_BODY:
+            return
+        host = flow_host(flow)
+        if (
+            not is_chat_post(host, request.path)
+            or self.mode_for(client_ip(flow.client_conn)) == "off"
+        ):
+            return
+        body = request.get_content(strict=False) or b""
+        self._queue_raw(
+            _Raw(
+                self.state.now(),
+                client_ip(flow.client_conn),
+                host,
+                request.path,
+                True,
+                body=body[:MAX_BODY],
+                content_type=content_type,
+            )
+        )
+
+    # -- the worker ----------------------------------------------------------------------
+
+    def _read_overrides(self) -> None:
+        """The parents' per-profile choices (the ``chat_watch`` setting), re-read when the
+        policy changes; a damaged value keeps the presets' defaults."""
+        snapshot = self.state.snapshot
+        version = snapshot.version if snapshot is not None else None
+        if self._store is None or version == self._overrides_version:
+            return
+        try:
+            self._overrides = parse_chat_watch(str(self._store.get_setting("chat_watch", "")))
+        except Exception as exc:  # noqa: BLE001
+            log.error("The chat_watch setting is unreadable (%s); using the presets.", exc)
+            self._overrides = {}
+        self._overrides_version = version
+
+    def _messages(self, raw: _Raw) -> list[ChatMessage]:
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return []
+        if raw.frame is not None:
+            captured = from_websocket(raw.host, raw.frame)
+        else:
+            captured = from_body(raw.host, raw.path, raw.content_type, raw.body or b"")
+        if captured is None:
+            return []
+        profile, device = snapshot.profile_for(raw.ip)
+        return [
+            ChatMessage(
+                raw.at,
+                raw.ip,
+                device.name if device else None,
+                profile.name,
+                raw.host,
+                captured.peer,
+                raw.sent,
+                text,
+            )
+            for text in captured.texts
+        ]
+
+    def process(self, batch: list[_Raw]) -> list[AlertRecord]:
+        """Read, score and judge queued frames and bodies; store and return the alerts.
+        Runs in a worker thread."""
+        self._read_overrides()
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return []
+        messages = [m for raw in batch for m in self._messages(raw)]
+        if not messages:
+            return []
+        scores = (
+            self.model.predict_proba([m.text for m in messages])
+            if self.model is not None
+            else [0.0] * len(messages)
+        )
+        alerts: list[AlertRecord] = []
+        for message, score in zip(messages, scores, strict=True):
+            profile, _ = snapshot.profile_for(message.ip)
+            mode = watch_mode(profile.name, profile.preset, self._overrides)
+            alerts += self.safety.assess(message, float(score), self.threshold, mode)
+        self.scored += len(messages)
+        store = self.state.activity
+        if alerts and store is not None:
+            store.add_alerts(alerts)
+        return alerts
+
+    def _take(self) -> list[_Raw]:
+        batch = list(self._queue)
+        self._queue.clear()
+        return batch
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=2.0)
+            self._wake.clear()
+            snapshot = self.state.snapshot
+            if snapshot is not None and snapshot.version != self._overrides_version:
+                await asyncio.to_thread(self._read_overrides)
+            await asyncio.sleep(0.05)  # let a burst of frames arrive, then read them together
+            batch = self._take()
+            if not batch:
+                continue
+            try:
+                await asyncio.to_thread(self.process, batch)
+            except Exception as exc:  # the conversation is never touched; the parent is not told
+                log.error("Chat watch could not read %d messages (%s).", len(batch), exc)
+
+    def running(self) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    def done(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._store is not None:
+            self._store.close()
