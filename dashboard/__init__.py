@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from dashboard import (
         access_requests,
         activity,
+        alerts,
         auth,
         check,
         devices,
@@ -88,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         devices,
         access_requests,
         activity,
+        alerts,
         check,
         learning,
         settings,
@@ -97,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.jinja_env.filters["category"] = category_label
     app.jinja_env.filters["reason"] = reason_label
+    app.jinja_env.globals["alert_kind"] = alerts.kind_label
     app.jinja_env.filters["when"] = _when
     app.context_processor(_page_context)
     return app
