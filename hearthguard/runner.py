@@ -27,6 +27,7 @@ from hearthguard.updater import keep_lists_fresh
 from policy.accounts import new_setup_token
 from policy.datadir import DataDir
 from policy.store import PolicyStore
+from proxy_addons.dnsfilter import resolve_after_filter
 from proxy_addons.main import make_filter
 
 __all__ = ["RunConfig", "dashboard_certificate", "run_hearthguard"]
@@ -157,6 +158,7 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
     master = DumpMaster(opts, with_termlog=True, with_dumper=False)
     _configure_logging()
     master.addons.add(make_filter())
+    resolve_after_filter(master.addons)  # DNS queries are decided before any lookup
     try:
         master.options.update(
             connection_strategy="lazy",

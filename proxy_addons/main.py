@@ -13,6 +13,7 @@ from proxy_addons.blockpage import BlockPages
 from proxy_addons.chain import AddonGroup
 from proxy_addons.chatwatch import ChatWatch
 from proxy_addons.contentscan import ContentScan
+from proxy_addons.dnsfilter import DnsFilter
 from proxy_addons.failclosed import FailClosed
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.identity import Identity
@@ -44,6 +45,7 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
         PolicyReload(state),
         Identity(state),
         TlsGate(state),
+        DnsFilter(state),  # DNS mode: the same decisions for every query
         TimePage(state, pages),  # answers /.hearthguard/time
         ChildReport(state, pages, chat),  # answers /.hearthguard/upset and /about
         AskParent(state, pages),  # answers /.hearthguard/* before the filter sees it
