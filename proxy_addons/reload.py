@@ -137,7 +137,9 @@ class PolicyReload:
         self._hotline_stamp = _folder_stamp(hotline_dir(self.data))
         self.illegal, problems = load_illegal(self.data)
         for problem in problems:
-            log.error("%s", problem)
+            # a warning, not an error: mitmproxy stops at start-up on any logged error, and a
+            # damaged model or list line must degrade the filter, never stop it
+            log.warning("%s", problem)
 
     def _open_models(self) -> None:
         """(Re)load the classifiers, preferring models retrained in ``<data>/models``."""
@@ -148,7 +150,9 @@ class PolicyReload:
             return
         models, problems = load_household_models(self.data, names=("url", "page"))
         for problem in problems:
-            log.error("%s", problem)
+            # a warning, not an error: mitmproxy stops at start-up on any logged error, and a
+            # damaged model or list line must degrade the filter, never stop it
+            log.warning("%s", problem)
         self.url_model = CachedUrlModel(models.url) if models.url is not None else None
         self.state.page_model = models.page
         write_status(self.data, problems=problems, models=models.sources)
@@ -159,7 +163,7 @@ class PolicyReload:
         self._phrases_stamp = _stamp(phrases_file(self.data))
         self.state.phrase_scorer, info, problem = load_phrase_scorer(self.data)
         if problem:
-            log.error("%s", problem)
+            log.warning("%s", problem)
         elif info is not None:
             log.info("Weighted phrase list: %d phrases from %s.", info.phrases, info.source)
 

@@ -257,6 +257,22 @@ def test_a_deny_rule_for_an_idn_name_applies_to_the_unicode_and_punycode_forms(h
     assert hg.http_origin.hits == []
 
 
+@pytest.mark.parametrize(
+    ("request_line", "host"),
+    [
+        (b"GET http://allowed.test/ HTTP/1.1", b"blocked.test"),  # Host says another site
+        (b"GET http://BLOCKED.TEST./ HTTP/1.1", b"BLOCKED.TEST."),  # capitals, trailing dot
+        (b"GET http://blocked%2Etest/ HTTP/1.1", b"blocked%2Etest"),  # an escaped dot
+    ],
+)
+def test_other_spellings_and_a_lying_host_header_are_caught(
+    hg: Filter, request_line: bytes, host: bytes
+) -> None:
+    status, _ = plain(hg, request_line, host)
+    assert status in (400, 403, 502)
+    assert hg.http_origin.hits == []
+
+
 # -- 5. bare addresses and DNS over HTTPS ----------------------------------------------------------
 
 
