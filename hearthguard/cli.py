@@ -967,3 +967,47 @@ def resume(data_dir: Path | None, profile_name: str | None, device_name: str | N
                 store.profile(profile_name or "").name, None, actor="cli"
             ).name
     click.echo(f"{name} is no longer paused.")
+
+
+def _default_lan() -> str:
+    """The interface of this machine's default IPv4 route (``eth0`` when there is none)."""
+    try:
+        with open("/proc/net/route", encoding="ascii") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if len(fields) > 2 and fields[1] == "00000000":
+                    return fields[0]
+    except OSError:
+        pass
+    return "eth0"
+
+
+@main.command("router-rules")
+@click.option(
+    "--lan", "lan", metavar="IFACE", help="The LAN interface (default: the default route's)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["nft", "iptables"]), default="nft", show_default=True
+)
+@click.option(
+    "--transparent-port",
+    type=click.IntRange(1, 65535),
+    default=8082,
+    show_default=True,
+    help="Port of `hearthguard run --mode transparent@PORT`.",
+)
+@click.option(
+    "--dns-port",
+    type=click.IntRange(1, 65535),
+    default=53,
+    show_default=True,
+    help="Port of `hearthguard run --mode dns@PORT`.",
+)
+@friendly_errors
+def router_rules_command(lan: str | None, fmt: str, transparent_port: int, dns_port: int) -> None:
+    """Print the firewall rules that make this box the network's filter (nothing is changed)."""
+    from policy.router import RouterPorts, router_rules
+
+    click.echo(
+        router_rules(lan or _default_lan(), fmt, RouterPorts(transparent_port, dns_port)), nl=False
+    )
