@@ -151,12 +151,14 @@ def run(
     for setting in settings:
         if "=" not in setting:
             _fail(f"--set needs OPTION=VALUE, got “{setting}”.")
+    from proxy_addons.wireguard import prepare_modes
+
     config = RunConfig(
         data=data,
         listen_host=listen_host,
         proxy_port=proxy_port,
         dashboard_port=dashboard_port,
-        modes=modes or ("regular",),
+        modes=prepare_modes(modes or ("regular",), root),
         settings=settings,
     )
     sys.exit(run_hearthguard(config))

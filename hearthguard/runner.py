@@ -146,6 +146,11 @@ def _configure_logging() -> None:
     for noisy in ("asyncio", "hpack", "quic", "tornado"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("mitmproxy.proxy.server").setLevel(logging.ERROR)
+    # mitmproxy prints each WireGuard client's configuration, private key included; devices
+    # get theirs from the dashboard, never from the system journal.
+    logging.getLogger("mitmproxy.proxy.mode_servers").addFilter(
+        lambda record: "PrivateKey" not in record.getMessage()
+    )
 
 
 async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: str) -> int:

@@ -24,6 +24,7 @@ from proxy_addons.state import ProxyState
 from proxy_addons.timekeeper import TimeKeeper, TimePage
 from proxy_addons.tlsgate import TlsGate
 from proxy_addons.upset import ChildReport
+from proxy_addons.wireguard import WireGuardIdentity
 
 __all__ = ["CertificateLifetime", "make_addons", "make_filter"]
 
@@ -43,6 +44,7 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
     return [
         CertificateLifetime(),
         PolicyReload(state),
+        WireGuardIdentity(state),  # before Identity: a WireGuard instance is its device
         Identity(state),
         TlsGate(state),
         DnsFilter(state),  # DNS mode: the same decisions for every query
