@@ -20,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 
 from mitmproxy import http, tcp, tls
 from mitmproxy.proxy import server_hooks
 
 from classifier.categories import SENSITIVE
 from policy.activity import DeviceSighting
-from policy.address import normalise_host
+from policy.address import HostKind, is_loopback_name, normalise_host
 from policy.catrust import write_view
 from policy.connection import (
     TlsAction,
@@ -46,6 +47,7 @@ _SENSITIVE = frozenset(SENSITIVE)
 _MAX_REFUSED = 10_000
 _ADDRESSES_EVERY = 60.0
 _TRUST_EVERY = 5.0
+_RESOLVE_TIMEOUT = 10.0
 _REFUSED_BODY = b"Hearthguard does not allow this connection.\n"
 
 
@@ -184,7 +186,7 @@ class TlsGate:
             self._refuse(flow.server_conn.id)  # mitmproxy connects after this hook
             flow.kill()
 
-    def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
+    async def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if data.server.id in self.state.refused_servers:
             self.state.refused_servers.discard(data.server.id)
             data.server.error = "Blocked by Hearthguard before connecting."
@@ -194,17 +196,35 @@ class TlsGate:
             data.server.error = "Hearthguard has no policy loaded yet."
             return
         ip = client_ip(data.client)
+        if self.state.from_self(ip):
+            return
         profile, _ = snapshot.profile_for(ip)
-        refused = decide_reach(
-            profile,
-            data.server.address[0],
-            from_self=self.state.from_self(ip),
-            own_addresses=self.state.own_addresses,
-            network=snapshot.network,
-            now=self.state.now(),
-        )
-        if refused is not None:
-            data.server.error = "Hearthguard does not reach this address for this device."
+        host, port = data.server.address[0], data.server.address[1]
+        addresses = [host]
+        if normalise_host(host)[1] is HostKind.NAME and not is_loopback_name(host):
+            # a name may resolve to this machine or the home network (127.0.0.1.nip.io and
+            # friends): check what it resolves to before mitmproxy connects to it
+            try:
+                infos = await asyncio.wait_for(
+                    asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
+                    _RESOLVE_TIMEOUT,
+                )
+            except (OSError, TimeoutError, UnicodeError):
+                return  # mitmproxy's own connection attempt fails the same way
+            addresses += [str(info[4][0]) for info in infos]
+        now = self.state.now()
+        for address in addresses:
+            refused = decide_reach(
+                profile,
+                address,
+                from_self=False,
+                own_addresses=self.state.own_addresses,
+                network=snapshot.network,
+                now=now,
+            )
+            if refused is not None:
+                data.server.error = "Hearthguard does not reach this address for this device."
+                return
 
     def server_disconnected(self, data: server_hooks.ServerConnectionHookData) -> None:
         self.state.refused_servers.discard(data.server.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -71,10 +72,16 @@ def namespaces() -> Iterator[tuple[str, str]]:
             _ip("-n", ns, "addr", "add", f"{addr}/24", "dev", dev)
             _ip("-n", ns, "link", "set", dev, "up")
             _ip("-n", ns, "link", "set", "lo", "up")
+        # `ip netns exec` shows /etc/netns/<name>/hosts as /etc/hosts inside the namespace:
+        # a name that resolves to the box itself, as 127.0.0.1.nip.io would
+        hosts = Path("/etc/netns") / box
+        hosts.mkdir(parents=True, exist_ok=True)
+        (hosts / "hosts").write_text("127.0.0.1 localhost\n127.0.0.1 sneaky.example\n")
         yield box, child
     finally:
         for ns in (box, child):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
+        shutil.rmtree(Path("/etc/netns") / box, ignore_errors=True)
 
 
 _ATTEMPTS = r"""
@@ -93,10 +100,11 @@ while True:
 out = {}
 for kind, target in targets:
     s = socket.create_connection((host, int(port)), timeout=10)
+    t = target.encode()
     if kind == "connect":
-        s.sendall(b"CONNECT " + target.encode() + b" HTTP/1.1\r\nHost: " + target.encode() + b"\r\n\r\n")
+        s.sendall(b"CONNECT " + t + b" HTTP/1.1\r\nHost: " + t + b"\r\n\r\n")
     else:
-        s.sendall(b"GET http://" + target.encode() + b"/ HTTP/1.1\r\nHost: " + target.encode() + b"\r\nConnection: close\r\n\r\n")
+        s.sendall(b"GET http://" + t + b"/ HTTP/1.1\r\nHost: " + t + b"\r\n\r\n")
     data = b""
     try:
         while b"\r\n" not in data:
@@ -116,6 +124,13 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
     namespaces: tuple[str, str], data_dir: DataDir
 ) -> None:
     box, child = namespaces
+    resolved = subprocess.run(
+        ["ip", "netns", "exec", box, "getent", "hosts", "sneaky.example"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert resolved.stdout.split()[:1] == ["127.0.0.1"]  # the name really means the box
     store = PolicyStore(data_dir.policy_db)
     store.set_setting("lan_ranges", "198.51.100.0/24, 127.0.0.0/8")
     store.close()
@@ -174,6 +189,8 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
         ("get", f"localhost:{service_port}"),
         ("get", f"[::1]:{service_port}"),
         ("get", f"{BOX}:{dashboard_port}"),
+        ("get", f"sneaky.example:{service_port}"),
+        ("connect", f"sneaky.example:{dashboard_port}"),
     ]
     try:
         result = subprocess.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 
 import pytest
@@ -48,7 +49,7 @@ def test_blocked_host_without_ca_is_refused_before_connecting(denied) -> None:
     gate(denied).tls_clienthello(data)
     assert data.ignore_connection
     hook = server_hooks.ServerConnectionHookData(data.context.server, data.context.client)
-    gate(denied).server_connect(hook)
+    asyncio.run(gate(denied).server_connect(hook))
     assert hook.server.error and "Hearthguard" in hook.server.error
     decisions, _, _ = denied.state.log.take()
     assert [(e.host, e.action) for e in decisions] == [("blocked.example", "block")]
@@ -62,7 +63,7 @@ def test_blocked_host_with_ca_is_intercepted_for_the_block_page(denied, store) -
     gate(denied).tls_clienthello(data)
     assert not data.ignore_connection
     hook = server_hooks.ServerConnectionHookData(data.context.server, data.context.client)
-    gate(denied).server_connect(hook)
+    asyncio.run(gate(denied).server_connect(hook))
     assert hook.server.error is None
 
 
@@ -71,7 +72,7 @@ def test_allowed_host_passes_through_for_devices_without_ca(chain) -> None:
     gate(chain).tls_clienthello(data)
     assert data.ignore_connection
     hook = server_hooks.ServerConnectionHookData(data.context.server, data.context.client)
-    gate(chain).server_connect(hook)
+    asyncio.run(gate(chain).server_connect(hook))
     assert hook.server.error is None
 
 
