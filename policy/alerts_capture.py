@@ -56,6 +56,10 @@ PEER_FIELDS = (
     "peer",
     "target",
     "thing_id",
+    "from",
+    "sender",
+    "author",
+    "username",
 )
 #: Path words that mark a POST as chat-like when no known endpoint matches.
 _CHATTY_PATH = re.compile(

@@ -91,7 +91,9 @@ class ChatWatch:
             self._store = None
         models, problems = load_household_models(data, names=("chat",))
         for problem in problems:
-            log.error("%s", problem)
+            # a warning: mitmproxy stops at start-up on any logged error, and a missing chat
+            # model must never stop the filter
+            log.warning("%s", problem)
         self.model = models.chat
         if self.model is not None:
             self.threshold = float(self.model.threshold)

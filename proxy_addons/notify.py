@@ -55,12 +55,15 @@ class Notifier:
 
     def load(self, loader: Loader) -> None:
         loader.add_option(
-            "hearthguard_notify_poll", float, 5.0, "Seconds between checks for things to notify."
+            "hearthguard_notify_poll_ms",
+            int,
+            5000,
+            "Milliseconds between checks for things to notify parents about.",
         )
         loader.add_option(
             "hearthguard_notify_timeout",
-            float,
-            10.0,
+            int,
+            10,
             "Seconds one notification may take before it is given up.",
         )
 
@@ -125,7 +128,7 @@ class Notifier:
             return []
         waiting, self._waiting = self._waiting, []
         notices = waiting if len(waiting) <= 3 else [digest(waiting)]
-        timeout = float(ctx.options.hearthguard_notify_timeout)
+        timeout = float(max(1, ctx.options.hearthguard_notify_timeout))
         sent = []
         for notice in notices:
             if send(settings.urls, notice, timeout=timeout):
@@ -137,7 +140,7 @@ class Notifier:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._start_cursors)
         while True:
-            await asyncio.sleep(ctx.options.hearthguard_notify_poll)
+            await asyncio.sleep(max(50, ctx.options.hearthguard_notify_poll_ms) / 1000)
             try:
                 await loop.run_in_executor(self._executor, self.poll_once)
             except Exception as exc:  # notifications must never stop the proxy
