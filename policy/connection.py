@@ -115,7 +115,7 @@ def decide_names(
             return _refused("names of two different sites")
     decisions = [
         decide(Request(host, path, profile.name, device, scheme, usage), snapshot, now)
-        for host in dict.fromkeys(name for name in names if name)
+        for host in dict.fromkeys(host for host, _ in canonical)
     ]
     return next((d for d in decisions if d.blocked), decisions[0])
 
