@@ -15,6 +15,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MIN_PYTHON="3.11"
 UT1_URL="http://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
 ACTION=run
+# Debian packages the test suite needs beyond a minimal Debian 12: the browser, and every
+# library the browser driver links that a minimal system lacks (tests/test_install.py checks).
+TEST_APT_PACKAGES="chromium libatomic1"
 ROOT=""          # --root DIR: write the service files below DIR (used by tests), touch nothing else
 
 say() { printf 'hearthguard: %s\n' "$*"; }
@@ -165,7 +168,8 @@ case $ACTION in
     install_service
     ;;
   test)
-    apt_install chromium
+    # shellcheck disable=SC2086
+    apt_install $TEST_APT_PACKAGES
     apt_install_optional ieee-data
     make_venv "$HERE/.venv" "[test]"
     cd "$HERE"

@@ -104,3 +104,42 @@ def test_no_start_sets_up_a_copy_and_can_run_twice(tmp_path) -> None:
         timeout=60,
     )
     assert "Household (default)" in listed.stdout
+
+
+#: What a minimal Debian 12 (debootstrap --variant=minbase) has of the libraries a program may
+#: link: the C library and the compiler runtimes apt itself needs. Anything else a test needs
+#: must be in install.sh's TEST_APT_PACKAGES.
+_MINIMAL_DEBIAN = frozenset({"libc6", "libgcc-s1", "libstdc++6", "zlib1g"})
+
+
+def _test_apt_packages() -> set[str]:
+    for line in (REPO / "install.sh").read_text().splitlines():
+        if line.startswith("TEST_APT_PACKAGES="):
+            return set(line.split("=", 1)[1].strip('"').split())
+    raise AssertionError("install.sh names no TEST_APT_PACKAGES")
+
+
+def _package_of(library: str) -> str:
+    for path in (library, os.path.realpath(library)):
+        found = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True, timeout=30)
+        if found.returncode == 0:
+            return found.stdout.split(":", 1)[0].strip()
+    return ""
+
+
+@pytest.mark.skipif(shutil.which("dpkg") is None, reason="not a Debian system")
+def test_every_library_the_browser_driver_links_is_installed_by_the_test_setup() -> None:
+    import playwright
+
+    driver = Path(playwright.__file__).parent / "driver" / "node"
+    linked = subprocess.run(["ldd", str(driver)], capture_output=True, text=True, timeout=30)
+    libraries = [p.split()[2] for p in linked.stdout.splitlines() if "=>" in p and "/" in p]
+    assert libraries, linked.stdout
+    packages = {lib: _package_of(lib) for lib in libraries}
+    missing = {
+        lib: pkg
+        for lib, pkg in packages.items()
+        if pkg not in _MINIMAL_DEBIAN and pkg not in _test_apt_packages()
+    }
+    assert missing == {}, f"add these Debian packages to TEST_APT_PACKAGES: {missing}"
+    assert "chromium" in _test_apt_packages()
