@@ -51,7 +51,7 @@ IDENTITY_NETWORK = ipaddress.IPv6Network("fd68:6777:6700::/112")
 TUNNEL_ADDRESS = "10.0.0.1/32"
 TUNNEL_DNS = "10.0.0.53"
 _SLUG = re.compile(r"[^a-z0-9]+")
-_ENDPOINT_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
+_ENDPOINT_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
 
 def device_slug(name: str) -> str:
@@ -176,10 +176,14 @@ def write_keys(path: Path, port: int) -> WireGuardKeys:
 def clean_endpoint_host(host: str) -> str:
     """A host name or address for a client configuration's ``Endpoint``."""
     host = host.strip()
-    if not _ENDPOINT_HOST.fullmatch(host):
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is not None:
+        return f"[{address}]" if address.version == 6 else str(address)
+    if not _ENDPOINT_HOST.fullmatch(host) or host.startswith("["):
         raise InputError("endpoint", f"“{host[:40]}” is not a host name or address.")
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
     return host
 
 
