@@ -1,0 +1,214 @@
+"""Chat watch, the child's report and the notifier through the real addon chain and databases."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+
+from mitmproxy import http, websocket
+from mitmproxy.test import tflow
+from wsproto.frame_protocol import Opcode
+
+from policy.activity import ActivityStore
+from policy.model import Action
+from policy.store import PolicyStore
+from proxy_addons.chatwatch import MAX_QUEUE, ChatWatch
+from proxy_addons.notify import Notifier
+from tests.proxy_addons.conftest import request_flow
+from tests.proxy_addons.test_askparent import page, post, run
+
+CHILD = "192.168.1.20"  # Anna's tablet (preset child: watched)
+TEEN = "192.168.1.30"  # Ben's phone (preset teen: not watched)
+
+
+def setup_household(chain) -> None:
+    store = PolicyStore(chain.state.activity.path.parent / "policy.db")
+    store.add_profile("Anna", "child")
+    store.add_profile("Ben", "teen")
+    store.add_device("Tablet", profile="Anna", ip=CHILD)
+    store.add_device("Phone", profile="Ben", ip=TEEN)
+    store.close()
+    chain.refresh()
+
+
+def ws_flow(ip: str):
+    """A WebSocket flow to chat.example from ``ip``, with no messages yet."""
+    flow = tflow.twebsocketflow(messages=False)
+    flow.client_conn.peername = (ip, 50000)
+    flow.request.host = "chat.example"
+    flow.request.headers["Host"] = "chat.example"
+    return flow
+
+
+def send_frames(watch: ChatWatch, ip: str, frames: list[tuple[bool, str]]) -> None:
+    flow = ws_flow(ip)
+    for from_client, text in frames:
+        flow.websocket.messages.append(
+            websocket.WebSocketMessage(Opcode.TEXT, from_client, text.encode())
+        )
+        before = flow.websocket.messages[-1].content
+        watch.websocket_message(flow)
+        assert flow.websocket.messages[-1].content == before  # passed unchanged
+        assert not flow.websocket.messages[-1].dropped
+
+
+def test_received_abuse_becomes_one_alert_and_the_frames_pass_unchanged(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    frames = [(False, json.dumps({"from": "bully", "text": "kill yourself loser"}))] * 5
+    send_frames(watch, CHILD, frames)
+    alerts = watch.process(watch._take())
+    assert [a.kind for a in alerts] == ["bullying_received"]
+    stored = chain.state.activity.alerts()
+    assert len(stored) == 1 and stored[0].conversation == "chat.example · bully"
+    assert stored[0].device == "Tablet" and stored[0].excerpt == "kill yourself loser"
+
+
+def test_a_teens_chat_is_not_even_queued(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    send_frames(watch, TEEN, [(False, json.dumps({"text": "kill yourself"}))])
+    assert watch._take() == []
+
+
+def test_parents_can_turn_it_on_for_a_teen_with_category_only(chain) -> None:
+    setup_household(chain)
+    store = PolicyStore(chain.state.activity.path.parent / "policy.db")
+    store.set_setting("chat_watch", "Ben=category")
+    store.close()
+    chain.refresh()
+    watch = chain.addon(ChatWatch)
+    watch._read_overrides()
+    send_frames(watch, TEEN, [(False, json.dumps({"text": "kill yourself"}))])
+    alerts = watch.process(watch._take())
+    assert [a.kind for a in alerts] == ["bullying_received"] and alerts[0].excerpt == ""
+
+
+def test_binary_frames_are_ignored(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    flow = ws_flow(CHILD)
+    flow.websocket.messages.append(websocket.WebSocketMessage(Opcode.BINARY, False, b"\x00kys"))
+    watch.websocket_message(flow)
+    assert watch._take() == []
+
+
+def test_the_queue_is_bounded(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    send_frames(watch, CHILD, [(False, "hello there")] * (MAX_QUEUE + 10))
+    assert len(watch._queue) == MAX_QUEUE and watch.dropped == 10
+
+
+def test_a_chat_post_is_read_after_the_filter_and_never_changed(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    flow = request_flow("forum.example", "/api/comments", client_ip=CHILD)
+    flow.request.method = "POST"
+    flow.request.headers["content-type"] = "application/json"
+    flow.request.content = json.dumps({"comment": "i want to die", "thread_id": 5}).encode()
+    run(chain, flow)
+    assert flow.response is None  # went on to the origin
+    alerts = watch.process(watch._take())
+    assert [a.kind for a in alerts] == ["self_harm_words"]
+    assert alerts[0].conversation == "forum.example · 5"
+
+
+def test_a_login_post_is_not_read(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    flow = request_flow("forum.example", "/login", client_ip=CHILD)
+    flow.request.method = "POST"
+    flow.request.urlencoded_form = {"text": "kill yourself", "password": "x"}
+    run(chain, flow)
+    assert watch._take() == []
+
+
+def _token(response: http.Response) -> str:
+    match = re.search(r'name="token" value="([^"]+)"', response.get_text())
+    assert match, "the page has no form"
+    return html.unescape(match.group(1))
+
+
+def test_something_upset_me_reaches_the_parent(chain) -> None:
+    setup_household(chain)
+    form = page(chain, "any.example", "/.hearthguard/upset")
+    assert form.response.status_code == 200
+    body = form.response.get_text()
+    assert "Something online upset me" in body and "116" in body  # a helpline straight away
+    sent = post(
+        chain,
+        "any.example",
+        {"token": _token(form.response), "message": "someone asked for photos"},
+        path="/.hearthguard/upset",
+    )
+    assert (
+        sent.response.status_code == 200 and "Your parent has been told" in sent.response.get_text()
+    )
+    stored = chain.state.activity.alerts()
+    assert [(a.kind, a.excerpt, a.device) for a in stored] == [
+        ("child_report", "someone asked for photos", "Tablet")
+    ]
+
+
+def test_a_report_needs_the_devices_own_token_and_is_rate_limited(chain) -> None:
+    setup_household(chain)
+    forged = post(chain, "any.example", {"token": "123.abc"}, path="/.hearthguard/upset")
+    assert forged.response.status_code == 400
+    other = _token(page(chain, "any.example", "/.hearthguard/upset", ip=TEEN).response)
+    stolen = post(chain, "any.example", {"token": other}, path="/.hearthguard/upset")
+    assert stolen.response.status_code == 400
+    token = _token(page(chain, "any.example", "/.hearthguard/upset").response)
+    codes = [
+        post(
+            chain, "any.example", {"token": token}, path="/.hearthguard/upset"
+        ).response.status_code
+        for _ in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
+    assert len(chain.state.activity.alerts()) == 3
+
+
+def test_every_block_page_links_to_the_report(chain) -> None:
+    store = PolicyStore(chain.state.activity.path.parent / "policy.db")
+    store.add_rule("Household", Action.BLOCK, "blocked.example")
+    store.close()
+    chain.refresh()
+    blocked = page(chain, "blocked.example")
+    assert blocked.response.status_code == 403
+    assert 'href="/.hearthguard/upset"' in blocked.response.get_text()
+
+
+def test_the_transparency_page_says_whether_chat_is_read(chain) -> None:
+    setup_household(chain)
+    child = page(chain, "any.example", "/.hearthguard/about").response.get_text()
+    teen = page(chain, "any.example", "/.hearthguard/about", ip=TEEN).response.get_text()
+    assert "It reads chat messages on websites" in child and "a short piece" in child
+    assert "Your chat messages are not read" in teen
+
+
+def test_a_refused_notification_is_not_retried_and_never_raises(chain) -> None:
+    setup_household(chain)
+    notifier = chain.addon(Notifier)
+    store = PolicyStore(chain.state.activity.path.parent / "policy.db")
+    store.set_setting("notify_urls", "json://127.0.0.1:9/never")  # discard port: refused at once
+    store.close()
+    notifier._start_cursors()
+    activity: ActivityStore = chain.state.activity
+    activity.add_request(
+        device="Tablet",
+        ip=CHILD,
+        profile="Anna",
+        host="games.example",
+        url="https://games.example/x?y=1",
+        category="games",
+        reason="category_blocked",
+        message="pls",
+        now=chain.state.now(),
+    )
+    started = time.monotonic()
+    assert notifier.poll_once() == []  # nothing listens: not sent, and no exception
+    assert time.monotonic() - started < 12
+    assert notifier._waiting == [] and notifier.poll_once() == []  # never sent twice
