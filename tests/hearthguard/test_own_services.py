@@ -185,6 +185,8 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
         ("connect", f"localhost:{service_port}"),
         ("connect", f"{BOX}:{dashboard_port}"),
         ("connect", f"{BOX}:443"),
+        ("connect", f"[::ffff:127.0.0.1]:{service_port}"),
+        ("connect", f"0x7f.1:{service_port}"),
         ("get", f"127.0.0.1:{service_port}"),
         ("get", f"localhost:{service_port}"),
         ("get", f"[::1]:{service_port}"),
