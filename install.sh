@@ -17,7 +17,8 @@ UT1_URL="http://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
 ACTION=run
 # Debian packages the test suite needs beyond a minimal Debian 12: the browser, and every
 # library the browser driver links that a minimal system lacks (tests/test_install.py checks).
-TEST_APT_PACKAGES="chromium libatomic1"
+# dnsutils, nftables, wireguard-tools, wireguard-go: the DNS-mode, gateway and WireGuard tests
+TEST_APT_PACKAGES="chromium libatomic1 dnsutils nftables wireguard-tools wireguard-go"
 ROOT=""          # --root DIR: write the service files below DIR (used by tests), touch nothing else
 
 say() { printf 'hearthguard: %s\n' "$*"; }
