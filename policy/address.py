@@ -49,6 +49,8 @@ _NAME = re.compile(
     r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)"
 )
 _NUMERIC_HOST = re.compile(r"[0-9a-fx.]+")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD_PORT = re.compile(rf"({_OCTET}(?:\.{_OCTET}){{3}})(?::[0-9]{{1,5}})?")
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]|^`{}]*")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # Printable ASCII that may stay as it is in a path (RFC 3986 pchar, "/" and "?" and the
@@ -128,6 +130,10 @@ def normalise_host(raw: str | bytes) -> tuple[str, HostKind]:
         and _NAME.fullmatch(raw)
     ):
         return raw, HostKind.NAME  # already canonical: the common case, no parsing
+    if isinstance(raw, str) and raw[:1].isdigit():
+        quad = _DOTTED_QUAD_PORT.fullmatch(raw)
+        if quad is not None:
+            return quad.group(1), HostKind.IP  # a canonical IPv4 address, maybe with a port
     text = _text(raw)
     if text is None or len(text) > 4 * MAX_HOST:
         return "", HostKind.INVALID

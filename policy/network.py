@@ -8,7 +8,7 @@ proxy, and which addresses the proxy never reaches for a child unless a parent a
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from policy.validate import InputError
 
@@ -111,9 +111,21 @@ class Network:
             ports = frozenset((80, 443))
         return cls(lan, ports)
 
+    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
     def is_lan(self, ip: str) -> bool:
         """True when ``ip`` is in one of the household's LAN ranges."""
-        address = _address(ip)
-        return address is not None and any(
-            address in n for n in self.lan if n.version == address.version
-        )
+        # remembered: the same few client and target addresses are asked about again and again
+        known = self._seen.get(ip)
+        if known is None:
+            if len(self._seen) >= 4096:
+                self._seen.clear()
+            known = self._seen[ip] = _in_ranges(self.lan, ip)
+        return known
+
+
+def _in_ranges(ranges: tuple[IPNetwork, ...], ip: str) -> bool:
+    address = _address(ip)
+    return address is not None and any(
+        address in n for n in ranges if n.version == address.version
+    )
