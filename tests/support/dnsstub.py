@@ -32,19 +32,23 @@ def can_bind_port_53() -> str:
 
 
 @contextmanager
-def upstream_dns(answers: dict[str, str]) -> Iterator[UpstreamDns]:
-    """Serve ``answers`` (name -> IPv4 address) on 127.x.y.z:53 until the block ends."""
+def upstream_dns(answers: dict[str, str], address: str = "") -> Iterator[UpstreamDns]:
+    """Serve ``answers`` (name -> IPv4 address) on ``address``:53 (default: a free
+    127.x.y.z) until the block ends."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    for _ in range(20):
-        address = f"127.{random.randint(60, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
+    for _ in range(1 if address else 20):
+        candidate = address or (
+            f"127.{random.randint(60, 250)}.{random.randint(1, 250)}.{random.randint(2, 250)}"
+        )
         try:
-            sock.bind((address, 53))
+            sock.bind((candidate, 53))
+            address = candidate
             break
         except OSError:
             continue
     else:
         sock.close()
-        raise RuntimeError("no free loopback address for an upstream DNS stand-in")
+        raise RuntimeError("no free address for an upstream DNS stand-in")
     sock.settimeout(0.2)
     stub = UpstreamDns(address)
     stop = threading.Event()

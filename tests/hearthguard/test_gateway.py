@@ -1,0 +1,352 @@
+"""The box as the network's filter: a child's device with no proxy setting at all, behind a
+gateway running ``hearthguard run --mode transparent@… --mode dns@53`` and the rules that
+``hearthguard router-rules`` prints, loaded with nft.
+
+Three network namespaces made by the test and removed afterwards:
+
+    kid 198.51.100.2  --veth--  198.51.100.1 gateway 203.0.113.1  --veth--  203.0.113.2 net
+
+"net" plays the Internet (``tests.support.netorigin``: web, HTTPS, UDP, DNS over TLS and a DNS
+server, each recording what reaches it). The kid's only configuration is its default route;
+nothing leaves the machine. Skipped, with the reason, where namespaces, nft or dig are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from policy.datadir import DataDir
+from policy.model import Action
+from policy.store import PolicyStore
+from tests.support.processes import REPO
+from tests.support.tls import origin_certificate
+
+pytestmark = pytest.mark.process
+
+KID, GATEWAY_LAN, GATEWAY_WAN, NET = "198.51.100.2", "198.51.100.1", "203.0.113.1", "203.0.113.2"
+TRANSPARENT_PORT = 8082
+UPSTREAM = {
+    "allowed.test": NET,
+    "blocked.test": NET,
+    "pornhub.com": NET,
+    "forcesafesearch.google.com": "203.0.113.120",
+}
+
+
+def _run(*args: str, timeout: float = 20, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=check)
+
+
+def _missing() -> str:
+    if os.geteuid() != 0:
+        return "network namespaces and nft need root"
+    for tool in ("ip", "nft", "dig", "curl"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (./install.sh --test installs it)"
+    probe = f"hgprobe{os.getpid()}"
+    made = _run("ip", "netns", "add", probe, check=False)
+    if made.returncode != 0:
+        return f"this machine cannot create network namespaces: {made.stderr[:200]}"
+    try:
+        nft = _run(
+            "ip", "netns", "exec", probe, "nft", "add", "table", "inet", "probe", check=False
+        )
+        if nft.returncode != 0:
+            return f"nftables does not work in a namespace here: {nft.stderr[:200]}"
+    finally:
+        _run("ip", "netns", "del", probe, check=False)
+    return ""
+
+
+@dataclass
+class Gateway:
+    kid: str
+    gateway: str
+    lan: str
+    log: Path
+    data: DataDir
+
+    def in_kid(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+        return _run("ip", "netns", "exec", self.kid, *args, timeout=timeout, check=False)
+
+    def events(self, kind: str) -> list[dict[str, object]]:
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text().splitlines()
+        return [e for e in map(json.loads, lines) if e["kind"] == kind]
+
+    def dig(self, server: str, name: str, *extra: str) -> str:
+        return self.in_kid("dig", "+time=3", "+tries=1", f"@{server}", name, *extra).stdout
+
+    def curl(self, url: str, name: str, port: int) -> tuple[int, str]:
+        out = self.in_kid(
+            "curl",
+            "-sk",
+            "--max-time",
+            "10",
+            "--resolve",
+            f"{name}:{port}:{NET}",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code}",
+            url,
+            timeout=30,
+        ).stdout
+        body, _, code = out.rpartition("\n")
+        return int(code or 0), body
+
+
+def _namespaces(tag: str) -> tuple[str, str, str, str, str]:
+    kid, gateway, net = f"hgk{tag}", f"hgg{tag}", f"hgn{tag}"
+    lan, wan = f"hgl{tag}", f"hgw{tag}"
+    for ns in (kid, gateway, net):
+        _run("ip", "netns", "add", ns)
+        _run("ip", "-n", ns, "link", "set", "lo", "up")
+    _run(
+        "ip",
+        "link",
+        "add",
+        lan,
+        "netns",
+        gateway,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        kid,
+    )
+    _run(
+        "ip",
+        "link",
+        "add",
+        wan,
+        "netns",
+        gateway,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        net,
+    )
+    for ns, dev, address in (
+        (kid, "eth0", KID),
+        (gateway, lan, GATEWAY_LAN),
+        (gateway, wan, GATEWAY_WAN),
+        (net, "eth0", NET),
+    ):
+        _run("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", dev)
+        _run("ip", "-n", ns, "link", "set", dev, "up")
+    _run("ip", "-n", kid, "route", "add", "default", "via", GATEWAY_LAN)
+    _run("ip", "-n", net, "route", "add", "198.51.100.0/24", "via", GATEWAY_WAN)
+    _run("ip", "netns", "exec", gateway, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    return kid, gateway, net, lan, wan
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def gateway(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    why = _missing()
+    if why:
+        pytest.skip(why)
+    work = tmp_path_factory.mktemp("gateway")
+    data = DataDir(work / "data")
+    shutil.copytree(data_template, data.root)
+    store = PolicyStore(data.policy_db)
+    store.set_setting("lan_ranges", "198.51.100.0/24")
+    store.add_rule("Household", Action.BLOCK, "blocked.test")
+    store.close()
+    cert = origin_certificate(work, "allowed.test", "blocked.test")
+    log = work / "net.log"
+    tag = str(os.getpid() % 100000)
+    kid, gw, net, lan, _ = _namespaces(tag)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        origin = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                net,
+                sys.executable,
+                "-m",
+                "tests.support.netorigin",
+                NET,
+                str(cert),
+                str(log),
+                json.dumps(UPSTREAM),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=REPO,
+        )
+        processes.append(origin)
+        assert origin.stdout is not None and origin.stdout.readline().strip() == b"ready"
+        rules = _run(
+            sys.executable,
+            "-m",
+            "hearthguard",
+            "router-rules",
+            "--lan",
+            lan,
+            "--transparent-port",
+            str(TRANSPARENT_PORT),
+            "--dns-port",
+            "53",
+        )
+        loaded = subprocess.run(
+            ["ip", "netns", "exec", gw, "nft", "-f", "-"],
+            input=rules.stdout,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        run_log = open(work / "run.log", "wb")  # noqa: SIM115
+        processes.append(
+            subprocess.Popen(
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    gw,
+                    sys.executable,
+                    "-m",
+                    "hearthguard",
+                    "run",
+                    "--data-dir",
+                    str(data.root),
+                    "--listen-host",
+                    GATEWAY_LAN,
+                    "--proxy-port",
+                    "8080",
+                    "--dashboard-port",
+                    "0",
+                    "--mode",
+                    "regular",
+                    "--mode",
+                    f"transparent@{TRANSPARENT_PORT}",
+                    "--mode",
+                    "dns@53",
+                    "--set",
+                    "hearthguard_models=false",
+                    "--set",
+                    f"dns_name_servers={NET}",
+                    "--set",
+                    "dns_use_hosts_file=false",
+                ],
+                stdout=run_log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        )
+        result = Gateway(kid, gw, lan, log, data)
+        deadline = time.monotonic() + 60
+        while "status: NOERROR" not in result.dig(NET, "allowed.test"):
+            assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
+            assert processes[-1].poll() is None, (work / "run.log").read_text()[-2000:]
+            time.sleep(0.5)
+        yield result
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        for ns in (kid, gw, net):
+            _run("ip", "netns", "del", ns, check=False)
+
+
+def test_web_traffic_is_filtered_without_any_proxy_setting(gateway: Gateway) -> None:
+    status, body = gateway.curl("http://allowed.test/", "allowed.test", 80)
+    assert (status, "hello from origin" in body) == (200, True)
+    status, body = gateway.curl("http://blocked.test/", "blocked.test", 80)
+    assert status != 200 and "hello from origin" not in body
+    status, body = gateway.curl("http://pornhub.com/", "pornhub.com", 80)
+    assert status != 200 and "hello from origin" not in body
+    hosts = {e["host"] for e in gateway.events("http")}
+    assert "allowed.test" in hosts
+    assert "blocked.test" not in hosts and "pornhub.com" not in hosts
+
+
+def test_https_is_decided_by_its_name_and_blocked_sites_never_reached(gateway: Gateway) -> None:
+    status, body = gateway.curl("https://allowed.test/", "allowed.test", 443)
+    assert (status, "hello from origin" in body) == (200, True)  # passed through untouched
+    before = len(gateway.events("tls"))
+    status, _ = gateway.curl("https://blocked.test/", "blocked.test", 443)
+    assert status == 0  # refused: this device has no Hearthguard certificate
+    time.sleep(0.5)
+    assert len(gateway.events("tls")) == before  # the origin never saw a connection
+
+
+def test_dns_answers_come_from_hearthguard_whatever_server_is_named(gateway: Gateway) -> None:
+    # "net" runs a real DNS server that would answer these; Hearthguard answers first
+    for server in (NET, "192.0.2.53"):
+        assert "status: NXDOMAIN" in gateway.dig(server, "pornhub.com")
+        assert "status: NXDOMAIN" in gateway.dig(server, "blocked.test", "+tcp")
+        assert "forcesafesearch.google.com." in gateway.dig(server, "www.google.com")
+        assert "status: NXDOMAIN" in gateway.dig(server, "use-application-dns.net")
+    asked = {e["name"] for e in gateway.events("dns")}
+    assert asked.isdisjoint({"pornhub.com", "blocked.test", "www.google.com"})
+    allowed = gateway.dig(NET, "allowed.test")
+    assert "status: NOERROR" in allowed and NET in allowed
+
+
+def test_quic_and_dns_over_tls_are_dropped_at_the_gateway(gateway: Gateway) -> None:
+    sender = (
+        "import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        f"for port in (443, 4433):\n    s.sendto(b'q' * 1200, ('{NET}', port))\n"
+        "t = socket.socket()\nt.settimeout(2)\n"
+        f"try:\n    t.connect(('{NET}', 853)); print('dot open')\n"
+        "except OSError:\n    print('dot closed')\n"
+    )
+    out = gateway.in_kid(sys.executable, "-c", sender).stdout
+    deadline = time.monotonic() + 5
+    while not gateway.events("udp") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ports = {e["port"] for e in gateway.events("udp")}
+    assert 4433 in ports  # the control: other UDP is forwarded
+    assert 443 not in ports  # QUIC never arrives
+    assert out.strip() == "dot closed" and not gateway.events("dot")
+
+
+def test_the_box_itself_stays_reachable_and_filters_as_an_explicit_proxy(
+    gateway: Gateway,
+) -> None:
+    # traffic for the box's own address is not redirected: its proxy port answers, and
+    # filters like the transparent mode does
+    out = gateway.in_kid(
+        "curl",
+        "-s",
+        "--max-time",
+        "10",
+        "-x",
+        f"http://{GATEWAY_LAN}:8080",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "http://blocked.test/",
+    ).stdout
+    assert out == "403"
