@@ -65,8 +65,8 @@ _TELL_TO_DIE = re.compile(
     r"(?:hope|wish) (?:you|u) (?:die|were dead)|nobody (?:likes|wants) (?:you|u))\b"
 )
 _SEXUAL = re.compile(
-    r"\b(?:nudes?|naked|horny|cock|dick ?pic|penis|pussy|blow ?job|cum|cumming|"
-    r"masturbat\w*|jerk(?:ing)? off|porn\w*|sext\w*|send (?:me )?(?:your )?(?:boobs|tits)|"
+    r"\b(?:nudes?|send (?:me )?(?:a )?naked|horny|cock|dick ?pic|penis|pussy|blow ?job|cum|"
+    r"cumming|masturbat\w*|jerk(?:ing)? off|porn\w*|send (?:me )?(?:your )?(?:boobs|tits)|"
     r"boobs|tits|have sex|wanna fuck|want to fuck)\b"
 )
 _SPACES = re.compile(r"\s+")
