@@ -20,6 +20,7 @@ SAMPLE = {
     "domain": "example.com",
     "request_id": "1",
     "schedule_id": "1",
+    "holiday_id": "1",
     "username": "mum",
     "kind": "ios",
     "filename": "hearthguard.css",
