@@ -115,12 +115,12 @@ class Notifier:
                 found.append(notice_for_lists(stale))
         return found
 
-    def poll_once(self) -> list[Notice]:
+    def poll_once(self, now: datetime | None = None) -> list[Notice]:
         """One round (in the notifier's worker thread): collect, then send or hold; returns
-        what was sent."""
+        what was sent. ``now`` (UTC) is for tests."""
         if self._store is None:
             return []
-        now = datetime.now(UTC)
+        now = now or datetime.now(UTC)
         settings = NotifySettings.from_settings(self._store.get_setting)
         fresh = [n for n in self._collect(now) if settings.wants(n.kind)]
         self._waiting = (self._waiting + fresh)[-_MAX_WAITING:]

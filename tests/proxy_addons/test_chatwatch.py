@@ -5,7 +5,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from mitmproxy import http, websocket
 from mitmproxy.test import tflow
@@ -212,3 +215,50 @@ def test_a_refused_notification_is_not_retried_and_never_raises(chain) -> None:
     assert notifier.poll_once() == []  # nothing listens: not sent, and no exception
     assert time.monotonic() - started < 12
     assert notifier._waiting == [] and notifier.poll_once() == []  # never sent twice
+
+
+def test_notices_reach_a_webhook_wait_in_quiet_hours_and_never_carry_a_url(chain) -> None:
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        setup_household(chain)
+        store = PolicyStore(chain.state.activity.path.parent / "policy.db")
+        store.set_setting("notify_urls", f"json://127.0.0.1:{server.server_port}/hook")
+        store.set_setting("quiet_hours", "22:00-07:00")
+        store.set_setting("timezone", "UTC")
+        store.close()
+        chain.refresh()
+        notifier = chain.addon(Notifier)
+        notifier._start_cursors()
+        chain.state.activity.add_request(
+            device="Tablet", ip=CHILD, profile="Anna", host="games.example",
+            url="https://games.example/level/7?session=abc", category="games",
+            reason="category_blocked", message="see https://games.example/level/7",
+            now=chain.state.now(),
+        )  # fmt: skip
+        send_frames(chain.addon(ChatWatch), CHILD, [(False, '{"text": "kill yourself"}')])
+        chain.addon(ChatWatch).process(chain.addon(ChatWatch)._take())
+        night = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)
+        assert notifier.poll_once(night) == [] and received == []  # quiet hours: they wait
+        morning = datetime(2026, 11, 3, 7, 5, tzinfo=UTC)
+        sent = notifier.poll_once(morning)
+        assert sorted(n.kind for n in sent) == ["ask", "chat"]
+        assert len(received) == 2
+        text = json.dumps(received)
+        assert "games.example" in text and "level/7" not in text and "session" not in text
+        assert "kill yourself" not in text
+        assert notifier.poll_once(morning) == []  # nothing twice
+    finally:
+        server.shutdown()
+        server.server_close()
