@@ -314,10 +314,25 @@ class UrlModel:
         return logits
 
     def predict(self, urls: Sequence[str]) -> list[Verdict]:
-        """One verdict per URL, in order (batch for speed)."""
+        """One verdict per URL, in order (batch for speed).
+
+        A harmful category scoring below the model's block floor (metadata
+        ``block_floor``, chosen in training so that few ordinary hosts reach it) is not a
+        verdict: the URL is ``benign`` with the benign probability as its score."""
         if not urls:
             return []
-        return _verdicts(self.predict_proba(urls), self.class_names)
+        probabilities = self.predict_proba(urls)
+        verdicts = _verdicts(probabilities, self.class_names)
+        floor = float(self.metadata.get("block_floor", 0.0))
+        if floor <= 0.0 or BENIGN not in self.class_names:
+            return verdicts
+        benign = self.class_names.index(BENIGN)
+        return [
+            verdict
+            if verdict.category == BENIGN or verdict.score >= floor
+            else Verdict(BENIGN, round(float(row[benign]), 4))
+            for verdict, row in zip(verdicts, probabilities, strict=True)
+        ]
 
     def explain(self, url: str, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` features (n-grams, tokens) that pushed ``url`` hardest towards its most
@@ -356,7 +371,8 @@ class PageModel:
       phrase whose weight for it is at least ``evidence_floor``; weakly positive phrases
       (shop, price, best...) are ignored, negative ones (benign context) always count. A
       category is possible only when at least ``min_phrases`` distinct evidence phrases
-      are on the page; its probability is then the Platt-calibrated score
+      are on the page (phrases sharing a ``stems`` id, such as a word and its plural, count
+      once, by the strongest); its probability is then the Platt-calibrated score
       ``1 / (1 + exp(-(a * score + b)))``, else 0. ``benign`` is one minus the largest.
     - plain softmax model (no ``calibration``): a softmax over the class scores.
     """
@@ -370,6 +386,7 @@ class PageModel:
     calibration: np.ndarray | None = None  # (n_classes, 2): Platt (a, b) per class
     evidence_floor: float = 0.0
     min_phrases: int = 0
+    stems: np.ndarray | None = None  # (n_phrases,): phrases with one id are one piece of evidence
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -397,8 +414,22 @@ class PageModel:
             return self.intercept.astype(np.float64), np.zeros(len(self.class_names), np.int64)
         weights = self.weights[found].astype(np.float64)
         strong = weights >= self.evidence_floor
-        counted = np.where((weights < 0) | strong, weights, 0.0)
-        return self.intercept + counted.sum(axis=0), strong.sum(axis=0)
+        if self.stems is None:
+            counted = np.where((weights < 0) | strong, weights, 0.0)
+            return self.intercept + counted.sum(axis=0), strong.sum(axis=0)
+        # Phrases of one stem ("casino", "casinos") are one piece of evidence: the strongest
+        # of them counts, once.
+        score = self.intercept + np.where(weights < 0, weights, 0.0).sum(axis=0)
+        count = np.zeros(len(self.class_names), dtype=np.int64)
+        stems = self.stems[found]
+        for column in np.flatnonzero(strong.any(axis=0)):
+            rows = np.flatnonzero(strong[:, column])
+            order = np.lexsort((-weights[rows, column], stems[rows]))
+            ordered = stems[rows][order]
+            first = np.r_[True, ordered[1:] != ordered[:-1]]
+            score[column] += weights[rows, column][order][first].sum()
+            count[column] = int(first.sum())
+        return score, count
 
     def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
         score, count = self.evidence(text)
@@ -517,6 +548,12 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         )
     if len(set(phrases)) != len(phrases):
         raise ValueError("phrase table has duplicate phrases")
+    stems = None
+    if table.get("stems") is not None:
+        stems = np.asarray(table["stems"], dtype=np.int64)
+        if stems.shape != (len(phrases),):
+            raise ValueError(f"stems {stems.shape} do not fit {len(phrases)} phrases")
+        stems.setflags(write=False)
     calibration = None
     if table.get("calibration") is not None:
         calibration = np.asarray(table["calibration"], dtype=np.float64)
@@ -539,6 +576,7 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         calibration,
         float(table.get("evidence_floor", 0.0)),
         int(table.get("min_phrases", 0)),
+        stems,
     )
 
 

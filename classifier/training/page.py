@@ -102,6 +102,70 @@ Server status, uptime statistics, analytics dashboard, content delivery network 
 """
 
 
+# A small supplement written for Hearthguard: the promotional language of casino, drug-shop,
+# porn and hook-up sites, which listed site names only hint at. Generic wording, no brand.
+_HARMFUL_SUPPLEMENT = {
+    "gambling": """
+Claim your welcome bonus: 100% up to 500 and 200 free spins on your first deposit.
+Play online slots, live roulette, blackjack and baccarat at the best online casino.
+No deposit bonus codes and free spins for new players, wagering requirements apply.
+Bet on football, tennis and horse racing with the best odds at our sportsbook.
+Place your bets live: in-play betting, accumulators, cash out and boosted odds.
+Spin the reels of progressive jackpot slots and win big; high RTP slot games.
+Fast withdrawals, instant deposits with crypto, cashback and VIP rewards for high rollers.
+Join the poker room: tournaments, freerolls and cash games every day.
+Top online casinos ranked: bonuses, payout speed, game providers and licences.
+Sign up, make a deposit and get your free bet today; minimum odds and rollover apply.
+Crash games, live dealer tables, scratch cards and lottery draws, all in one casino app.
+Daily reload bonus, weekly free spins and a loyalty programme for every bettor.
+""",
+    "drugs": """
+Buy weed online: top shelf cannabis buds, hash, THC edibles and vape carts, discreet shipping.
+Order MDMA, cocaine, ketamine and LSD tabs with stealth packaging and tracking.
+Buy Xanax, Valium, oxycodone and Adderall online without a prescription, overnight delivery.
+Magic mushrooms, psilocybin grow kits and microdose capsules for sale.
+Vendor shop: grams, ounces and quarter pounds; escrow accepted, reship if lost.
+Premium indica and sativa strains, pre-rolls, wax, shatter and live resin concentrates.
+Research chemicals for sale: synthetic cannabinoids and designer stimulants, lab tested purity.
+Cheap pills online: no prescription needed, bulk discounts, pay with bitcoin.
+Get high with our strongest THC gummies and brownies, 500mg per pack.
+Pure uncut product, best prices on the market, fast and discreet worldwide delivery.
+""",
+    "adult": """
+Free porn videos: watch hardcore xxx sex movies in HD, updated daily.
+Hot naked girls, nude pics and amateur sex tapes, no sign up required.
+Live sex cams: chat with horny webcam models now, free shows and private rooms.
+Milf, teen 18+, lesbian, anal and bdsm porn categories; best xxx tube.
+Watch full length porn scenes of hot babes fucking, blowjobs and cumshots.
+Join now for unlimited access to premium porn, exclusive hardcore content.
+Sexy pornstars, erotic videos and nude galleries; adults only, 18 or over.
+Hentai, cartoon porn and sex games online for free.
+""",
+    "dating": """
+Meet hot singles in your area tonight: sign up free and start flirting.
+Hook up with local women and men looking for casual sex and no strings fun.
+Find your perfect match with our dating app: browse profiles, swipe and chat.
+Adult dating for discreet encounters, affairs and one night stands.
+Create your free dating profile, upload photos and get matched with singles near you.
+Thousands of lonely singles are waiting to chat with you; join the dating site now.
+""",
+}
+#: Documents per harmful category made from the supplement sentences.
+PAGE_SUPPLEMENT_DOCS = 300
+
+
+def supplement_documents(count: int = PAGE_SUPPLEMENT_DOCS, *, seed: int = SEED) -> list[Example]:
+    """Harmful documents from the hand-written supplement (2 to 5 sentences each)."""
+    rng = random.Random(seed + 1)
+    out: list[Example] = []
+    for label, block in sorted(_HARMFUL_SUPPLEMENT.items()):
+        sentences = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        for i in range(count):
+            text = " ".join(rng.sample(sentences, rng.randint(2, min(5, len(sentences)))))
+            out.append(Example(text, label, f"supplement-{label}-{i}", "hand-written"))
+    return out
+
+
 def boilerplate_documents(count: int = PAGE_BOILERPLATE_DOCS, *, seed: int = SEED) -> list[Example]:
     """Benign documents made of the hand-written web boilerplate sentences (3 to 8 each)."""
     rng = random.Random(seed)
@@ -184,8 +248,13 @@ def fit_page_table(
     keep = np.flatnonzero(np.abs(weights_matrix).max(axis=1) > 0)
     order = keep[np.argsort(names[keep])]
     classes = [*harmful, BENIGN]
+    phrases = [str(names[i]) for i in order]
+    stem_ids: dict[str, int] = {}
     return {
-        "phrases": np.asarray([str(names[i]) for i in order]).astype(str),
+        "phrases": np.asarray(phrases).astype(str),
+        "stems": np.asarray(
+            [stem_ids.setdefault(phrase_stem(p), len(stem_ids)) for p in phrases], dtype=np.int64
+        ),
         "weights": weights_matrix[order].astype(np.float32),
         "intercept": np.asarray([*intercepts, 0.0], dtype=np.float64),
         "classes": np.asarray(classes).astype(str),
@@ -193,6 +262,19 @@ def fit_page_table(
         "evidence_floor": PAGE_EVIDENCE_FLOOR,
         "min_phrases": PAGE_MIN_PHRASES,
     }
+
+
+def phrase_stem(phrase: str) -> str:
+    """A crude English stem of a phrase: each word without a plural ``s``/``es`` ending
+    (``" casinos "`` and ``" casino "`` share a stem)."""
+    words = []
+    for word in phrase.split():
+        if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
+            word = word[:-2]
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.append(word)
+    return " ".join(words)
 
 
 def _l1() -> dict[str, Any]:
@@ -310,6 +392,7 @@ def page_training_run(
     docs = (
         list(synthetic_train)
         + boilerplate_documents(seed=seed)
+        + supplement_documents(seed=seed)
         + [e for d in real_train.values() for e in d]
     )
     sources = [e.source if e.source in TRAINABLE else "synthetic" for e in docs]
