@@ -33,8 +33,10 @@ __all__ = [
     "clean_quiet_hours",
     "digest",
     "notice_for_alert",
+    "notice_for_bypass",
     "notice_for_lists",
     "notice_for_request",
+    "notice_for_unprotected",
     "strip_urls",
 ]
 
@@ -218,6 +220,27 @@ def notice_for_request(request: AccessRequest, local: Callable[[datetime], datet
         f"Hearthguard: {request.profile or 'a child'} asks to open {request.host}",
         f"{who} asks to open {request.host} ({at}).{said} Answer on the Requests page "
         "of the dashboard.",
+    )
+
+
+def notice_for_bypass(device: str | None, ip: str, tries: int, hosts: list[str]) -> Notice:
+    """A device that keeps trying ways around the filter (host names only)."""
+    example = f" (for example {hosts[0]})" if hosts else ""
+    return Notice(
+        "bypass",
+        "Hearthguard: a device tries to get around the filter",
+        f"{_who(device, ip, '')} tried {tries} blocked ways around the filter in the last "
+        f"hour{example}. The Devices page of the dashboard shows more.",
+    )
+
+
+def notice_for_unprotected(ip: str) -> Notice:
+    """A device that uses Hearthguard's DNS but sends nothing through the filter."""
+    return Notice(
+        "bypass",
+        "Hearthguard: a device is online without the filter",
+        f"The device at {ip} asks Hearthguard for names but its traffic does not go through "
+        "the filter (its proxy setting may be off). The Devices page of the dashboard shows it.",
     )
 
 

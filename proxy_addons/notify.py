@@ -1,5 +1,6 @@
 """Tells parents what needs them: new ask-a-parent requests, chat alerts, a child's report,
-lists that stopped updating — through the household's Apprise URLs, off the event loop.
+lists that stopped updating, devices trying ways around the filter or online without it —
+through the household's Apprise URLs, off the event loop.
 
 A task polls activity.db and policy.db every few seconds in its own single worker thread
 (so a notification service that hangs can hold up only other notifications, never the
@@ -19,14 +20,17 @@ from pathlib import Path
 from mitmproxy import ctx
 from mitmproxy.addonmanager import Loader
 
+from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.notify import (
     Notice,
     NotifySettings,
     digest,
     notice_for_alert,
+    notice_for_bypass,
     notice_for_lists,
     notice_for_request,
+    notice_for_unprotected,
 )
 from policy.notify_send import send
 from policy.store import PolicyStore, StoreError
@@ -37,6 +41,7 @@ __all__ = ["Notifier"]
 log = logging.getLogger(__name__)
 _LIST_STALE = timedelta(days=7)
 _LIST_CHECK_EVERY = timedelta(hours=1)
+_NETWORK_EVERY = timedelta(minutes=5)
 _MAX_WAITING = 200
 
 
@@ -49,6 +54,8 @@ class Notifier:
         self._waiting: list[Notice] = []
         self._lists_told: set[str] = set()
         self._lists_checked: datetime | None = None
+        self._network_checked: datetime | None = None
+        self._told: set[tuple[str, str, str]] = set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hg-notify")
         self._task: asyncio.Task[None] | None = None
         self.sent: list[Notice] = []  # the last few sent (tests, the log)
@@ -98,6 +105,7 @@ class Notifier:
         for request in activity.requests_after(self._request_cursor):
             self._request_cursor = max(self._request_cursor, request.request_id)
             found.append(notice_for_request(request, self._local))
+        found += self._network(activity, now)
         if self._store is not None and (
             self._lists_checked is None or now - self._lists_checked >= _LIST_CHECK_EVERY
         ):
@@ -113,6 +121,30 @@ class Notifier:
             if stale:
                 self._lists_told.update(stale)
                 found.append(notice_for_lists(stale))
+        return found
+
+    def _network(self, activity: ActivityStore, now: datetime) -> list[Notice]:
+        """Devices trying ways around the filter, or online without it: once a day each
+        (when this Hearthguard's activity log records them)."""
+        if self._network_checked is not None and now - self._network_checked < _NETWORK_EVERY:
+            return []
+        self._network_checked = now
+        day = now.date().isoformat()
+        found: list[Notice] = []
+        bypass_tries = getattr(activity, "bypass_tries", None)
+        if callable(bypass_tries):
+            for device, ip, tries, hosts in bypass_tries(now - timedelta(hours=1)):
+                if (day, "bypass", ip) not in self._told:
+                    self._told.add((day, "bypass", ip))
+                    found.append(notice_for_bypass(device, ip, tries, hosts))
+        unprotected = getattr(activity, "unprotected", None)
+        if callable(unprotected):
+            for ip, _last_dns, _last_proxy in unprotected(now):
+                if (day, "unprotected", ip) not in self._told:
+                    self._told.add((day, "unprotected", ip))
+                    found.append(notice_for_unprotected(ip))
+        if len(self._told) > 10_000:
+            self._told = {t for t in self._told if t[0] == day}
         return found
 
     def poll_once(self, now: datetime | None = None) -> list[Notice]:

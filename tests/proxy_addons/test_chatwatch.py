@@ -7,9 +7,10 @@ import json
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import pytest
 from mitmproxy import http, websocket
 from mitmproxy.test import tflow
 from wsproto.frame_protocol import Opcode
@@ -262,3 +263,28 @@ def test_notices_reach_a_webhook_wait_in_quiet_hours_and_never_carry_a_url(chain
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_device_trying_ways_around_the_filter_is_notified_once_a_day(chain) -> None:
+    if not hasattr(ActivityStore, "bypass_tries"):
+        pytest.skip("this activity.db does not record bypass tries")
+    from policy.activity import DecisionEvent
+
+    setup_household(chain)
+    store = PolicyStore(chain.state.activity.path.parent / "policy.db")
+    store.set_setting("notify_urls", "json://127.0.0.1:9/never")
+    store.close()
+    notifier = chain.addon(Notifier)
+    notifier._start_cursors()
+    now = datetime.now(UTC)
+    events = [
+        DecisionEvent(now, "Tablet", CHILD, "Anna", f"vpn{i}.example", "block",
+                      "category_blocked", "anonymizer", "list", None)
+        for i in range(4)
+    ]  # fmt: skip
+    chain.state.activity.write_batch(events, [])
+    found = notifier._network(chain.state.activity, now)
+    assert [n.kind for n in found] == ["bypass"]
+    assert "Tablet" in found[0].body and "vpn0.example" in found[0].body
+    later = now + timedelta(minutes=10)
+    assert notifier._network(chain.state.activity, later) == []  # told once today
