@@ -24,6 +24,8 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from policy.dns import BYPASS_SOURCE
+
 __all__ = [
     "AccessRequest",
     "ActivityLog",
@@ -145,6 +147,19 @@ def m020_chat_alerts(db: Database) -> None:
         if name not in columns:
             db.execute(f"ALTER TABLE alerts ADD COLUMN {name} {kind}")
     db.execute("CREATE INDEX IF NOT EXISTS alerts_at ON alerts (at)")
+
+
+@migrations()
+def m030_network_paths(db: Database) -> None:
+    """When each device last asked Hearthguard's DNS, and last sent traffic through the
+    proxy (any mode but DNS): a device that does the first without the second is not
+    protected."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS network_paths (
+            ip TEXT PRIMARY KEY,
+            last_dns TEXT,
+            last_proxy TEXT)"""
+    )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -511,6 +526,64 @@ class ActivityStore:
     def prune_usage(self, before: date) -> None:
         with self._lock, self.db.conn:
             self.db.conn.execute("DELETE FROM usage_minutes WHERE day < ?", [before.isoformat()])
+
+    # -- protection: which way each device's traffic goes, and bypass tries -----------------
+
+    def record_paths(self, seen: list[tuple[str, datetime | None, datetime | None]]) -> None:
+        """Record (ip, last DNS query, last proxied connection) seen by the proxy; a time
+        that is None leaves the stored one as it is."""
+        rows = [(safe_text(ip), _iso(dns_at), _iso(proxy_at)) for ip, dns_at, proxy_at in seen]
+        with self._lock, self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO network_paths (ip, last_dns, last_proxy) VALUES (?, ?, ?) "
+                "ON CONFLICT (ip) DO UPDATE SET "
+                "last_dns = coalesce(max(excluded.last_dns, coalesce(last_dns, '')), last_dns), "
+                "last_proxy = coalesce(max(excluded.last_proxy, coalesce(last_proxy, '')), "
+                "last_proxy)",
+                rows,
+            )
+
+    def unprotected(
+        self, now: datetime, minutes: int = 30
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        """Devices (ip, last DNS query, last proxied traffic or None) that asked Hearthguard's
+        DNS within the last ``minutes`` but sent nothing through the proxy in that time."""
+        since = _iso(now - timedelta(minutes=minutes))
+        return [
+            (
+                r[0],
+                datetime.fromisoformat(r[1]),
+                datetime.fromisoformat(r[2]) if r[2] else None,
+            )
+            for r in self._rows(
+                "SELECT ip, last_dns, last_proxy FROM network_paths WHERE last_dns >= ? "
+                "AND (last_proxy IS NULL OR last_proxy < ?) ORDER BY last_dns DESC LIMIT 200",
+                [since, since],
+            )
+        ]
+
+    def bypass_tries(
+        self, since: datetime, *, at_least: int = 3, ip: str | None = None
+    ) -> list[tuple[str | None, str, int, list[str]]]:
+        """Devices that tried blocked ways around the filter (VPNs, proxies, DNS over HTTPS:
+        the anonymizer category) at least ``at_least`` times since ``since``, as (device, ip,
+        tries, up to five of the hosts tried), most tries first. The names that browsers and
+        phones ask for by themselves (the DoH canary, Private Relay) are not counted."""
+        sql = (
+            "SELECT device, ip, count(*), group_concat(DISTINCT host) FROM decisions "
+            "WHERE at >= ? AND action = 'block' AND category = 'anonymizer' "
+            "AND coalesce(source, '') != ?"
+        )
+        params: list[Any] = [_iso(since), BYPASS_SOURCE]
+        if ip is not None:
+            sql += " AND ip = ?"
+            params.append(ip)
+        sql += " GROUP BY ip HAVING count(*) >= ? ORDER BY count(*) DESC LIMIT 100"
+        params.append(at_least)
+        return [
+            (r[0], r[1], int(r[2]), sorted((r[3] or "").split(","))[:5])
+            for r in self._rows(sql, params)
+        ]
 
     # -- access requests ------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.identity import Identity
 from proxy_addons.memory import MemoryTrim
 from proxy_addons.notify import Notifier
+from proxy_addons.protection import PathWatch
 from proxy_addons.reload import PolicyReload
 from proxy_addons.state import ProxyState
 from proxy_addons.timekeeper import TimeKeeper, TimePage
@@ -46,6 +47,7 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
         PolicyReload(state),
         WireGuardIdentity(state),  # before Identity: a WireGuard instance is its device
         Identity(state),
+        PathWatch(state),  # DNS only, or through the filter: "not protected"
         TlsGate(state),
         DnsFilter(state),  # DNS mode: the same decisions for every query
         TimePage(state, pages),  # answers /.hearthguard/time
