@@ -16,6 +16,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from dashboard.device_network import device_network
 from dashboard.forms import DeviceForm, DeviceSettingsForm, show_error
 from dashboard.storage import activity, local_now, policy
 from policy.activity import SeenDevice
@@ -163,6 +164,7 @@ def edit(name: str) -> str | Response | tuple[str, int]:
         trust=read_view(current_app.config["DATA"].ca_trust).get(device.ip or "", {}),
         now=local_now(),
         pauses=PAUSES,
+        network=device_network(device, local_now()),
     )
     return page
 
