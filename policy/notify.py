@@ -46,7 +46,7 @@ KIND_LABELS = {
     "chat": "Chat-safety alerts",
     "upset": "A child says something online upset them",
     "lists": "A block list has failed to update for a week",
-    "bypass": "A device tries to get around the filter",
+    "bypass": "A device tries to get around the filter, or is online without it",
 }
 NOTIFY_KINDS = tuple(KIND_LABELS)
 ALERT_TITLES = {
