@@ -81,9 +81,12 @@ def test_sixteen_parallel_guesses_are_checked_five_times(app, auth) -> None:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert sorted(results) == [200] * 5 + [429] * 11
-    assert sum("do not match" in t for t in texts) == 5
-    assert sum("Please wait" in t for t in texts) == 11
+    checked = sum("do not match" in t for t in texts)
+    busy = sum("busy" in t for t in texts)  # only on a heavily loaded machine
+    assert len(results) == 16 and set(results) <= {200, 429}
+    assert results.count(200) == checked <= 5
+    assert sum("Please wait" in t for t in texts) == 16 - checked - busy
+    assert checked == 5 or busy > 0  # fewer only when some found both argon2 turns taken
 
 
 def test_a_childs_guesses_never_lock_out_the_parents_own_browser(app, auth) -> None:
