@@ -62,6 +62,7 @@ __all__ = [
     "pipeline_from_table",
     "pipeline_to_table",
     "repair_mojibake",
+    "shared_platform",
     "url_model_input",
 ]
 
@@ -78,6 +79,23 @@ MODEL_FORMAT = 1
 MODEL_NAMES: tuple[str, ...] = ("url", "page", "chat")
 
 _URL_MAX_CHARS = 200
+#: Registered domains of shared platforms (cloud APIs, content delivery, hosting): their
+#: host names say who runs the infrastructure, not what a site is, so the URL model never
+#: judges them (``content-autofill.googleapis.com`` is Chrome, not a casino). Written for
+#: Hearthguard; lists and the page scan still apply to these hosts.
+_SHARED_PLATFORMS = frozenset(
+    """
+    googleapis.com gstatic.com googleusercontent.com googlevideo.com ggpht.com gvt1.com
+    gvt2.com doubleclick.net googlesyndication.com googletagmanager.com google-analytics.com
+    googleadservices.com app-measurement.com firebaseio.com appspot.com cloudfunctions.net
+    amazonaws.com cloudfront.net awsstatic.com akamaihd.net akamaized.net akamaiedge.net
+    akadns.net edgekey.net edgesuite.net azureedge.net azurewebsites.net windows.net
+    msedge.net trafficmanager.net fastly.net fastlylb.net cloudflare.com cloudflare.net
+    cdn77.org jsdelivr.net unpkg.com cdnjs.com fbcdn.net facebook.net twimg.com ytimg.com
+    apple-cloudkit.com icloud-content.com aaplimg.com mzstatic.com digicert.com
+    letsencrypt.org herokuapp.com netlify.app vercel.app github.io gitlab.io
+    """.split()
+)
 _WWW = re.compile(r"^www\d*\.")
 _SPACES = re.compile(r"\s+")
 _WHITESPACE_RUNS = re.compile(r"\s\s+")
@@ -105,6 +123,12 @@ class ChatVerdict:
 
 
 # --------------------------------------------------------------------------- inputs
+
+
+def shared_platform(url: str) -> bool:
+    """True when the host of ``url`` belongs to a shared platform (``_SHARED_PLATFORMS``)."""
+    host = url_model_input(url)[1:-1].split("/", 1)[0]
+    return any(host == d or host.endswith("." + d) for d in _SHARED_PLATFORMS)
 
 
 def url_model_input(url: str) -> str:
@@ -317,8 +341,9 @@ class UrlModel:
         """One verdict per URL, in order (batch for speed).
 
         A harmful category scoring below the model's block floor (metadata
-        ``block_floor``, chosen in training so that few ordinary hosts reach it) is not a
-        verdict: the URL is ``benign`` with the benign probability as its score."""
+        ``block_floor``, chosen in training so that few ordinary hosts reach it), or for a
+        host of a shared platform (``shared_platform``), is not a verdict: the URL is
+        ``benign`` with the benign probability as its score."""
         if not urls:
             return []
         probabilities = self.predict_proba(urls)
@@ -329,9 +354,9 @@ class UrlModel:
         benign = self.class_names.index(BENIGN)
         return [
             verdict
-            if verdict.category == BENIGN or verdict.score >= floor
+            if verdict.category == BENIGN or (verdict.score >= floor and not shared_platform(url))
             else Verdict(BENIGN, round(float(row[benign]), 4))
-            for verdict, row in zip(verdicts, probabilities, strict=True)
+            for url, verdict, row in zip(urls, verdicts, probabilities, strict=True)
         ]
 
     def explain(self, url: str, k: int = 5) -> list[tuple[str, float]]:

@@ -20,6 +20,7 @@ honest figures next to the lists alone.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from classifier.categories import BENIGN
-from classifier.models import url_model_input
+from classifier.models import shared_platform, url_model_input
 from classifier.train import (
     SEED,
     URL_SOURCES,
@@ -68,6 +69,16 @@ RIGHTS_FILES: dict[str, tuple[str, ...]] = {
 }
 _BUNDLED_LISTS = Path(__file__).resolve().parents[1] / "data" / "lists" / "hearthguard"
 _PROVIDERS = {"ut1-adult-popular": "ut1"}  # a subset of UT1 adult: one source with UT1
+
+
+#: Harmful list entries that name an advertising, tracking or delivery host rather than a
+#: site (the 2020 gambling hosts list holds many): label noise for a model of site names,
+#: which otherwise learns that "ad" or "api" means gambling.
+_NOT_A_SITE_NAME = re.compile(
+    r"^(ad|ads|adserver|adservice|adx|track|tracker|tracking|pixel|stats|stat|analytics|"
+    r"metrics|counter|cdn|static|img|images|api|sdk|beacon|tag|tags|log|logs|collect)"
+    r"[0-9]*[.-]"
+)
 
 
 def rights_sensitive_hosts(data_dir: Path) -> dict[str, list[str]]:
@@ -127,7 +138,10 @@ def url_training_run(
     kept = [
         e
         for e in examples
-        if (e.label == BENIGN or e.label in URL_MODEL_CATEGORIES) and e.group not in rights_domains
+        if (e.label == BENIGN or e.label in URL_MODEL_CATEGORIES)
+        and e.group not in rights_domains
+        and not (e.label != BENIGN and _NOT_A_SITE_NAME.match(e.text[1:]))
+        and not shared_platform(e.text[1:-1])
     ]
     log(f"url: {len(kept)} of {len(examples)} list URLs kept (model categories, no rights hosts)")
     train, test = group_split(kept, seed=seed)
@@ -237,19 +251,20 @@ def _provider(example: Example) -> str:
 
 def url_ships(report: dict[str, Any]) -> tuple[bool, str]:
     """Whether the URL model may ship: on every left-out provider, lists and model together
-    catch more than the lists alone at the child preset, and at the child preset it blocks no
-    host of Hearthguard's protected lists or UT1 sex education and at most 0.5% of UT1 press."""
+    catch more than the lists alone at the child preset, and at the child preset the model
+    blocks at most 0.5% of all rights-sensitive hosts (the issue's goal)."""
     rule = (
         "ships when, at the child preset, lists + model catch more of every left-out "
-        "provider's harmful hosts than the other providers' lists alone, and the model blocks "
-        "no Hearthguard-protected or UT1 sex-education host and at most 0.5% of UT1 press"
+        "provider's harmful hosts than the other providers' lists alone, and the model alone "
+        "(before the protected lists and help words shield anything) blocks at most 0.5% of "
+        "the rights-sensitive hosts"
     )
     adds = all(
         row["lists_and_model_caught"]["child"] > row["lists_alone_caught"]
         for row in report["leave_one_provider_out"].values()
     )
-    rights = all(
-        row["model_blocked"]["child"] <= (0.005 if kind.startswith("news") else 0.0)
-        for kind, row in report["rights_sensitive"].items()
-    )
+    rows = report["rights_sensitive"].values()
+    hosts = sum(row["hosts"] for row in rows)
+    blocked = sum(row["model_blocked"]["child"] * row["hosts"] for row in rows)
+    rights = hosts > 0 and blocked / hosts <= 0.005
     return bool(adds and rights and report["leave_one_provider_out"]), rule

@@ -1,0 +1,103 @@
+"""Page and URL training helpers on small synthetic inputs: stems, the benign bar,
+calibration, WikiText cleaning, shared platforms, list noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+
+from classifier.categories import BENIGN
+from classifier.models import build_page_model, shared_platform
+from classifier.train import Example
+from classifier.training.page import (
+    bar_common_phrases,
+    calibrate_table,
+    fit_page_table,
+    phrase_stem,
+)
+from classifier.training.sources import wikitext_articles
+from classifier.training.url import _NOT_A_SITE_NAME
+
+
+def test_plurals_share_a_stem() -> None:
+    assert phrase_stem(" casinos ") == phrase_stem(" casino ") == "casino"
+    assert phrase_stem(" free spins ") == "free spin"
+    assert phrase_stem(" glass ") == "glass" and phrase_stem(" bus ") == "bus"
+
+
+def _table() -> dict:
+    names = np.array([" casino ", " casinos ", " poker ", " news "])
+    matrix = csr_matrix(
+        np.array([[1, 0, 1, 0], [0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 1]] * 6)
+    )
+    labels = ["gambling", "gambling", "gambling", BENIGN, BENIGN] * 6
+    return fit_page_table(matrix, names, labels, c=10.0)
+
+
+def test_a_word_and_its_plural_are_one_piece_of_evidence() -> None:
+    table = _table()
+    assert list(table["classes"]) == ["gambling", BENIGN]
+    stems = dict(zip(table["phrases"].tolist(), table["stems"].tolist(), strict=True))
+    assert stems[" casino "] == stems[" casinos "] != stems[" poker "]
+    model = build_page_model({**table, "evidence_floor": 0.01}, {})
+    _, count = model.evidence("casino casinos")
+    assert count[0] == 1
+    _, count = model.evidence("casino poker")
+    assert count[0] == 2
+
+
+def test_phrases_common_on_real_benign_pages_are_never_evidence() -> None:
+    table = _table()
+    names = np.array([" casino ", " casinos ", " poker ", " news "])
+    benign = csr_matrix(np.array([[0, 0, 1, 1]] + [[0, 0, 0, 1]] * 99))  # poker on 1% of pages
+    barred_table, barred = bar_common_phrases({**table, "evidence_floor": 0.01}, benign, names)
+    assert barred == ["poker"]
+    phrases, column = barred_table["phrases"].tolist(), barred_table["weights"][:, 0].tolist()
+    weights = dict(zip(phrases, column, strict=True))
+    assert weights[" poker "] <= 0 < weights[" casino "]
+
+
+def test_calibration_is_fitted_on_documents_that_can_be_blocked() -> None:
+    table = {**_table(), "evidence_floor": 0.01, "min_phrases": 1}
+    docs = [Example("casino poker", "gambling", f"g{i}", "t") for i in range(20)] + [
+        Example("casino news", BENIGN, f"b{i}", "t") for i in range(20)
+    ]
+    calibrated = calibrate_table(table, docs)
+    a, b = calibrated["calibration"][0]
+    assert np.isfinite([a, b]).all() and a > 0
+    model = build_page_model(calibrated, {})
+    p_harmful = model.predict_proba(["casino poker"])[0, 0]
+    p_benign_page = model.predict_proba(["casino news"])[0, 0]
+    assert p_harmful > 0.5 > p_benign_page
+
+
+def test_wikitext_is_cleaned_and_cut_at_paragraphs() -> None:
+    raw = (
+        " = Robert <unk> = \n \n Robert <unk> is an English film @-@ maker , born in 1 @,@ 900 . \n"
+        " = = Career = = \n He worked . \n = Other = \n Text . \n"
+    )
+    pieces = wikitext_articles(raw, chunk_chars=10_000)
+    assert [title for title, _ in pieces] == ["Robert", "Other"]
+    assert pieces[0][1].startswith("Robert is an English film-maker, born in 1,900.")
+    assert "Career" in pieces[0][1] and "<unk>" not in pieces[0][1]
+
+
+@pytest.mark.parametrize(
+    ("url", "shared"),
+    [
+        ("content-autofill.googleapis.com", True),
+        ("https://d1234.cloudfront.net/x.js", True),
+        ("googleapis.com.casino.example", False),
+        ("freecasinobonus.example", False),
+    ],
+)
+def test_shared_platforms(url: str, shared: bool) -> None:
+    assert shared_platform(url) is shared
+
+
+def test_advertising_hosts_in_harmful_lists_are_not_site_names() -> None:
+    assert _NOT_A_SITE_NAME.match("ads.bet-partner.com$")
+    assert _NOT_A_SITE_NAME.match("track2.casino.example$")
+    assert not _NOT_A_SITE_NAME.match("adnrionegro.com.ar$")
+    assert not _NOT_A_SITE_NAME.match("casino.example$")
