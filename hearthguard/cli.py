@@ -135,7 +135,9 @@ def run(
 ) -> None:
     """Start the filtering proxy and the parent dashboard (in the foreground)."""
     from hearthguard.runner import RunConfig, run_hearthguard
+    from proxy_addons.wireguard import check_modes, prepare_modes
 
+    check_modes(modes)  # bad modes stop here, before anything is written
     # First-time set-up (parsing the bundled lists) runs in a child process, so the
     # long-running proxy never carries the memory that parsing needed.
     root = (data_dir or default_data_dir()).absolute()
@@ -151,8 +153,6 @@ def run(
     for setting in settings:
         if "=" not in setting:
             _fail(f"--set needs OPTION=VALUE, got “{setting}”.")
-    from proxy_addons.wireguard import prepare_modes
-
     config = RunConfig(
         data=data,
         listen_host=listen_host,
@@ -223,6 +223,7 @@ def check(
                 p.content_scan,
                 p.safesearch,
                 p.youtube,
+                services=p.services,
             )
             snapshot = snapshot.with_profile(profile)
         else:
@@ -338,13 +339,15 @@ def device_list(data_dir: Path | None) -> None:
 @click.option("--profile", "profile_name", required=True)
 @friendly_errors
 def rule(data_dir: Path | None, action: str, domain: str, profile_name: str) -> None:
-    """Always allow or always deny a domain (and its sub-domains) for a profile."""
+    """Always allow or always deny a domain (and its sub-domains), or one IP address, for a
+    profile."""
     with _store(data_dir) as store:
         r = store.add_rule(
             profile_name, Action.ALLOW if action == "allow" else Action.BLOCK, domain, actor="cli"
         )
     verb = "allows" if action == "allow" else "blocks"
-    click.echo(f"Profile “{profile_name}” now always {verb} {r.domain} and its sub-domains.")
+    scope = "" if r.domain[-1:].isdigit() or ":" in r.domain else " and its sub-domains"
+    click.echo(f"Profile “{profile_name}” now always {verb} {r.domain}{scope}.")
 
 
 # -- lists ----------------------------------------------------------------------------------

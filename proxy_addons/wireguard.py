@@ -27,25 +27,24 @@ from policy.wireguard import (
 )
 from proxy_addons.state import ProxyState, client_ip
 
-__all__ = ["WireGuardIdentity", "prepare_modes"]
+__all__ = ["WireGuardIdentity", "check_modes", "prepare_modes"]
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 51820
 
 
-def prepare_modes(modes: tuple[str, ...], data_root: Path) -> tuple[str, ...]:
-    """The mode specs with every WireGuard instance's key file in ``<data>/wireguard``
-    (``wireguard:mia.json@51820`` -> ``wireguard:/…/wireguard/mia.json@51820``), the files
-    made when missing. A bad spec or two instances on one port is an ``InputError``."""
-    prepared: list[str] = []
+def check_modes(modes: tuple[str, ...]) -> list[mode_specs.ProxyMode]:
+    """The parsed mode specs; a bad spec, a WireGuard instance without a device or two
+    instances on one port is an ``InputError`` (nothing is written)."""
+    parsed: list[mode_specs.ProxyMode] = []
     ports: set[int] = set()
     for spec in modes:
         try:
             mode = mode_specs.ProxyMode.parse(spec)
         except ValueError as exc:
             raise InputError("mode", f"“{spec[:60]}” is not a mode: {exc}") from None
+        parsed.append(mode)
         if not isinstance(mode, mode_specs.WireGuardMode):
-            prepared.append(spec)
             continue
         port = mode.custom_listen_port or DEFAULT_PORT
         if port in ports:
@@ -55,6 +54,20 @@ def prepare_modes(modes: tuple[str, ...], data_root: Path) -> tuple[str, ...]:
             raise InputError(
                 "mode", "name the device of each WireGuard instance: wireguard:DEVICE.json@PORT"
             )
+        key_file(Path("."), mode.data)  # a name that makes no file name is refused here
+    return parsed
+
+
+def prepare_modes(modes: tuple[str, ...], data_root: Path) -> tuple[str, ...]:
+    """The mode specs with every WireGuard instance's key file in ``<data>/wireguard``
+    (``wireguard:mia.json@51820`` -> ``wireguard:/…/wireguard/mia.json@51820``), the files
+    made when missing. Bad specs are an ``InputError`` (``check_modes``)."""
+    prepared: list[str] = []
+    for spec, mode in zip(modes, check_modes(modes), strict=True):
+        if not isinstance(mode, mode_specs.WireGuardMode):
+            prepared.append(spec)
+            continue
+        port = mode.custom_listen_port or DEFAULT_PORT
         path = key_file(wireguard_dir(data_root), mode.data)
         write_keys(path, port)
         host = mode.custom_listen_host or ""
