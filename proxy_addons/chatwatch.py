@@ -35,8 +35,10 @@ __all__ = ["ChatWatch", "MAX_QUEUE"]
 
 log = logging.getLogger(__name__)
 MAX_QUEUE = 2000
+#: Text and bodies waiting for the worker, at most (the oldest are dropped past this).
+MAX_QUEUE_BYTES = 4 * 1024 * 1024
 #: What the hook copies of one WebSocket frame (characters).
-_FRAME_CAP = 16 * 1024
+_FRAME_CAP = 8 * 1024
 _FORMS = ("application/json", "application/x-www-form-urlencoded")
 
 
@@ -64,6 +66,7 @@ class ChatWatch:
         self.dropped = 0
         self.scored = 0
         self._queue: deque[_Raw] = deque()
+        self._queued_bytes = 0
         self._store: PolicyStore | None = None
         self._overrides: dict[str, str] = {}
         self._overrides_version: int | None = None
@@ -110,14 +113,34 @@ class ChatWatch:
         return watch_mode(profile.name, profile.preset, self._overrides)
 
     def _queue_raw(self, raw: _Raw) -> None:
-        if len(self._queue) >= MAX_QUEUE:
-            self._queue.popleft()
+        size = len(raw.frame or "") + len(raw.body or b"")
+        while self._queue and (
+            len(self._queue) >= MAX_QUEUE or self._queued_bytes + size > MAX_QUEUE_BYTES
+        ):
+            old = self._queue.popleft()
+            self._queued_bytes -= len(old.frame or "") + len(old.body or b"")
             self.dropped += 1
         self._queue.append(raw)
+        self._queued_bytes += size
         if self._wake is not None:
             self._wake.set()
 
+    # An error here must not close the conversation (chat watch never blocks): it is logged
+    # and the message goes on unread. No filtering decision is made in these hooks.
+
     def websocket_message(self, flow: http.HTTPFlow) -> None:
+        try:
+            self._copy_frame(flow)
+        except Exception as exc:  # noqa: BLE001
+            log.error("Chat watch could not copy a message (%s).", type(exc).__name__)
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        try:
+            self._copy_post(flow)
+        except Exception as exc:  # noqa: BLE001
+            log.error("Chat watch could not copy a form (%s).", type(exc).__name__)
+
+    def _copy_frame(self, flow: http.HTTPFlow) -> None:
         if flow.websocket is None or not flow.websocket.messages:
             return
         message = flow.websocket.messages[-1]
@@ -138,7 +161,7 @@ class ChatWatch:
             )
         )
 
-    def request(self, flow: http.HTTPFlow) -> None:
+    def _copy_post(self, flow: http.HTTPFlow) -> None:
         if flow.response or flow.error or not flow.live or flow.request.method != "POST":
             return
         request = flow.request
@@ -237,6 +260,7 @@ class ChatWatch:
     def _take(self) -> list[_Raw]:
         batch = list(self._queue)
         self._queue.clear()
+        self._queued_bytes = 0
         return batch
 
     async def _run(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -18,7 +19,7 @@ from wsproto.frame_protocol import Opcode
 from policy.activity import ActivityStore
 from policy.model import Action
 from policy.store import PolicyStore
-from proxy_addons.chatwatch import MAX_QUEUE, ChatWatch
+from proxy_addons.chatwatch import MAX_QUEUE, MAX_QUEUE_BYTES, ChatWatch
 from proxy_addons.notify import Notifier
 from tests.proxy_addons.conftest import request_flow
 from tests.proxy_addons.test_askparent import page, post, run
@@ -104,6 +105,30 @@ def test_the_queue_is_bounded(chain) -> None:
     watch = chain.addon(ChatWatch)
     send_frames(watch, CHILD, [(False, "hello there")] * (MAX_QUEUE + 10))
     assert len(watch._queue) == MAX_QUEUE and watch.dropped == 10
+
+
+def test_the_queue_is_bounded_in_bytes_too(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    big = "word " * 2000  # 10,000 characters, cut to the frame cap
+    send_frames(watch, CHILD, [(False, big)] * 1000)
+    queued = sum(len(raw.frame or "") for raw in watch._queue)
+    assert queued <= MAX_QUEUE_BYTES and watch.dropped > 0
+    assert watch._queued_bytes == queued
+
+
+def test_an_error_while_copying_never_closes_the_conversation(chain) -> None:
+    setup_household(chain)
+    watch = chain.addon(ChatWatch)
+    flow = ws_flow(CHILD)
+    flow.websocket.messages.append(websocket.WebSocketMessage(Opcode.TEXT, False, b"hi there"))
+    flow.client_conn.peername = ("192.168.1.99", 5000)  # unknown: the default profile ...
+    chain.state.snapshot = dataclasses.replace(chain.state.snapshot, default_profile="gone")
+    with pytest.raises(KeyError):  # ... which a damaged snapshot does not have
+        watch.mode_for("192.168.1.99")
+    watch.websocket_message(flow)
+    assert flow.live and not flow.websocket.messages[-1].dropped
+    assert watch._take() == []
 
 
 def test_a_chat_post_is_read_after_the_filter_and_never_changed(chain) -> None:
