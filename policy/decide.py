@@ -1,7 +1,8 @@
 """The one place where Hearthguard decides whether a request may go ahead.
 
 Precedence (DESIGN.md): illegal-content lists, then the parent's allow rules, the parent's deny
-rules, pause and schedules, category lists, and last the URL model for hosts no list knows.
+rules, pause and schedules, the services switched off for the profile, category lists, and last
+the URL model for hosts no list knows.
 """
 
 from __future__ import annotations
@@ -123,6 +124,13 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
     )
     if timed is not None:
         return timed
+
+    service = snapshot.services.blocking(host, profile.services)
+    if service is not None:
+        # a switched-off service is a category block: its group is the category
+        return Decision(
+            Action.BLOCK, Reason.CATEGORY_BLOCKED, service.group, f"service: {service.name}"
+        )
 
     if matches:
         by_lists = _decide_by_lists(profile, matches)

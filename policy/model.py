@@ -205,6 +205,8 @@ class Profile:
     paused_until: datetime | None = None
     budgets: tuple[Budget, ...] = ()
     bonuses: tuple[Bonus, ...] = ()
+    #: the services (``policy.services`` ids) switched off for this child
+    services: frozenset[str] = frozenset()
 
     def paused(self, now: datetime) -> bool:
         return self.paused_until is not None and now < self.paused_until

@@ -32,7 +32,8 @@ from policy.model import (
     Rule,
     Schedule,
 )
-from policy.presets import Preset, preset
+from policy.presets import PRESETS, Preset, preset
+from policy.services import shipped_services
 from policy.settings import household_zone
 from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
 from policy.timerules import HOLIDAY_KINDS, check_overlap, check_window
@@ -204,6 +205,20 @@ def m002_parent_sessions(db: Database) -> None:
     )
 
 
+@migrations()
+def m020_blocked_services(db: Database) -> None:
+    """The services (TikTok, Discord, ...) switched off per profile, as a JSON list of ids;
+    existing profiles get their preset's services."""
+    if "services" not in {c.name for c in db["profiles"].columns}:
+        db.execute("ALTER TABLE profiles ADD COLUMN services TEXT NOT NULL DEFAULT '[]'")
+        for pid, preset_name in db.execute("SELECT id, preset FROM profiles").fetchall():
+            services = preset(preset_name).services if preset_name in PRESETS else frozenset()
+            db.execute(
+                "UPDATE profiles SET services = ? WHERE id = ?",
+                [json.dumps(sorted(services)), pid],
+            )
+
+
 class StoreError(Exception):
     """policy.db cannot be used as it is; the message says what to do."""
 
@@ -239,8 +254,8 @@ def _insert_profile(
     """Write one profile row (settings from a preset or an existing profile); its id."""
     cursor = conn.execute(
         "INSERT INTO profiles (name, preset, blocked, url_threshold, page_threshold, "
-        "content_scan, safesearch, youtube, logging, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "content_scan, safesearch, youtube, logging, created_at, services) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             name,
             preset_name,
@@ -252,6 +267,7 @@ def _insert_profile(
             values.youtube,
             int(values.logging),
             _iso(_now()),
+            json.dumps(sorted(values.services)),
         ],
     )
     return int(cursor.lastrowid or 0)
@@ -388,9 +404,11 @@ class PolicyStore:
         safesearch: bool | None = None,
         youtube: str | None = None,
         logging: bool | None = None,
+        services: Iterable[str] | None = None,
         actor: str = "system",
     ) -> Profile:
-        """Change a profile's settings; protected categories can never be blocked."""
+        """Change a profile's settings; protected categories can never be blocked, and
+        ``services`` (the ids switched off) must all be in the services table."""
         profile_id = self._profile_id(name)
         changes: dict[str, Any] = {}
         if new_name is not None and new_name != name:
@@ -428,6 +446,12 @@ class PolicyStore:
                     "youtube", f"YouTube mode must be one of {', '.join(YOUTUBE_MODES)}."
                 )
             changes["youtube"] = youtube
+        if services is not None:
+            chosen_services = {s.strip().lower() for s in services if s.strip()}
+            unknown = chosen_services - shipped_services().ids
+            if unknown:
+                raise InputError("services", f"Unknown services: {', '.join(sorted(unknown))}.")
+            changes["services"] = json.dumps(sorted(chosen_services))
         if changes:
             with self.transaction() as conn:
                 sets = ", ".join(f"{k} = ?" for k in changes)
@@ -491,7 +515,7 @@ class PolicyStore:
         result = {}
         for row in self.db.execute(
             "SELECT id, name, preset, blocked, url_threshold, page_threshold, content_scan, "
-            "safesearch, youtube, logging FROM profiles ORDER BY name"
+            "safesearch, youtube, logging, services FROM profiles ORDER BY name"
         ):
             pid = row[0]
             result[row[1]] = Profile(
@@ -504,6 +528,7 @@ class PolicyStore:
                 safesearch=bool(row[7]),
                 youtube=row[8],
                 logging=bool(row[9]),
+                services=frozenset(json.loads(row[10])),
                 rules=tuple(rules.get(pid, ())),
                 schedules=tuple(schedules.get(pid, ())),
                 profile_id=pid,
