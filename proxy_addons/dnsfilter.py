@@ -7,8 +7,9 @@ CNAME of its safe address (with that address's records, so a stub resolver needs
 more), and the DoH canary and iCloud Private Relay get NXDOMAIN. Allowed names are left to
 mitmproxy's resolver, which must run after this addon (``resolve_after_filter``): in
 mitmproxy 11 it runs first and would ask upstream for names Hearthguard then blocks. Every
-query is logged like a request. Queries that are not one plain question are refused, and an
-error anywhere is SERVFAIL (``FailClosed``), never an answer from upstream.
+query is logged like a request. An upstream answer whose alias (CNAME) is a blocked name is
+NXDOMAIN too. Queries that are not one plain question are refused, and an error anywhere is
+SERVFAIL (``FailClosed``), never an answer from upstream.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import asyncio
 import ipaddress
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import mitmproxy_rs
 from mitmproxy import ctx, dns, exceptions
 from mitmproxy.addonmanager import Loader
 
+from policy.address import normalise_host
 from policy.dns import DnsAnswer, DnsVerdict, decide_dns
 from proxy_addons.httpfilter import log_decision
 from proxy_addons.state import ProxyState, client_ip
@@ -35,6 +38,7 @@ _LOOKUP_TIMEOUT = 2.0
 _FAILED_LOOKUP_TTL = 60.0
 _MAX_CACHED = 64
 METADATA_KEY = "hearthguard"
+ANSWERED_KEY = "hearthguard_dns_answered"
 
 
 def resolve_after_filter(addons: Any) -> None:
@@ -154,7 +158,42 @@ class DnsFilter:
         if verdict.answer is not DnsAnswer.RESOLVE:
             response = await self._answer(request, question, verdict)
             response.recursion_available = True  # a resolver's answer, like the others
+            flow.metadata[ANSWERED_KEY] = True
             flow.response = response
+
+    def dns_response(self, flow: dns.DNSFlow) -> None:
+        """An upstream answer that aliases a blocked name (``allowed.example CNAME
+        blocked.example``) is NXDOMAIN: a name of one's own pointed at a blocked site does
+        not open it."""
+        response = flow.response
+        snapshot = self.state.snapshot
+        if response is None or flow.metadata.get(ANSWERED_KEY) or not flow.live:
+            return
+        if snapshot is None:
+            flow.response = flow.request.fail(dns.response_codes.SERVFAIL)
+            return
+        aliases = [r.domain_name for r in response.answers if r.type == dns.types.CNAME]
+        if not aliases:
+            return
+        ip = client_ip(flow.client_conn)
+        profile, device = snapshot.profile_for(ip)
+        now = self.state.now()
+        for alias in dict.fromkeys(aliases):
+            verdict = decide_dns(alias, snapshot, profile, device, now, null_answers=False)
+            if verdict.decision.blocked:
+                decision = replace(verdict.decision, source=f"dns alias of {verdict.name}")
+                question = flow.request.question
+                asked = normalise_host(question.name)[0] if question else ""
+                log_decision(
+                    self.state,
+                    decision,
+                    ip=ip,
+                    host=asked or "(unreadable)",
+                    profile=profile,
+                    device=device,
+                )
+                flow.response = flow.request.fail(dns.response_codes.NXDOMAIN)
+                return
 
     async def _answer(
         self, request: dns.Message, question: dns.Question, verdict: DnsVerdict

@@ -216,3 +216,33 @@ def test_wireguard_modes_get_key_files_in_the_data_directory(tmp_path: Path) -> 
 def test_bad_wireguard_modes_are_input_errors(tmp_path: Path, modes) -> None:
     with pytest.raises(InputError):
         prepare_modes(modes, tmp_path)
+
+
+def upstream_alias(name: str, target: str) -> dns.DNSFlow:
+    flow = query(name, dns.types.HTTPS)
+    flow.response = flow.request.succeed(
+        [
+            dns.ResourceRecord.CNAME(name, target),
+            dns.ResourceRecord.A(target, ipaddress.IPv4Address("203.0.113.66")),
+        ]
+    )
+    return flow
+
+
+def test_a_name_of_ones_own_pointed_at_a_blocked_site_does_not_resolve(dnsfilter) -> None:
+    flow = upstream_alias("my-own.example", "www.pornhub.com")
+    dnsfilter.addon(DnsFilter).dns_response(flow)
+    assert flow.response.response_code == dns.response_codes.NXDOMAIN
+    events, _, _ = dnsfilter.state.log.take()
+    assert ("my-own.example", "block", "dns alias of www.pornhub.com") in {
+        (e.host, e.action, e.source) for e in events
+    }
+    fine = upstream_alias("cdn.example", "www.bbc.co.uk")
+    dnsfilter.addon(DnsFilter).dns_response(fine)
+    assert fine.response.response_code == dns.response_codes.NOERROR and fine.response.answers
+
+
+def test_hearthguards_own_aliases_are_not_checked_again(dnsfilter) -> None:
+    flow = answer(dnsfilter, query("www.google.com"))
+    dnsfilter.addon(DnsFilter).dns_response(flow)
+    assert flow.response.answers[0].domain_name == "forcesafesearch.google.com"
