@@ -144,7 +144,9 @@ def change_password() -> Page | BaseResponse:
     if form.validate_on_submit():
         me, digest = session["parent"], current_digest() or ""
         verdict = check_password_throttled(me, form.current.data or "", digest)
-        if verdict.wait:
+        if verdict.busy:
+            form.current.errors = [_("Hearthguard is busy. Please try again.")]
+        elif verdict.wait:
             form.current.errors = [_("Too many attempts. Please wait and try again.")]
         elif not verdict.ok:
             form.current.errors = [_("That is not your current password.")]

@@ -180,3 +180,33 @@ def test_guessing_the_current_password_on_the_settings_page_is_throttled(app, au
         )
         answers.append("Too many attempts" in page_text(response))
     assert answers == [False] * 5 + [True] * 2
+
+
+def test_a_password_change_while_argon2_is_busy_changes_nothing(app, auth) -> None:
+    laptop = browser(app, PARENT_PHONE)
+    assert login(laptop, PASSWORD).status_code == 302
+    slots = app.extensions["hearthguard.argon2"]
+    app.config["ARGON2_WAIT"] = 0.05
+    assert slots.acquire(timeout=1) and slots.acquire(timeout=1)
+    try:
+        token = csrf_token(page_text(laptop.get("/settings/")))
+        new = "a brand new passphrase"
+        response = laptop.post(
+            "/settings/password",
+            data={"mine-current": PASSWORD, "mine-password": new, "mine-confirm": new},
+        )
+        assert response.status_code == 400  # no CSRF token: refused before any work
+        response = laptop.post(
+            "/settings/password",
+            data={
+                "mine-current": PASSWORD,
+                "mine-password": new,
+                "mine-confirm": new,
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 200 and "busy" in page_text(response)
+    finally:
+        slots.release()
+        slots.release()
+    assert login(browser(app, CHILD), PASSWORD).status_code == 302  # the password is unchanged
