@@ -135,6 +135,8 @@ class AlertRules:
     #: at most this many alerts per device per hour
     per_device_hour: int = 6
     excerpt_chars: int = 120
+    #: a received copy of what the child sent within this time is the server's echo
+    echo_window: timedelta = timedelta(minutes=2)
     #: conversations remembered at once (the least recently active are forgotten)
     max_conversations: int = 5000
     grooming: GroomingRules = field(default_factory=GroomingRules)
@@ -177,6 +179,26 @@ class ChatSafety:
         self._last: OrderedDict[tuple[str, str, str], datetime] = OrderedDict()
         self._per_device: dict[str, deque[datetime]] = {}
         self.suppressed = 0
+        self._sent: OrderedDict[tuple[str, str], deque[tuple[datetime, str]]] = OrderedDict()
+
+    def _echo(self, who: str, message: ChatMessage) -> bool:
+        """True for a received message that repeats what the child sent on the same site
+        moments ago: many chat servers send a user's own messages back to them, and the
+        child's words must not come back as "bullying received"."""
+        key = (who, message.site)
+        recent = self._sent.get(key)
+        if recent is not None:
+            while recent and message.at - recent[0][0] > self.rules.echo_window:
+                recent.popleft()
+        text = " ".join(message.text.split())
+        if message.sent:
+            if recent is None:
+                recent = self._sent[key] = deque(maxlen=50)
+                while len(self._sent) > self.rules.max_conversations:
+                    self._sent.popitem(last=False)
+            recent.append((message.at, text))
+            return False
+        return recent is not None and any(t == text for _at, t in recent)
 
     def _window(self, key: tuple[str, str]) -> GroomingWindow:
         window = self._windows.pop(key, None)
@@ -194,6 +216,8 @@ class ChatSafety:
         if mode not in ("category", "excerpt"):
             return []
         who = message.device or message.ip
+        if self._echo(who, message):
+            return []
         found = message_kinds(message, abusive, threshold)
         # Grooming is what the other side does: count the peer's messages only.
         window = self._window((who, message.conversation))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ MAX_QUEUE = 2000
 MAX_QUEUE_BYTES = 4 * 1024 * 1024
 #: What the hook copies of one WebSocket frame (characters).
 _FRAME_CAP = 8 * 1024
+_CACHE_SIZE = 4096
 _FORMS = ("application/json", "application/x-www-form-urlencoded")
 
 
@@ -67,6 +68,7 @@ class ChatWatch:
         self.scored = 0
         self._queue: deque[_Raw] = deque()
         self._queued_bytes = 0
+        self._cache: OrderedDict[str, float] = OrderedDict()
         self._store: PolicyStore | None = None
         self._overrides: dict[str, str] = {}
         self._overrides_version: int | None = None
@@ -241,11 +243,7 @@ class ChatWatch:
         messages = [m for raw in batch for m in self._messages(raw)]
         if not messages:
             return []
-        scores = (
-            self.model.predict_proba([m.text for m in messages])
-            if self.model is not None
-            else [0.0] * len(messages)
-        )
+        scores = self._scores([m.text for m in messages])
         alerts: list[AlertRecord] = []
         for message, score in zip(messages, scores, strict=True):
             profile, _ = snapshot.profile_for(message.ip)
@@ -256,6 +254,20 @@ class ChatWatch:
         if alerts and store is not None:
             store.add_alerts(alerts)
         return alerts
+
+    def _scores(self, texts: list[str]) -> list[float]:
+        """P(abusive) per text (0 without a chat model); texts seen lately (a server's echo,
+        "lol", "gg") are not scored again."""
+        if self.model is None:
+            return [0.0] * len(texts)
+        known = {t: self._cache[t] for t in texts if t in self._cache}
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            for text, score in zip(new, self.model.predict_proba(new), strict=True):
+                known[text] = self._cache[text] = float(score)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return [known[t] for t in texts]
 
     def _take(self) -> list[_Raw]:
         batch = list(self._queue)

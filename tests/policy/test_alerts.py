@@ -156,3 +156,15 @@ def test_bad_chat_watch_values_are_refused(raw: str) -> None:
 
 def test_clean_chat_watch_normalises_spacing() -> None:
     assert clean_chat_watch(" Ben=off ,, Anna=excerpt ") == "Ben=off, Anna=excerpt"
+
+
+def test_the_servers_echo_of_the_childs_own_message_is_not_bullying_received() -> None:
+    safety = ChatSafety()
+    sent = safety.assess(
+        msg("you are such a loser", sent=True, peer="kim"), 0.9, THRESHOLD, "excerpt"
+    )
+    assert kinds(sent) == [AlertKind.BULLYING_SENT]
+    echo = msg("you are such a loser", sent=False, peer="anna", minutes=0.1)
+    assert safety.assess(echo, 0.9, THRESHOLD, "excerpt") == []
+    later = msg("you are such a loser", sent=False, peer="kim", minutes=30)
+    assert kinds(safety.assess(later, 0.9, THRESHOLD, "excerpt")) == [AlertKind.BULLYING_RECEIVED]

@@ -313,3 +313,19 @@ def test_a_device_trying_ways_around_the_filter_is_notified_once_a_day(chain) ->
     assert "Tablet" in found[0].body and "vpn0.example" in found[0].body
     later = now + timedelta(minutes=10)
     assert notifier._network(chain.state.activity, later) == []  # told once today
+
+
+def test_scores_are_the_models_and_repeats_are_scored_once(chain) -> None:
+    from classifier.models import load_models
+
+    model = load_models(names=("chat",)).chat
+    if model is None:
+        pytest.skip("no chat model can be loaded here")
+    watch = chain.addon(ChatWatch)
+    watch.model = model
+    texts = ["you are a stupid loser", "see you at practice", "you are a stupid loser"]
+    scores = watch._scores(texts)
+    expected = [float(p) for p in model.predict_proba(texts)]
+    assert scores == pytest.approx(expected)
+    assert len(watch._cache) == 2
+    assert watch._scores(["see you at practice"]) == pytest.approx([expected[1]])
