@@ -28,7 +28,7 @@ from mitmproxy.addonmanager import Loader
 from policy.address import normalise_host
 from policy.dns import DnsAnswer, DnsVerdict, decide_dns
 from proxy_addons.httpfilter import log_decision
-from proxy_addons.state import ProxyState, client_ip
+from proxy_addons.state import ProxyState, client_ip, own_addresses
 
 __all__ = ["DnsFilter", "resolve_after_filter"]
 
@@ -108,6 +108,26 @@ class DnsFilter:
             "nxdomain",
             "What DNS mode answers for a blocked name: nxdomain or null (0.0.0.0 and ::).",
         )
+
+    def running(self) -> None:
+        """Warn when the resolver behind DNS mode is this machine itself: a box that got its
+        own address as DNS server (from the DHCP settings that point the home at it) would
+        ask itself for every allowed name."""
+        if not any(str(m).startswith("dns") for m in ctx.options.mode):
+            return
+        servers = list(ctx.options.dns_name_servers)
+        if not servers:
+            try:
+                servers = mitmproxy_rs.dns.get_system_dns_servers()
+            except RuntimeError:
+                servers = []
+        looping = sorted(set(servers) & own_addresses())
+        if looping:
+            log.error(
+                "DNS mode would ask this machine itself (%s) for allowed names. Set the real "
+                "resolver, e.g. --set dns_name_servers=192.168.1.1 (your router).",
+                ", ".join(looping),
+            )
 
     def configure(self, updated: set[str]) -> None:
         if "hearthguard_dns_blocked" in updated:

@@ -246,3 +246,18 @@ def test_hearthguards_own_aliases_are_not_checked_again(dnsfilter) -> None:
     flow = answer(dnsfilter, query("www.google.com"))
     dnsfilter.addon(DnsFilter).dns_response(flow)
     assert flow.response.answers[0].domain_name == "forcesafesearch.google.com"
+
+
+def test_a_box_asking_itself_for_names_is_told(dnsfilter, caplog) -> None:
+    from mitmproxy.addons.dns_resolver import DnsResolver
+
+    dnsfilter.tctx.master.addons.add(DnsResolver())  # owns the dns_name_servers option
+    addon = dnsfilter.addon(DnsFilter)
+    dnsfilter.tctx.options.update(mode=["regular", "dns@53"], dns_name_servers=["127.0.0.1"])
+    with caplog.at_level("ERROR"):
+        addon.running()
+    assert "would ask this machine itself (127.0.0.1)" in caplog.text
+    caplog.clear()
+    dnsfilter.tctx.options.update(dns_name_servers=["192.0.2.1"])
+    addon.running()
+    assert "itself" not in caplog.text
