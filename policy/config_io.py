@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from classifier.categories import PROTECTED
-from policy.model import YOUTUBE_MODES, Action, Device, Profile, Rule, Schedule
+from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
+from policy.model import YOUTUBE_MODES, Action, Budget, Device, Profile, Rule, Schedule
 from policy.presets import PRESETS
+from policy.settings import zone_named
 from policy.store import PolicyStore
 from policy.validate import (
     InputError,
@@ -38,7 +40,7 @@ FORMAT = "hearthguard-configuration"
 VERSION = 1
 MAX_DOCUMENT = 1024 * 1024
 #: Household settings that travel with the configuration (never secrets or tokens).
-SETTINGS = ("default_profile", "retention_days", "language", "country")
+SETTINGS = ("default_profile", "retention_days", "language", "country", "timezone")
 _MAX_ITEMS = 10_000
 _MAX_ERRORS = 8
 
@@ -74,6 +76,9 @@ def export_configuration(store: PolicyStore, now: datetime) -> dict[str, Any]:
                         "end": s.end.strftime("%H:%M"),
                     }
                     for s in p.schedules
+                ],
+                "budgets": [
+                    {"group": b.group, "days": b.days, "minutes": b.minutes} for b in p.budgets
                 ],
             }
         )
@@ -227,6 +232,25 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
             c.fail(f"{at}.end", "must differ from the start.")
         elif days and start is not None and end is not None and label:
             schedules.append(Schedule(frozenset(days), start, end, label))
+    budgets: dict[tuple[str, str], Budget] = {}
+    for i, b in enumerate(c.items(f"{where}.budgets", raw.get("budgets", []))):
+        at = f"{where}.budgets[{i}]"
+        b = c.obj(at, b)
+        if b is None:
+            continue
+        group = c.run(f"{at}.group", lambda b=b: clean_group(_text(b.get("group"))))
+        minutes = b.get("minutes")
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            c.fail(f"{at}.minutes", "must be a whole number of minutes.")
+            minutes = None
+        else:
+            minutes = c.run(f"{at}.minutes", clean_minutes, minutes)
+        if b.get("days") not in BUDGET_DAYS:
+            c.fail(f"{at}.days", f"must be one of {', '.join(BUDGET_DAYS)}.")
+        elif group is not None and minutes is not None:
+            if (group, b["days"]) in budgets:
+                c.fail(at, f"{group} on {b['days']} appears twice.")
+            budgets[(group, b["days"])] = Budget(group, b["days"], minutes)
     if len(c.errors) > before or base is None:
         return None
     return Profile(
@@ -241,6 +265,7 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
         logging=flags["logging"],
         rules=tuple(rules),
         schedules=tuple(schedules),
+        budgets=tuple(budgets.values()),
     )
 
 
@@ -329,6 +354,10 @@ def parse_configuration(
                 c.fail(where, f"must be empty or one of {', '.join(languages)}.")
             else:
                 settings[key] = value
+        elif key == "timezone":
+            if value != "" and c.run(where, lambda v=value: zone_named(_text(v))) is None:
+                continue
+            settings[key] = value
         elif key == "country":
             if value != "" and value not in countries:
                 c.fail(where, "must be empty or a supported country code, like DE.")

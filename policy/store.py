@@ -956,6 +956,11 @@ class PolicyStore:
                             s.label,
                         ],
                     )
+                for b in p.budgets:
+                    conn.execute(
+                        "INSERT INTO budgets (profile_id, grp, days, minutes) VALUES (?, ?, ?, ?)",
+                        [ids[p.name.lower()], b.group, b.days, b.minutes],
+                    )
             for d in devices:
                 conn.execute(
                     "INSERT INTO devices (name, ip, mac, profile_id, ca_trusted, paused_until, "

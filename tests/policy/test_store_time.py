@@ -148,3 +148,37 @@ def test_migrations_apply_twice(family: PolicyStore) -> None:
 
     migrations.apply(family.db)
     assert {"budgets", "bonuses", "holidays"} <= set(family.db.table_names())
+
+
+def test_a_backup_keeps_budgets_and_the_household_zone(family: PolicyStore) -> None:
+    import json
+
+    from policy.config_io import export_configuration, import_configuration
+
+    family.set_budget("Mia", "games", 45, days=["weekdays"])
+    family.set_setting("timezone", "Europe/Prague")
+    document = export_configuration(family, datetime(2026, 11, 29, tzinfo=UTC))
+    family.set_budget("Mia", "games", None)
+    family.set_setting("timezone", "UTC")
+    import_configuration(
+        family,
+        json.dumps(document).encode(),
+        languages=("en",),
+        countries=frozenset(),
+        actor="test",
+    )
+    assert [(b.group, b.days, b.minutes) for b in family.profile("Mia").budgets] == [
+        ("games", "weekdays", 45)
+    ]
+    assert family.get_setting("timezone") == "Europe/Prague"
+    document["profiles"][-1]["budgets"] = [{"group": "games", "days": "weekdays", "minutes": -5}]
+    document["settings"]["timezone"] = "Mars/Olympus"
+    with pytest.raises(InputError) as err:
+        import_configuration(
+            family,
+            json.dumps(document).encode(),
+            languages=("en",),
+            countries=frozenset(),
+            actor="test",
+        )
+    assert "negative" in err.value.message and "time zone" in err.value.message
