@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from mitmproxy import ctx, http, tls
 
-from policy.budgets import WARN_AT, groups_for
+from policy.budgets import WARN_AT, groups_for, minute_of
 from policy.model import Action, Decision, Profile, Reason
 from policy.snapshot import Snapshot
 from policy.timelimits import time_left
@@ -132,6 +132,7 @@ class TimeKeeper:
         self._new_day: date | None = None
         self._task: asyncio.Task[None] | None = None
         self._restored_for: str | None = None
+        self._seen: dict[tuple[str, str], int] = {}
 
     # -- start-up: take back today's minutes --------------------------------------------
 
@@ -160,6 +161,16 @@ class TimeKeeper:
             if len(self._new) < 100_000:
                 self._new.extend(added)
 
+    def _first_this_minute(self, profile: str, host: str, now: datetime) -> bool:
+        """True once per child, host and minute: the rest of that minute costs one lookup."""
+        key, minute = (profile, host), minute_of(now)
+        if self._seen.get(key) == minute:
+            return False
+        if len(self._seen) >= _MAX_HOSTS:
+            self._seen.clear()
+        self._seen[key] = minute
+        return True
+
     def request(self, flow: http.HTTPFlow) -> None:
         decision = flow.metadata.get(METADATA_KEY)
         snapshot = self.state.snapshot
@@ -168,10 +179,13 @@ class TimeKeeper:
         if decision.blocked:
             return
         profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
-        self._count(profile, self.groups.of(snapshot, flow_host(flow)), self.state.now())
+        now = self.state.now()
+        if self._first_this_minute(profile.name, flow.request.host, now):
+            self._count(profile, self.groups.of(snapshot, flow_host(flow)), now)
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
-        """A connection the TLS gate let through untouched: count it and log it by host name."""
+        """A connection the TLS gate let through untouched: count it and log it by host name
+        (once a minute per child and host, like the activity log's repeat window)."""
         snapshot = self.state.snapshot
         server = data.context.server
         if snapshot is None or not data.ignore_connection:
@@ -184,6 +198,8 @@ class TimeKeeper:
         ip = client_ip(data.context.client)
         profile, device = snapshot.profile_for(ip)
         now = self.state.now()
+        if not self._first_this_minute(profile.name, host, now):
+            return
         self._count(profile, self.groups.of(snapshot, host), now)
         log_decision(self.state, _PASSED, ip=ip, host=host, profile=profile, device=device)
 
