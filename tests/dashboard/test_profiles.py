@@ -87,19 +87,25 @@ def test_reset_to_the_preset(client, parent, data_dir) -> None:
 
 
 def test_a_site_allowed_for_an_hour_then_removed(client, parent, data_dir) -> None:
+    form = {"action": "allow", "domain": "https://www.minecraft.net/en-us", "duration": "1h"}
+    asked = parent.post("/profiles/Household", form)
+    # a pasted address is shown as the whole site it becomes, and nothing is saved yet
+    assert asked.status_code == 200
+    assert "Allow minecraft.net and all its sites for Household?" in page_text(asked)
+    assert stored(data_dir).rules == ()
     response = parent.post(
-        "/profiles/Household",
-        {"action": "allow", "domain": "https://www.minecraft.net/en-us", "duration": "1h"},
+        "/profiles/Household", {**form, "domain": "minecraft.net", "confirm": "minecraft.net"}
     )
     assert response.status_code == 302
     (rule,) = stored(data_dir).rules
-    assert (rule.action, rule.domain) == (Action.ALLOW, "www.minecraft.net")
+    assert (rule.action, rule.domain) == (Action.ALLOW, "minecraft.net")
+    assert "may now open minecraft.net" in page_text(client.get("/profiles/Household"))
     assert rule.expires_at is not None
     left = rule.expires_at - datetime.now().astimezone()
     assert timedelta(minutes=58) < left <= timedelta(hours=1)
     assert "until" in page_text(client.get("/profiles/Household")).split('id="rules"')[1]
     parent.post(
-        "/profiles/Household/rules/www.minecraft.net/delete", {}, form_page="/profiles/Household"
+        "/profiles/Household/rules/minecraft.net/delete", {}, form_page="/profiles/Household"
     )
     assert stored(data_dir).rules == ()
 
@@ -107,8 +113,9 @@ def test_a_site_allowed_for_an_hour_then_removed(client, parent, data_dir) -> No
 def test_bad_rules_show_the_error_by_the_site_field(client, parent, data_dir) -> None:
     for domain, message in (
         ("co.uk", "top-level domain"),
-        ("192.168.1.1", "192.168.1.1"),
-        ("not a domain!", "not a valid domain"),
+        ("intranet", "not a valid domain"),
+        ("example.org, not a domain!", "“not” is not a valid domain"),
+        ("good.example bad!.example", "not a valid domain"),
         ("x" * 300, "Field cannot be longer"),
     ):
         page = parent.post("/profiles/Household", {"action": "deny", "domain": domain})
@@ -145,33 +152,104 @@ def test_offline_times(client, parent, data_dir) -> None:
         page = parent.post("/profiles/Household/schedules", form, form_page="/profiles/Household")
         text = page_text(page)
         assert f'id="{field}-error"' in text and message in text, form
-    (sid,) = re.findall(r"/profiles/Household/schedules/(\d+)/delete", html)
-    parent.post(f"/profiles/Household/schedules/{sid}/delete", {}, form_page="/profiles/Household")
+    assert "Offline time saved: school nights Mon, Tue, Wed, Thu, Sun 20:30–07:00." in html
+    (path,) = re.findall(r"/profiles/\d+/schedules/\d+/delete", html)
+    parent.post(path, {}, form_page="/profiles/Household")
     assert stored(data_dir).schedules == ()
     missing = parent.post("/profiles/Household/schedules/999/delete", {}, form_page="/profiles/")
     assert missing.status_code == 404
 
 
-def test_rename_and_delete(client, parent, data_dir) -> None:
+def _profile_id(data_dir, name: str) -> int:
+    profile_id = stored(data_dir, name).profile_id
+    assert profile_id is not None
+    return profile_id
+
+
+def test_rename_and_delete_ask_first_and_use_the_profiles_id(client, parent, data_dir) -> None:
     parent.post("/profiles/new", {"name": "Leo", "preset": "young"})
-    page = parent.post("/profiles/Leo/rename", {"name": "household"}, form_page="/profiles/Leo")
+    leo = f"/profiles/{_profile_id(data_dir, 'Leo')}"
+    page = parent.post(f"{leo}/rename", {"name": "household"}, form_page=leo)
     assert page.status_code == 200 and "already exists" in page_text(page)
-    response = parent.post("/profiles/Leo/rename", {"name": "Leon"}, form_page="/profiles/Leo")
-    assert response.status_code == 302 and response.location.endswith("/profiles/Leon")
+    response = parent.post(f"{leo}/rename", {"name": "Leon"}, form_page=leo)
+    assert response.status_code == 302 and response.location.endswith(f"{leo}#manage")
+    assert "now called “Leon”" in page_text(client.get(leo))
     store = PolicyStore(data_dir.policy_db)
     store.add_device("Leon's tablet", profile="Leon", ip="192.168.1.77")
     store.close()
-    page = parent.post("/profiles/Leon/delete", {}, form_page="/profiles/Leon")
+    asked = client.get(f"{leo}/delete")
+    assert asked.status_code == 200 and "Delete Leon?" in page_text(asked)
+    assert "move them to another profile first" in page_text(asked)
+    page = parent.post(f"{leo}/delete", {"confirm": "yes"}, form_page=leo)
     assert page.status_code == 200 and "Move these devices" in page_text(page)
-    page = parent.post("/profiles/Household/delete", {}, form_page="/profiles/Household")
+    page = parent.post("/profiles/Household/delete", {"confirm": "yes"}, form_page="/profiles/")
     assert "default profile cannot be deleted" in page_text(page)
     store = PolicyStore(data_dir.policy_db)
     store.delete_device("Leon's tablet")
     store.close()
-    response = parent.post("/profiles/Leon/delete", {}, form_page="/profiles/Leon")
+    # without the confirmation page's answer nothing is deleted
+    unconfirmed = parent.post(f"{leo}/delete", {}, form_page=leo)
+    assert unconfirmed.status_code == 200 and "Yes, delete Leon" in page_text(unconfirmed)
+    assert "Leon" in PolicyStore(data_dir.policy_db).profile_names()
+    response = parent.post(f"{leo}/delete", {"confirm": "yes"}, form_page=leo)
     assert response.status_code == 302
-    assert client.get("/profiles/Leon").status_code == 404
+    assert "“Leon” was deleted" in page_text(client.get(response.location))
+    assert client.get(leo).status_code == 404
     assert PolicyStore(data_dir.policy_db).profile_names() == ["Household"]
+
+
+def test_any_characters_in_a_name_work_by_id(client, parent, data_dir) -> None:
+    odd = "Tom/Jerry <b>"
+    created = parent.post("/profiles/new", {"name": odd, "preset": "child"})
+    url = f"/profiles/{_profile_id(data_dir, odd)}"
+    assert created.status_code == 302 and created.location.endswith(url)
+    html = page_text(client.get(url))
+    assert "Tom/Jerry &lt;b&gt;" in html and "<b>" not in html
+    assert f'href="{url}"' in page_text(client.get("/profiles/"))
+    renamed = parent.post(f"{url}/rename", {"name": "Tom/Jerry 2"}, form_page=url)
+    assert renamed.status_code == 302
+    assert parent.post(f"{url}/delete", {"confirm": "yes"}, form_page=url).status_code == 302
+    assert PolicyStore(data_dir.policy_db).profile_names() == ["Household"]
+
+
+def test_several_sites_at_once_are_split_and_confirmed(client, parent, data_dir) -> None:
+    form = {"action": "deny", "domain": "https://web.roblox.com/games/1, minecraft.net"}
+    asked = parent.post("/profiles/Household", form)
+    assert "Block roblox.com, minecraft.net and all their sites" in page_text(asked)
+    assert stored(data_dir).rules == ()
+    done = parent.post(
+        "/profiles/Household",
+        {
+            "action": "deny",
+            "domain": "roblox.com, minecraft.net",
+            "confirm": "roblox.com, minecraft.net",
+        },
+    )
+    assert done.status_code == 302
+    assert {r.domain for r in stored(data_dir).rules} == {"roblox.com", "minecraft.net"}
+    # a plain site is saved at once
+    parent.post("/profiles/Household", {"action": "deny", "domain": "Example.org"})
+    assert "example.org" in {r.domain for r in stored(data_dir).rules}
+
+
+def test_service_switches(client, parent, data_dir) -> None:
+    from policy.presets import PRESETS
+
+    html = page_text(client.get("/profiles/Household"))
+    assert 'id="svc-tiktok"' in html and "Social networks" in html and "Games" in html
+    response = parent.post(
+        "/profiles/Household/services", {"service": ["roblox", "youtube"]}, form_page="/profiles/"
+    )
+    assert response.status_code == 302 and response.location.endswith("#services")
+    assert stored(data_dir).services == {"roblox", "youtube"}
+    assert "Saved: YouTube, Roblox switched off." in page_text(client.get(response.location))
+    bad = parent.post(
+        "/profiles/Household/services", {"service": ["roblox", "myspace"]}, form_page="/profiles/"
+    )
+    assert bad.status_code == 400 and "myspace" in page_text(bad)
+    assert stored(data_dir).services == {"roblox", "youtube"}
+    parent.post("/profiles/new", {"name": "Mia", "preset": "child"})
+    assert stored(data_dir, "Mia").services == PRESETS["child"].services
 
 
 def test_new_profile_from_each_preset_and_bad_input(client, parent, data_dir) -> None:
