@@ -8,8 +8,10 @@ same functions as the command line; a bad value shows its message and writes not
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -112,9 +114,25 @@ def time_view(profile: Profile) -> TimeView:
     return TimeView(tuple(bars), week, tuple(holidays), tuple(GROUPS), PAUSES, BONUSES, now)
 
 
-def _profile(name: str) -> Profile:
+def _route(suffix: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A POST view under the profile's id (any name works) and, for older links, its name."""
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        bp.route(f"/<int:pid>{suffix}", methods=["POST"])(view)
+        bp.route(f"/<name>{suffix}", methods=["POST"])(view)
+        return view
+
+    return register
+
+
+def _profile(pid: int | None, name: str | None) -> Profile:
+    if pid is not None:
+        for profile in policy().profiles().values():
+            if profile.profile_id == pid:
+                return profile
+        abort(404)
     try:
-        return policy().profile(name)
+        return policy().profile(name or "")
     except InputError:
         abort(404)
 
@@ -127,10 +145,10 @@ def _back(profile: Profile, error: str | None = None) -> Response:
     return redirect(url_for("profiles.edit", name=profile.name, saved="time", _anchor="time"))
 
 
-@bp.route("/<name>/pause", methods=["POST"])
-def pause(name: str) -> Response:
+@_route("/pause")
+def pause(pid: int | None = None, name: str | None = None) -> Response:
     """Pause all the child's devices for a while, until a time, until morning; or resume."""
-    profile = _profile(name)
+    profile = _profile(pid, name)
     try:
         if request.form.get("resume"):
             until = None
@@ -151,10 +169,10 @@ def pause(name: str) -> Response:
     return _back(profile)
 
 
-@bp.route("/<name>/budget", methods=["POST"])
-def budget(name: str) -> Response:
+@_route("/budget")
+def budget(pid: int | None = None, name: str | None = None) -> Response:
     """Set or remove (``minutes=off``) a daily budget for weekdays, the weekend or both."""
-    profile = _profile(name)
+    profile = _profile(pid, name)
     days_choice = request.form.get("days", "all")
     days = list(BUDGET_DAYS) if days_choice == "all" else [days_choice]
     raw = request.form.get("minutes", "").strip()
@@ -172,10 +190,10 @@ def budget(name: str) -> Response:
     return _back(profile)
 
 
-@bp.route("/<name>/bonus", methods=["POST"])
-def bonus(name: str) -> Response:
+@_route("/bonus")
+def bonus(pid: int | None = None, name: str | None = None) -> Response:
     """Extra minutes of a group for today (one tap from the child's card)."""
-    profile = _profile(name)
+    profile = _profile(pid, name)
     try:
         policy().add_bonus(
             profile.name,
@@ -189,10 +207,10 @@ def bonus(name: str) -> Response:
     return _back(profile)
 
 
-@bp.route("/<name>/holidays", methods=["POST"])
-def add_holiday(name: str) -> Response:
+@_route("/holidays")
+def add_holiday(pid: int | None = None, name: str | None = None) -> Response:
     """A holiday for this child: days treated as weekend, or nights without bedtime."""
-    profile = _profile(name)
+    profile = _profile(pid, name)
     try:
         first = parse_date(request.form.get("from", ""), "from")
         last_raw = request.form.get("until", "").strip()
@@ -209,9 +227,9 @@ def add_holiday(name: str) -> Response:
     return _back(profile)
 
 
-@bp.route("/<name>/holidays/<int:holiday_id>/delete", methods=["POST"])
-def delete_holiday(name: str, holiday_id: int) -> Response:
-    profile = _profile(name)
+@_route("/holidays/<int:holiday_id>/delete")
+def delete_holiday(holiday_id: int, pid: int | None = None, name: str | None = None) -> Response:
+    profile = _profile(pid, name)
     mine = [h for h in policy().holidays() if h.holiday_id == holiday_id]
     if not mine or mine[0].profile not in (None, profile.name):
         abort(404)
