@@ -587,7 +587,10 @@ def classify(data_dir: Path | None, kind: str) -> None:
 def alerts(data_dir: Path | None, as_json: bool, limit: int) -> None:
     """Chat-safety alerts and children's own reports, newest first."""
     from policy.activity import ActivityStore
+    from policy.settings import household_zone
 
+    with _store(data_dir) as policy:
+        zone = household_zone(policy.get_setting("timezone"))
     store = ActivityStore(_data(data_dir).activity_db)
     try:
         found = store.alerts(limit)
@@ -600,7 +603,7 @@ def alerts(data_dir: Path | None, as_json: bool, limit: int) -> None:
             who = alert.device or alert.ip or "?"
             said = f"\t“{alert.excerpt}”" if alert.excerpt else ""
             click.echo(
-                f"{alert.at.astimezone():%Y-%m-%d %H:%M}\t{alert.kind}\t{alert.profile}\t"
+                f"{alert.at.astimezone(zone):%Y-%m-%d %H:%M}\t{alert.kind}\t{alert.profile}\t"
                 f"{who}\t{alert.conversation or alert.host}{said}"
             )
 
