@@ -16,6 +16,7 @@ from classifier.categories import PROTECTED
 from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
 from policy.model import YOUTUBE_MODES, Action, Budget, Device, Profile, Rule, Schedule
 from policy.presets import PRESETS
+from policy.services import shipped_services
 from policy.settings import zone_named
 from policy.store import PolicyStore
 from policy.validate import (
@@ -60,6 +61,7 @@ def export_configuration(store: PolicyStore, now: datetime) -> dict[str, Any]:
                 "safesearch": p.safesearch,
                 "youtube": p.youtube,
                 "logging": p.logging,
+                "services": sorted(p.services),
                 "rules": [
                     {
                         "action": "allow" if r.action is Action.ALLOW else "deny",
@@ -192,6 +194,16 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
     youtube = raw.get("youtube", "moderate")
     if youtube not in YOUTUBE_MODES:
         c.fail(f"{where}.youtube", f"must be one of {', '.join(YOUTUBE_MODES)}.")
+    # a file from before services existed keeps its preset's services switched off
+    services: set[str] = set(base.services) if base is not None else set()
+    if "services" in raw:
+        services = set()
+        known = shipped_services().ids
+        for i, sid in enumerate(c.items(f"{where}.services", raw.get("services"))):
+            if not isinstance(sid, str) or sid not in known:
+                c.fail(f"{where}.services[{i}]", "must be a service Hearthguard knows.")
+            else:
+                services.add(sid)
     rules: list[Rule] = []
     seen_rules: set[tuple[str, str]] = set()
     for i, r in enumerate(c.items(f"{where}.rules", raw.get("rules"))):
@@ -263,6 +275,7 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
         safesearch=flags["safesearch"],
         youtube=youtube,
         logging=flags["logging"],
+        services=frozenset(services),
         rules=tuple(rules),
         schedules=tuple(schedules),
         budgets=tuple(budgets.values()),

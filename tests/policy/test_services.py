@@ -203,3 +203,33 @@ def test_an_unknown_service_is_refused_and_nothing_changes(store: PolicyStore) -
         store.update_profile("Mia", services=["tiktok", "nosuch"])
     assert store.version() == version
     assert store.profile("Mia").services == preset("child").services
+
+
+def _restore(store: PolicyStore, doc: dict) -> None:
+    from policy.config_io import import_configuration
+
+    import_configuration(
+        store, json.dumps(doc), languages=("en",), countries=frozenset({"GB"}), actor="test"
+    )
+
+
+def test_a_backup_keeps_each_profiles_services(store: PolicyStore) -> None:
+    from policy.config_io import export_configuration
+
+    store.add_profile("Mia", "child")
+    store.update_profile("Mia", services=["roblox"])
+    doc = export_configuration(store, NOW)
+    store.update_profile("Mia", services=[])
+    _restore(store, doc)
+    assert store.profile("Mia").services == {"roblox"}
+    # a file from before services existed gets its presets' services, never none
+    for profile in doc["profiles"]:
+        del profile["services"]
+    _restore(store, doc)
+    assert store.profile("Mia").services == preset("child").services
+    doc["profiles"][-1]["services"] = ["roblox", "myspace"]
+    from policy.validate import InputError
+
+    with pytest.raises(InputError, match="services"):
+        _restore(store, doc)
+    assert store.profile("Mia").services == preset("child").services
