@@ -218,3 +218,32 @@ def test_a_query_that_is_not_one_plain_question_is_refused(hg: DnsMode) -> None:
         reply = dns.Message.unpack(sock.recv(4096))
     assert reply.response_code == dns.response_codes.REFUSED and not reply.answers
     assert BLOCKED not in hg.upstream.asked
+
+
+def test_https_records_lose_their_ech_and_http3_so_the_site_name_stays_visible(
+    hg: DnsMode,
+) -> None:
+    # with Encrypted ClientHello a browser would hide the site's name from the gateway
+    out = subprocess.run(
+        [
+            "dig",
+            "+time=3",
+            "+tries=1",
+            "-b",
+            TABLET,
+            "-p",
+            str(hg.port),
+            "@127.0.0.1",
+            "www.bbc.co.uk",
+            "HTTPS",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    ).stdout
+    record = next(
+        line for line in out.splitlines() if line.split()[3:4] == ["HTTPS"]
+    )  # name, ttl, class, type, data
+    assert 'alpn="h2"' in record
+    assert "ech=" not in record and "h3" not in record
+    assert "www.bbc.co.uk" in hg.upstream.asked  # the real record, cleaned on its way back

@@ -18,6 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mitmproxy import dns
+from mitmproxy.net.dns import https_records
+
+#: an ECH configuration as HTTPS records carry it (the bytes only need to be there)
+ECH_CONFIG = b"\x00\x08hg-test!"
 
 
 @dataclass
@@ -73,6 +77,10 @@ def upstream_dns(answers: dict[str, str], address: str = "") -> Iterator[Upstrea
                     question.name, ipaddress.IPv4Address(answers[name]), ttl=60
                 )
                 reply = query.succeed([record])
+            elif name in answers and question.type == dns.types.HTTPS:
+                # what a CDN publishes: HTTP/3 and an Encrypted ClientHello configuration
+                record = https_records.HTTPSRecord(1, "", {1: b"\x02h2\x02h3", 5: ECH_CONFIG})
+                reply = query.succeed([dns.ResourceRecord.HTTPS(question.name, record, ttl=60)])
             elif name in answers:
                 reply = query.succeed([])
             else:
