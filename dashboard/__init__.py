@@ -67,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         check,
         devices,
+        errors,
         home,
         learning,
         onboarding,
@@ -82,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     storage.init_app(app)
     security.init_app(app)
     for module in (
+        errors,
         auth,
         home,
         profiles,
