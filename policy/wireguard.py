@@ -85,11 +85,15 @@ def in_identity_network(ip: str) -> bool:
 
 
 def instance_address(
-    spec_data: str, port: int, devices: Mapping[str, Device] | list[Device]
+    spec_data: str,
+    port: int,
+    devices: Mapping[str, Device] | list[Device],
+    own_addresses: frozenset[str] = frozenset(),
 ) -> str:
     """The client address a connection through this WireGuard instance is treated as: the
     address of the device the key file names (by its slug), else ``identity_address(port)``.
-    Never a loopback address (that would make a remote device "this machine")."""
+    Never a loopback address nor one of ``own_addresses`` (that would make a remote device
+    "this machine", which may reach the box's own services)."""
     stem = Path(spec_data).name
     stem = stem[:-5] if stem.endswith(".json") else stem
     values = devices.values() if isinstance(devices, Mapping) else devices
@@ -98,7 +102,7 @@ def instance_address(
             matches = device_slug(device.name) == stem
         except InputError:
             continue
-        if matches and device.ip and not is_loopback(device.ip):
+        if matches and device.ip and not is_loopback(device.ip) and device.ip not in own_addresses:
             return device.ip
     return identity_address(port)
 

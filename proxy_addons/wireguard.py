@@ -86,7 +86,7 @@ class WireGuardIdentity:
             port = mode.custom_listen_port or DEFAULT_PORT
             snapshot = self.state.snapshot
             address = (
-                instance_address(mode.data, port, snapshot.devices_by_ip)
+                instance_address(mode.data, port, snapshot.devices_by_ip, self.state.own_addresses)
                 if snapshot is not None
                 else identity_address(port)
             )

@@ -44,6 +44,8 @@ def test_an_instance_for_no_known_device_has_an_address_of_its_own() -> None:
 
 def test_an_instance_is_never_treated_as_this_machine() -> None:
     assert instance_address("odd.json", 51824, DEVICES) == identity_address(51824)
+    own = frozenset({"192.168.1.40"})  # a device registered with the box's own address
+    assert instance_address("dad.json", 51821, DEVICES, own) == identity_address(51821)
 
 
 def test_key_files_live_in_the_data_directory_under_the_device_slug(tmp_path: Path) -> None:
