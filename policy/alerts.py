@@ -58,11 +58,20 @@ _SELF_HARM = re.compile(
     r"\b(?:(?:kill|hurt|cut|harm|hang|starve) (?:my ?self|myself)|"
     r"(?:want|wanna|going|gonna) (?:to )?die|(?:end|ending) (?:it all|my life)|"
     r"suicid\w*|self[- ]?harm\w*|don'?t want to (?:live|be alive|exist)|"
-    r"(?:better off|better) (?:dead|without me)|no reason to live|take my (?:own )?life)\b"
+    r"(?:better off|better) (?:dead|without me)|no reason to live|take my (?:own )?life|"
+    # German, French, Czech: the household languages of the child-facing pages
+    r"(?:ich will|ich möchte|will) (?:nicht mehr leben|sterben)|"
+    r"ich (?:will|werde|möchte) mich umbringen|"
+    r"mir das leben nehmen|selbstmord\w*|ich ritze mich|"
+    r"je veux (?:mourir|en finir)|me suicider|je (?:vais|veux) me tuer|je me scarifie|"
+    r"envie de mourir|"
+    r"chci umřít|nechci (?:už )?žít|zabiju se|sebevražd\w*|řežu se)\b"
 )
 _TELL_TO_DIE = re.compile(
     r"\b(?:kys|kill (?:your ?self|yourself|urself|ur self)|go (?:and )?die|"
-    r"(?:hope|wish) (?:you|u) (?:die|were dead)|nobody (?:likes|wants) (?:you|u))\b"
+    r"(?:hope|wish) (?:you|u) (?:die|were dead)|nobody (?:likes|wants) (?:you|u)|"
+    r"bring dich um|töte dich|niemand mag dich|va te (?:tuer|pendre)|suicide-toi|"
+    r"personne ne t'aime|zabij se|chcípni|nikdo tě nemá rád)\b"
 )
 _SEXUAL = re.compile(
     r"\b(?:nudes?|send (?:me )?(?:a )?naked|horny|cock|dick ?pic|penis|pussy|blow ?job|cum|"

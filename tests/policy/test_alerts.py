@@ -168,3 +168,32 @@ def test_the_servers_echo_of_the_childs_own_message_is_not_bullying_received() -
     assert safety.assess(echo, 0.9, THRESHOLD, "excerpt") == []
     later = msg("you are such a loser", sent=False, peer="kim", minutes=30)
     assert kinds(safety.assess(later, 0.9, THRESHOLD, "excerpt")) == [AlertKind.BULLYING_RECEIVED]
+
+
+@pytest.mark.parametrize(
+    "text", ["ich will nicht mehr leben", "je veux mourir", "chci umřít", "i want to die"]
+)
+def test_self_harm_words_in_the_household_languages(text: str) -> None:
+    alerts = ChatSafety().assess(msg(text, sent=True), 0.0, THRESHOLD, "excerpt")
+    assert kinds(alerts) == [AlertKind.SELF_HARM_WORDS]
+
+
+@pytest.mark.parametrize("text", ["bring dich um", "va te tuer", "zabij se", "kill yourself"])
+def test_being_told_to_die_in_the_household_languages(text: str) -> None:
+    alerts = ChatSafety().assess(msg(text), 0.0, THRESHOLD, "excerpt")
+    assert kinds(alerts) == [AlertKind.BULLYING_RECEIVED]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ich will morgen ins kino",
+        "je veux manger",
+        "chci jít ven",
+        "das spiel hat mich umgebracht",
+        "meine mutter wird mich umbringen",
+        "ma mère va me tuer",
+    ],
+)
+def test_ordinary_sentences_in_the_household_languages_raise_nothing(text: str) -> None:
+    assert ChatSafety().assess(msg(text, sent=True), 0.0, THRESHOLD, "excerpt") == []
