@@ -12,6 +12,7 @@ and how often each cue family fires in each class.
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import sys
 from collections import Counter
@@ -55,6 +56,23 @@ def main() -> int:
         )
     sizes = Counter(len(c) for c, p in found if p)
     print("families per predatory segment:", dict(sorted(sizes.items())))
+    german = args.data / "val_german_machine_translated.csv"
+    if german.is_file():
+        with german.open(encoding="utf-8", newline="") as f:
+            rows_de = [
+                (" ".join(ast.literal_eval(r["messages_de"])), r["label"] == "1")
+                for r in csv.DictReader(f)
+            ]
+        found_de = [(cues_in(text), positive) for text, positive in rows_de]
+        pos_de = sum(p for _c, p in found_de)
+        neg_de = len(found_de) - pos_de
+        tp = sum(1 for c, p in found_de if p and base.raised(c))
+        fp = sum(1 for c, p in found_de if not p and base.raised(c))
+        print(
+            f"German (machine-translated) segments: {len(found_de)} ({pos_de} predatory): "
+            f"recall {tp / pos_de:6.1%} ({tp}/{pos_de}), false alarms {fp / neg_de:6.1%} "
+            f"({fp}/{neg_de}) at the shipped threshold"
+        )
     return 0
 
 

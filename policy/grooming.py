@@ -8,11 +8,11 @@ arranging to meet. One such move means little — friends ask each other's age �
 counts *different* moves seen in one conversation within a sliding window, and a
 conversation raises the signal only when several kinds appear together.
 
-Every cue is a small regular expression over lower-cased English chat text (chat spellings
-like "u", "ur", "pic" included). The rules were tuned by measuring recall and false alarms
-on the PAN 2012 predator-identification validation segments (research use only; none of its
-text is in this file). German, French and Czech cues are not written yet: the signal is
-English-only (the README says so).
+Every cue is a small regular expression over lower-cased chat text, English (chat spellings
+like "u", "ur", "pic" included) and German. The rules were tuned by measuring recall and
+false alarms on the PAN 2012 predator-identification validation segments (research use only;
+none of its text is in this file); the German ones on its machine-translated German copy.
+French and Czech cues are not written yet (the README says so).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 __all__ = [
     "CUES",
+    "CUES_DE",
     "GroomingRules",
     "GroomingWindow",
     "cues_in",
@@ -132,8 +133,77 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: German cues (the household languages also include French and Czech: not written yet).
+CUES_DE: dict[str, tuple[str, ...]] = {
+    "secrecy": (
+        r"\b(?:sag|erzähl)\w* (?:es |das )?(?:niemandem|keinem|nicht (?:deiner|deinem|deinen) \w+)",
+        r"\bunser (?:kleines )?geheimnis\b",
+        r"\bzwischen uns\b",
+        r"\b(?:lösch|lösche)\w* (?:den chat|die nachrichten|alles|die bilder)\b",
+        r"\bbist du allein\b",
+        r"\bsind deine eltern (?:zu hause|da|weg|wach)\b",
+        r"\bärger bekommen\b",
+    ),
+    "platform": (
+        r"\b(?:schreib|ruf) mich an\b",
+        r"\bdeine (?:handy|telefon)?nummer\b",
+        r"\bmeine (?:handy|telefon)?nummer\b",
+        r"\bhast du (?:snapchat|whatsapp|kik|skype|telegram|insta|eine webcam|eine kamera)\b",
+        r"\b(?:adde|add) mich\b",
+        r"\bam telefon\b",
+    ),
+    "age": (
+        r"\bwie alt bist du\b",
+        r"\bwelche klasse\b",
+        r"\bdein alter\b",
+        r"\bwann hast du geburtstag\b",
+    ),
+    "location": (
+        r"\bwo wohnst du\b",
+        r"\bin welcher stadt\b",
+        r"\bdeine (?:adresse|schule|straße)\b",
+        r"\bwelche schule\b",
+        r"\bwie weit (?:weg )?(?:bist|wohnst) du\b",
+    ),
+    "photos": (
+        r"\b(?:schick|sende)\w* (?:mir )?(?:ein |mehr |noch |paar )?(?:bild|bilder|foto|fotos|selfie|pic)",  # noqa: E501
+        r"\bhast du (?:noch |mehr )?(?:bilder|fotos|pics)\b",
+        r"\bwas (?:hast|trägst) du (?:an|gerade an)\b",
+        r"\bzeig mir\b",
+        r"\b(?:webcam|kamera) an\b",
+    ),
+    "flattery": (
+        r"\bdu bist (?:so |sehr |echt |wirklich )*(?:hübsch|schön|süß|sexy|heiß|reif|besonders|toll)\b",  # noqa: E501
+        r"\bich (?:liebe|vermisse) dich\b",
+        r"\breif für dein alter\b",
+        r"\b(?:mein )?(?:schatz|süße|baby|engel|prinzessin)\b",
+    ),
+    "isolation": (
+        r"\bdeine eltern verstehen dich nicht\b",
+        r"\bnur ich verstehe dich\b",
+        r"\bdu kannst mir vertrauen\b",
+    ),
+    "gifts": (
+        r"\bich (?:kaufe|schenke|schicke) dir\b",
+        r"\bgeschenk für dich\b",
+        r"\b(?:gutschein|geschenkkarte|robux|v-bucks)\b",
+    ),
+    "meeting": (
+        r"\b(?:uns|dich|mich) treffen\b",
+        r"\bsehen wir uns\b",
+        r"\bich hole dich ab\b",
+        r"\bkomm(?:e)? (?:vorbei|zu dir|zu mir|rüber)\b",
+        r"\b(?:zu mir|zu dir) nach hause\b",
+    ),
+    "sexual": (
+        r"\b(?:sex|geil|nackt|nacktbilder|schwanz|muschi|titten|brüste|blasen|wichsen|"
+        r"jungfrau|höschen|unterwäsche|bh|küssen)\b",
+    ),
+}
+
 _COMPILED: dict[str, re.Pattern[str]] = {
-    family: re.compile("|".join(f"(?:{p})" for p in patterns)) for family, patterns in CUES.items()
+    family: re.compile("|".join(f"(?:{p})" for p in (*patterns, *CUES_DE.get(family, ()))))
+    for family, patterns in CUES.items()
 }
 _SPACES = re.compile(r"\s+")
 

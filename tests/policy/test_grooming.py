@@ -91,3 +91,25 @@ def test_sexual_talk_counts_only_with_age_photos_secrecy_or_meeting() -> None:
     rules = GroomingRules(families=3)
     assert not rules.raised(frozenset({"sexual", "flattery", "gifts"}))
     assert rules.raised(frozenset({"sexual", "flattery", "age"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("sag es niemandem", "secrecy"),
+        ("das ist unser kleines geheimnis", "secrecy"),
+        ("wie alt bist du?", "age"),
+        ("wo wohnst du", "location"),
+        ("schick mir ein foto", "photos"),
+        ("du bist so hübsch", "flattery"),
+        ("hast du snapchat", "platform"),
+        ("ich kaufe dir was", "gifts"),
+        ("wollen wir uns treffen", "meeting"),
+    ],
+)
+def test_german_cues(text: str, family: str) -> None:
+    assert family in cues_in(text)
+
+
+def test_ordinary_german_chat_shows_no_cue() -> None:
+    assert cues_in("hast du die hausaufgaben in mathe schon gemacht?") == frozenset()
