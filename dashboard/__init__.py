@@ -73,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         onboarding,
         profiles,
         public,
+        reset,
         security,
         settings,
         storage,
@@ -97,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         settings,
         onboarding,
         public,
+        reset,
     ):
         app.register_blueprint(module.bp)
     app.jinja_env.filters["category"] = category_label

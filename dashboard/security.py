@@ -25,7 +25,9 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 #: Reachable without a login, but only over HTTPS.
-ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.setup", "onboarding.trust_check"})
+ANONYMOUS_ENDPOINTS = frozenset(
+    {"auth.login", "auth.setup", "onboarding.trust_check", "reset.reset_password"}
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

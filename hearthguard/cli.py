@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -290,6 +290,35 @@ def profile_list(data_dir: Path | None, as_json: bool) -> None:
             else:
                 mark = " (default)" if p.name == default else ""
                 click.echo(f"{p.name}{mark}\t{p.preset}\tblocks: {', '.join(sorted(p.blocked))}")
+
+
+@main.group()
+def parent() -> None:
+    """Parent accounts of the dashboard."""
+
+
+@parent.command("reset-password")
+@data_dir_option
+@click.argument("name")
+@click.option(
+    "--dashboard-url",
+    metavar="URL",
+    help="The dashboard's address (default: https://THIS-BOX:8081).",
+)
+@friendly_errors
+def parent_reset_password(data_dir: Path | None, name: str, dashboard_url: str | None) -> None:
+    """Print a one-time link (valid for an hour) that sets a new password for NAME."""
+    from hearthguard.runner import _public_host
+    from policy.resets import RESET_LIFETIME, new_reset_token
+
+    base = (dashboard_url or f"https://{_public_host('')}:8081").rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise click.BadParameter("must start with https://", param_hint="--dashboard-url")
+    with _store(data_dir) as store:
+        token = new_reset_token(store, name, datetime.now(UTC))
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    click.echo(f"Open this link once, within {minutes} minutes, to choose a new password:")
+    click.echo(f"{base}/reset-password?token={token}")
 
 
 @main.group()
