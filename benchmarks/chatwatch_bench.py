@@ -154,6 +154,22 @@ def bench_alerts(model) -> None:
             f"alerts: {name}: {1000 * flagged / len(texts):.1f} false flags per 1,000 "
             f"messages ({flagged}/{len(texts)}, per message, before deduplication)"
         )
+    # what a parent would see: each Dota 2 conversation's ordinary lines, deduplicated
+    benign = [(t, c) for t, c, toxic in conda if not toxic]
+    scores = (
+        model.predict_proba([t for t, _c in benign]) if model is not None else [0.0] * len(benign)
+    )
+    safety = ChatSafety()
+    raised = 0
+    for i, ((text, conversation), score) in enumerate(zip(benign, scores, strict=True)):
+        message = ChatMessage(  # one device per conversation: no device's hourly limit bites
+            T0 + timedelta(seconds=i), CHILD, f"d{conversation}", "A", "c", "p", False, text
+        )
+        raised += len(safety.assess(message, float(score), threshold, "excerpt"))
+    print(
+        f"alerts: Dota 2 chat, non-toxic lines as conversations: {1000 * raised / len(benign):.1f} "
+        f"alerts per 1,000 messages after deduplication ({raised}/{len(benign)})"
+    )
     toxic = [t for t, _c, is_toxic in conda if is_toxic]
     scores = model.predict_proba(toxic) if model is not None else [0.0] * len(toxic)
     hit = sum(
