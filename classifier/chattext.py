@@ -49,6 +49,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "$": "s", "!": "i", "|": "l"})  # fmt: skip
 _ELONGATED = re.compile(r"(.)\1{2,}")
 _ELONGATED_TWICE = re.compile(r"(.)\1+")
+_DOUBLED = re.compile(r"(.)\1")
 # Runs of single letters: "f u c k", "s.t.u.p.i.d", "i-d-i-o-t".
 _SPACED_PUNCT = re.compile(r"\b(?:[^\W\d_][.\-_*+,]+){2,}[^\W\d_]\b")
 _SPACED_BLANK = re.compile(r"(?<!\S)(?:[^\W\d_] ){3,}[^\W\d_](?!\S)")
@@ -151,27 +152,29 @@ def _unmask(token: str) -> str:
 
 def _word(token: str, flags: set[str]) -> str:
     """One token made a plain word: masks filled, leetspeak undone, elongation cut, chat
-    spellings expanded."""
-    token = token.strip("!*")
-    if "*" in token:
-        flags.add("masked")
-        token = _unmask(token)
-    if not token.isalpha() and any(c.isalpha() for c in token) and not token[0].isdigit():
-        # "b1tch", "a$$", "sh!t"; not "3pm", "4ever" (digits first) nor "mp3", "win10"
-        # (digits last read as numbers, not letters)
-        tail = _TRAILING_DIGITS.search(token)
-        body, end = (token[: tail.start()], tail.group(0)) if tail else (token, "")
-        token = (body if body.isalpha() else body.translate(_LEET)) + end
-    token = "".join(c for c in token if c.isalnum())
-    if token.isdigit():
-        return _NUMBER
-    token = _ELONGATED.sub(r"\1\1", token)
+    spellings expanded. (Runs of three or more are cut to two before tokens are taken.)"""
+    if not token.isalpha():
+        token = token.strip("!*")
+        if "*" in token:
+            flags.add("masked")
+            token = _unmask(token)
+        if any(c.isalpha() for c in token) and not token[0].isdigit():
+            # "b1tch", "a$$", "sh!t"; not "3pm", "4ever" (digits first) nor "mp3", "win10"
+            # (digits last read as numbers, not letters)
+            tail = _TRAILING_DIGITS.search(token)
+            body, end = (token[: tail.start()], tail.group(0)) if tail else (token, "")
+            token = (body if body.isalpha() else body.translate(_LEET)) + end
+        token = "".join(c for c in token if c.isalnum())
+        if token.isdigit():
+            return _NUMBER
     expanded = _SPELLINGS.get(token)
-    if expanded is None:
+    if expanded is not None:
+        return expanded
+    if token not in _STRONG_WORDS and _DOUBLED.search(token):
         single = _ELONGATED_TWICE.sub(r"\1", token)
-        if single != token and (single in _SPELLINGS or single in _STRONG_WORDS):
-            expanded = _SPELLINGS.get(single, single)  # "uu" -> "you", "fuuck" -> "fuck"
-    return expanded or token
+        if single in _SPELLINGS or single in _STRONG_WORDS:
+            return _SPELLINGS.get(single, single)  # "uu" -> "you", "fuuck" -> "fuck"
+    return token
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -200,14 +203,18 @@ def _normalise(text: str) -> tuple[list[str], set[str]]:
     flags: set[str] = set()
     text = unicodedata.normalize("NFKC", text)
     text = _emoji_words(text)
-    for pattern, replacement in _PLACEHOLDERS:
-        text = pattern.sub(replacement, text)
-    text = _RETWEET.sub("", text)
-    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
-        flags.add("shouting")
+    if "<" in text or "@" in text or "URL" in text or "/" in text or "www." in text:
+        for pattern, replacement in _PLACEHOLDERS:
+            text = pattern.sub(replacement, text)
+        text = _RETWEET.sub("", text)
+    if "#" in text:
+        text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    if not text.islower():
+        upper = sum(map(str.isupper, text))
+        if upper >= 8 and upper >= 0.7 * (upper + sum(map(str.islower, text))):
+            flags.add("shouting")
     text = text.casefold().replace("'", "").replace("\u2019", "").replace("`", "")
+    text = _ELONGATED.sub(r"\1\1", text)
     text = _SPACED_PUNCT.sub(_join_spaced, text)
     text = _SPACED_BLANK.sub(_join_spaced, " ".join(text.split()))
     words: list[str] = []

@@ -14,9 +14,9 @@ start-up; predictions are pure functions of the loaded, immutable model.
 - Page model (``page.skops``): a table of weighted word n-grams learned by an L1 logistic
   regression, compiled at load time into one Aho-Corasick automaton, so a 64 KB page is
   scored at C speed.
-- Chat model (``chat.skops``): a ``Pipeline`` (word and character TF-IDF, logistic
-  regression) -> ``abusive`` or ``ok``; the only model that needs scikit-learn at run time,
-  imported when it is loaded.
+- Chat model (``chat.skops``): word and character-n-gram TF-IDF of normalised text
+  (``classifier.chattext``) and a logistic regression -> ``abusive`` or ``ok``, stored as
+  vocabularies and weights and run with a dict, an Aho-Corasick automaton and numpy.
 
 Scores are the models' probabilities; ``metadata["thresholds"]`` records what a threshold
 of 0.5 to 0.9 (in steps of 0.1) meant on the held-out split.
@@ -39,6 +39,7 @@ import ahocorasick
 import numpy as np
 
 from classifier.categories import BENIGN
+from classifier.chattext import CHAR_GRAM_RANGE, chat_features
 from classifier.modelfile import read_model_file
 
 __all__ = [
@@ -53,8 +54,11 @@ __all__ = [
     "PageModel",
     "UrlModel",
     "Verdict",
+    "CHAT_MAX_CHARS",
+    "build_chat_model",
     "build_page_model",
     "build_url_model",
+    "chat_model_features",
     "chat_model_input",
     "load_models",
     "page_ngrams",
@@ -209,6 +213,17 @@ def chat_model_input(text: str) -> str:
     text = _LINK.sub(" URL ", text)
     text = _MENTION.sub("@user", text)
     return " ".join(text.split())
+
+
+#: The chat model reads at most this many characters of a message.
+CHAT_MAX_CHARS = 1000
+
+
+def chat_model_features(text: str, *, lexicon: bool = True) -> tuple[list[str], str]:
+    """What the chat model reads of one message, in training and prediction alike: its
+    word features and its normalised text (``classifier.chattext``), taken from
+    ``chat_model_input`` of the first ``CHAT_MAX_CHARS`` characters."""
+    return chat_features(chat_model_input(text[:CHAT_MAX_CHARS]), lexicon=lexicon)
 
 
 def page_phrase_text(text: str) -> str:
@@ -508,40 +523,99 @@ class PageModel:
 
 @dataclass(frozen=True)
 class ChatModel:
-    """Chat text -> ``ChatVerdict`` (``abusive`` / ``ok``)."""
+    """Chat text -> ``ChatVerdict`` (``abusive`` / ``ok``), with numpy and pyahocorasick only.
 
-    pipeline: Any
+    A logistic regression over two TF-IDF branches of binary features of
+    ``chat_model_features``: word unigrams, bigrams and lexicon features (looked up in a
+    dict), and character n-grams within words (found by one Aho-Corasick automaton). Each
+    branch is L2-normalised over the features of its vocabulary that are present, as in
+    training. Optionally the lexicon features form a third, unnormalised branch, and one
+    more feature says whether a word annotators often marked as the abuse is present.
+    ``threshold`` is the shipped threshold chosen on left-out sources (metadata
+    ``default_threshold``). Built by ``build_chat_model``.
+    """
+
+    word_names: tuple[str, ...]
+    char_names: tuple[str, ...]
+    lexicon_names: tuple[str, ...]  # lexicon features with a branch of their own, if any
+    # per feature: idf * weight (what it adds to the score) and idf ** 2 (its share of the
+    # branch's norm); word features first, then character n-grams, then lexicon features
+    # (which add scale * weight and are not normalised)
+    contribution: np.ndarray
+    norm_share: np.ndarray
+    intercept: float
     metadata: MappingProxyType[str, Any]
-    threshold: float = 0.5
+    threshold: float
+    _word_index: dict[str, int] = field(repr=False)
+    _chars: ahocorasick.Automaton = field(repr=False)
+    _lexicon: bool = True
+    # words annotators often marked as the abuse: present at all -> ``marked_contribution``
+    marked_words: frozenset[str] = frozenset()
+    marked_contribution: float = 0.0
+
+    def _columns(self, text: str) -> tuple[tuple[list[int], list[int], list[int]], bool]:
+        """The word, character and own-branch lexicon feature columns present in ``text``
+        (indexes into ``contribution``), and whether a marked word is present."""
+        words, normalised = chat_model_features(text, lexicon=self._lexicon)
+        found = [i for i in (self._word_index.get(w) for w in words) if i is not None]
+        lexicon_start = len(self.word_names) + len(self.char_names)
+        word_columns = [i for i in found if i < lexicon_start]
+        lexicon_columns = [i for i in found if i >= lexicon_start]
+        char_columns = {i for _end, i in self._chars.iter(" " + normalised + " ")}
+        marked = bool(self.marked_words) and not self.marked_words.isdisjoint(words)
+        return (word_columns, sorted(char_columns), lexicon_columns), marked
+
+    def _name(self, column: int) -> str:
+        words, chars = len(self.word_names), len(self.char_names)
+        if column < words:
+            return self.word_names[column]
+        if column < words + chars:
+            return self.char_names[column - words]
+        return self.lexicon_names[column - words - chars]
+
+    def _norms(self, columns: list[int], normalised: bool) -> tuple[np.ndarray, float]:
+        index = np.asarray(columns, dtype=np.int64)
+        if not normalised:
+            return index, 1.0
+        return index, float(np.sqrt(self.norm_share[index].sum(dtype=np.float64)))
+
+    def _logit(self, text: str) -> float:
+        branches, marked = self._columns(text)
+        logit = self.intercept + (self.marked_contribution if marked else 0.0)
+        for branch, columns in enumerate(branches):
+            if columns:
+                index, norm = self._norms(columns, branch < 2)
+                logit += float(self.contribution[index].sum(dtype=np.float64)) / norm
+        return logit
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """P(abusive) per text."""
         if not texts:
             return np.empty(0)
-        column = list(self.pipeline.classes_).index(ABUSIVE)
-        return self.pipeline.predict_proba([chat_model_input(t) for t in texts])[:, column]
+        logits = np.fromiter((self._logit(t) for t in texts), dtype=np.float64, count=len(texts))
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -500, 500)))
 
     def predict(self, texts: Sequence[str]) -> list[ChatVerdict]:
-        """One verdict per text; ``label`` is ``abusive`` when P(abusive) >= the model's
-        default threshold (metadata ``default_threshold``)."""
+        """One verdict per text; ``label`` is ``abusive`` when P(abusive) >= ``threshold``."""
         return [
             ChatVerdict(ABUSIVE if p >= self.threshold else OK, round(float(p), 4))
             for p in self.predict_proba(texts)
         ]
 
     def explain(self, text: str, k: int = 5) -> list[tuple[str, float]]:
-        """The ``k`` n-grams of ``text`` that added most to P(abusive), with their weights."""
-        features, model = self.pipeline[0], self.pipeline[-1]
-        row = features.transform([chat_model_input(text)]).tocsr()
-        names = features.get_feature_names_out()
-        sign = 1.0 if str(model.classes_[1]) == ABUSIVE else -1.0
-        contributions = row.data * model.coef_[0, row.indices] * sign
-        order = np.argsort(-contributions)[:k]
-        return [
-            (str(names[row.indices[i]]).split("__", 1)[-1], round(float(contributions[i]), 4))
-            for i in order
-            if contributions[i] > 0
-        ]
+        """The ``k`` features of ``text`` (words, word pairs, lexicon features, character
+        n-grams) that added most to its score, with what each added."""
+        found: list[tuple[str, float]] = []
+        branches, marked = self._columns(text)
+        for branch, columns in enumerate(branches):
+            if not columns:
+                continue
+            index, norm = self._norms(columns, branch < 2)
+            found += [(self._name(int(i)), float(self.contribution[i]) / norm) for i in index]
+        if marked:
+            found.append(("(a word often marked as abuse)", self.marked_contribution))
+        found.sort(key=lambda item: -item[1])
+        return [(name.strip(), round(value, 4)) for name, value in found[:k] if value > 0]
 
 
 def _target_and_benign(scores: np.ndarray, classes: tuple[str, ...]) -> tuple[int, int | None]:
@@ -557,6 +631,72 @@ def _verdicts(probabilities: np.ndarray, classes: tuple[str, ...]) -> list[Verdi
         Verdict(classes[i], round(float(row[i]), 4))
         for i, row in zip(best, probabilities, strict=True)
     ]
+
+
+def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatModel:
+    """Compile a chat model table (``kind`` ``"chat-tfidf"``: ``words`` and ``chars``
+    vocabularies with their ``idf`` and ``coef``, an ``intercept``, the ``char_range`` and
+    whether ``lexicon`` features are used) into a ``ChatModel``; the threshold is metadata
+    ``default_threshold``. Raises ``ValueError`` when the table is anything else or its
+    shapes disagree."""
+    if table.get("kind") != "chat-tfidf":
+        raise ValueError("model file does not hold a chat model table")
+    branches = []
+    for name in ("words", "chars"):
+        branch = table[name]
+        vocabulary = np.asarray(branch["vocabulary"]).astype(str)
+        idf = np.asarray(branch["idf"], dtype=np.float64)
+        coef = np.asarray(branch["coef"], dtype=np.float64)
+        if not (vocabulary.shape == idf.shape == coef.shape) or vocabulary.ndim != 1:
+            raise ValueError(f"chat model {name}: vocabulary, idf and weights disagree")
+        if len(set(vocabulary.tolist())) != len(vocabulary):
+            raise ValueError(f"chat model {name}: vocabulary has duplicates")
+        branches.append((vocabulary, idf, coef))
+    (words, word_idf, word_coef), (chars, char_idf, char_coef) = branches
+    low, high = (int(n) for n in table["char_range"])
+    if (low, high) != CHAR_GRAM_RANGE:
+        raise ValueError(f"chat model character n-grams {low}-{high} are not {CHAR_GRAM_RANGE}")
+    lengths = np.char.str_len(chars) if len(chars) else np.array([low])
+    if lengths.min() < low or lengths.max() > high or any(" " in g.strip(" ") for g in chars):
+        raise ValueError("chat model character n-grams do not match their n-gram range")
+    own = table.get("lexicon_branch") or {"vocabulary": [], "scale": [], "coef": []}
+    marked = table.get("marked_words") or {}
+    lexicon = np.asarray(own["vocabulary"]).astype(str)
+    scale = np.asarray(own["scale"], dtype=np.float64)
+    lexicon_coef = np.asarray(own["coef"], dtype=np.float64)
+    if not (lexicon.shape == scale.shape == lexicon_coef.shape) or set(lexicon) & set(words):
+        raise ValueError("chat model lexicon branch disagrees with itself or the words")
+    idf = np.concatenate([word_idf, char_idf, np.zeros(len(lexicon))])
+    contribution = np.concatenate(
+        [word_idf * word_coef, char_idf * char_coef, scale * lexicon_coef]
+    )
+    norm_share = idf * idf
+    offset = len(words)
+    automaton = ahocorasick.Automaton()
+    for index, gram in enumerate(chars.tolist()):
+        automaton.add_word(gram, offset + index)
+    if len(chars):
+        automaton.make_automaton()
+    for array in (contribution, norm_share):
+        array.setflags(write=False)
+    lookup = {word: i for i, word in enumerate(words.tolist())}
+    start = len(words) + len(chars)
+    lookup.update({name: start + i for i, name in enumerate(lexicon.tolist())})
+    return ChatModel(
+        tuple(words.tolist()),
+        tuple(chars.tolist()),
+        tuple(lexicon.tolist()),
+        contribution,
+        norm_share,
+        float(np.asarray(table["intercept"], dtype=np.float64).reshape(-1)[0]),
+        MappingProxyType(dict(metadata)),
+        float(metadata.get("default_threshold", 0.5)),
+        lookup,
+        automaton,
+        bool(table["lexicon"]),
+        frozenset(np.asarray(marked.get("words", [])).astype(str).tolist()),
+        float(marked.get("contribution", 0.0)),
+    )
 
 
 def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageModel:
@@ -786,8 +926,7 @@ def load_models(
     is preferred; if it cannot be loaded the bundled one is used and the reason is still
     reported. A missing, corrupt or untrusted file never raises: the model is ``None`` and
     ``errors[name]`` explains why. Files are read with ``classifier.modelfile`` (plain
-    tables only); the URL and page models need neither scikit-learn nor SciPy, and
-    scikit-learn is imported only when the chat model is loaded. Raises ``ValueError`` for
+    tables only); no model needs scikit-learn or SciPy. Raises ``ValueError`` for
     a name that is not a model.
     """
     wanted = tuple(names)
@@ -845,10 +984,6 @@ def _load_one(name: str, directory: Path) -> UrlModel | PageModel | ChatModel:
             return build_url_model(table, metadata)
         if name == "page":
             return build_page_model(table, metadata)
-        pipeline = pipeline_from_table(table)
+        return build_chat_model(table, metadata)
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"model table is incomplete ({type(error).__name__}: {error})") from None
-    if ABUSIVE not in [str(c) for c in pipeline.classes_]:
-        raise ValueError("chat model has no 'abusive' class")
-    threshold = float(metadata.get("default_threshold", 0.5))
-    return ChatModel(pipeline, MappingProxyType(metadata), threshold)

@@ -100,6 +100,7 @@ class ChatItem:
     kind: str
     key: str
     group: str = ""
+    marked: tuple[str, ...] = ()  # the parts annotators marked as the abuse, where given
 
 
 def dedup_key(text: str) -> str:
@@ -226,17 +227,23 @@ def _cyberbullying(
                 report["bad_rows"] += 1
 
 
-def _hatexplain(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
+def _hatexplain(
+    text_dir: Path, report: dict[str, Any], marked: dict[str, tuple[str, ...]]
+) -> Iterable[_Raw]:
     path = text_dir / "hatexplain" / "hatexplain_magpie_preprocessed.csv"
     for row in _csv_rows(path, report):
         kind = {"0": "ok", "1": "offensive", "2": "hate"}.get(row.get("label", ""))
         if kind is None:
             report["bad_rows"] += 1
             continue
+        if kind != "ok" and row.get("rationale_pos", "").strip():
+            marked[row.get("text", "")] = (row["rationale_pos"],)
         yield row.get("text", ""), int(kind != "ok"), "hatexplain", 1.0, kind, ""
 
 
-def _toxic_spans(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
+def _toxic_spans(
+    text_dir: Path, report: dict[str, Any], marked: dict[str, tuple[str, ...]]
+) -> Iterable[_Raw]:
     folder = text_dir / "toxic_spans_civil_comments"
     annotators: dict[str, list[tuple[bool, bool]]] = defaultdict(list)  # all toxic, not toxic
     comment_of: dict[str, str] = {}
@@ -246,11 +253,16 @@ def _toxic_spans(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
             (row["all toxic"] == "True", row["not toxic"] == "True")
         )
     spans: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    offsets: dict[str, set[tuple[int, int]]] = defaultdict(set)
     for row in _csv_rows(folder / "data_spans.csv", report):
         comment = comment_of.get(row["annotation"])
         if comment is None:
             report["bad_rows"] += 1
             continue
+        try:
+            offsets[comment].add((int(row["start"]), int(row["end"])))
+        except (KeyError, ValueError):
+            report["bad_rows"] += 1
         spans[comment][_TOXIC_SPAN_KINDS.get(row["type"], "other_toxicity")].add(row["annotation"])
     for row in _csv_rows(folder / "data_comments.csv", report):
         votes = annotators.get(row["comment_id"])
@@ -260,13 +272,16 @@ def _toxic_spans(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
         count = len(votes)
         not_toxic = sum(n for _, n in votes) / count
         kinds = spans.get(row["comment_id"], {})
-        marked = len(set().union(*kinds.values())) if kinds else 0
-        toxic = (marked + sum(a for a, n in votes if a)) / count
+        with_spans = len(set().union(*kinds.values())) if kinds else 0
+        toxic = (with_spans + sum(a for a, n in votes if a)) / count
         text = row["comment_text"]
         if not_toxic >= 0.5:
             yield text, 0, "toxic_spans_civil_comments", not_toxic, "ok", ""
         elif toxic >= 0.5:
             kind = max(sorted(kinds), key=lambda k: len(kinds[k])) if kinds else "other_toxicity"
+            parts = {text[a:b] for a, b in sorted(offsets.get(row["comment_id"], ())) if a < b}
+            if parts:
+                marked[text] = tuple(sorted(parts))
             yield text, 1, "toxic_spans_civil_comments", min(1.0, toxic), kind, ""
 
 
@@ -359,11 +374,12 @@ def read_chat_corpus(
     text_dir = Path(data_dir) / "text"
     wanted = set(sources)
     report: dict[str, Any] = {"bad_rows": 0, "too_short": 0, "rows": {}}
+    marked: dict[str, tuple[str, ...]] = {}  # raw text -> parts marked as the abuse
     readers = {
         "davidson": lambda: _davidson(text_dir, report),
         "cyberbullying": lambda: _cyberbullying(text_dir, report, identity_classes),
-        "hatexplain": lambda: _hatexplain(text_dir, report),
-        "toxic_spans_civil_comments": lambda: _toxic_spans(text_dir, report),
+        "hatexplain": lambda: _hatexplain(text_dir, report, marked),
+        "toxic_spans_civil_comments": lambda: _toxic_spans(text_dir, report, marked),
         "reddit_misogyny_guest2021": lambda: _reddit(text_dir, report),
         "ethos_hate": lambda: _ethos(text_dir, report),
         "jigsaw-sample": lambda: _jigsaw(text_dir, report),
@@ -403,7 +419,9 @@ def read_chat_corpus(
         kept = evaluation[0] if evaluation else items[0]
         duplicates += len(items) - 1
         text, label, source, weight, kind, group = kept
-        chat_item = ChatItem(chat_model_input(text), label, source, weight, kind, key, group)
+        chat_item = ChatItem(
+            chat_model_input(text), label, source, weight, kind, key, group, marked.get(text, ())
+        )
         (check if key in evaluation_keys else train).append(chat_item)
     report["duplicates_removed"] = duplicates
     report["conflicting_texts_dropped"] = conflicts

@@ -167,9 +167,26 @@ def test_url_and_page_models_load_without_sklearn_scipy_or_skops() -> None:
     assert heavy_modules_after_loading(("url", "page")) == []
 
 
-def test_the_chat_model_brings_in_sklearn() -> None:
-    # Shows the probe above would see a heavy import: loading the chat model makes one.
-    assert any(name.startswith("sklearn") for name in heavy_modules_after_loading(("chat",)))
+def test_no_model_brings_in_sklearn_scipy_or_skops() -> None:
+    # The chat model runs from its table too (the proxy will load it for chat watch).
+    assert heavy_modules_after_loading(("url", "page", "chat")) == []
+
+
+def test_the_probe_sees_a_heavy_import() -> None:
+    # Shows the probe above would see a heavy import if a model made one.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sklearn.linear_model\n" + _LIGHT_PROBE.format(repo=str(REPO), names=("chat",)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    assert any(name.startswith("sklearn") for name in done.stdout.split())
 
 
 def test_local_directory_is_preferred_and_falls_back(tmp_path: Path) -> None:

@@ -1,0 +1,338 @@
+"""Chat model training: corpus mapping, per-fold vocabularies, weights, the threshold at a
+false-alarm rate, leave-one-source-out on small synthetic inputs, and the shipped table."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.models import build_chat_model
+from classifier.training.chat import (
+    ChatConfig,
+    chat_table,
+    evaluate_chat,
+    featurise,
+    fit_chat,
+    fit_vocabulary,
+    macro_false_alarm_threshold,
+    marked_word_columns,
+    score_chat,
+    source_weights,
+)
+from classifier.training.chat_data import ChatItem, read_chat_corpus
+
+# ----------------------------------------------------------------------------- threshold
+
+
+def test_macro_threshold_weighs_every_source_the_same() -> None:
+    big = np.linspace(0.0, 0.99, 100)  # 100 ok messages, evenly spread
+    small = np.array([0.95, 0.96, 0.97, 0.98])  # 4 ok messages, all scored high
+    # at 0.9 the big source flags 10 %, the small one 100 %: mean 55 %
+    threshold = macro_false_alarm_threshold({"big": big, "small": small}, 0.10)
+    shares = [float((big >= threshold).mean()), float((small >= threshold).mean())]
+    assert np.mean(shares) <= 0.10
+    assert threshold > 0.98  # only above every small-source score is the mean low enough
+    # pooled, the small source would hardly count: 0.9 would flag ~13 % of all 104
+    assert macro_false_alarm_threshold({"all": np.r_[big, small]}, 0.10) < threshold
+
+
+def test_macro_threshold_is_the_lowest_that_keeps_the_rate() -> None:
+    scores = np.arange(1, 11) / 10  # 0.1 .. 1.0
+    threshold = macro_false_alarm_threshold({"a": scores}, 0.2)
+    assert threshold == pytest.approx(0.9)  # flags 0.9 and 1.0: 20 %
+    assert float((scores >= threshold).mean()) == pytest.approx(0.2)
+    assert float((scores >= 0.8).mean()) > 0.2  # the next lower score flags too many
+    with pytest.raises(ValueError):
+        macro_false_alarm_threshold({"a": np.empty(0)}, 0.1)
+    # nothing may be flagged: a threshold above every negative
+    assert macro_false_alarm_threshold({"a": scores}, 0.0) > 1.0
+
+
+# ----------------------------------------------------------------------------- weights
+
+
+def test_source_weights_balance_labels_and_damp_big_sources() -> None:
+    sources = ["big"] * 90 + ["small"] * 10
+    labels = [1] * 60 + [0] * 30 + [1] * 5 + [0] * 5
+    agreement = [1.0] * 100
+    flat = source_weights(sources, labels, agreement, 0.0)
+    full = source_weights(sources, labels, agreement, 1.0)
+    for w in (flat, full):
+        y = np.asarray(labels)
+        assert w.mean() == pytest.approx(1.0)
+        assert w[y == 1].sum() == pytest.approx(w[y == 0].sum())
+    # balance 1: the small source's 5 abusive items weigh as much as the big one's 60
+    assert full[90:95].sum() == pytest.approx(full[:60].sum())
+    assert flat[90:95].sum() < flat[:60].sum() / 5
+    halved = source_weights(sources, labels, [0.5] + [1.0] * 99, 0.0)
+    assert halved[0] == pytest.approx(halved[1] / 2)
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+ABUSIVE_LINES = ["you stupid idiot", "shut up loser", "you are a loser", "stupid ugly idiot"]
+OK_LINES = ["see you at practice", "lovely weather today", "practice at five", "weather is nice"]
+
+
+def tiny_items() -> list[ChatItem]:
+    items = []
+    for source in ("alpha", "beta", "gamma"):
+        for i, text in enumerate(ABUSIVE_LINES):
+            marked = (text.split()[-1],)  # what annotators would mark: "idiot", "loser"...
+            items.append(
+                ChatItem(f"{text} {source}", 1, source, 1.0, "insult", f"{source}a{i}", "", marked)
+            )
+        for i, text in enumerate(OK_LINES):
+            items.append(ChatItem(f"{text} {source}", 0, source, 1.0, "ok", f"{source}o{i}"))
+    return items
+
+
+def test_fold_vocabulary_counts_only_its_training_rows() -> None:
+    items = tiny_items()
+    features = featurise([i.text for i in items], lexicon=False)
+    alpha = np.array([n for n, i in enumerate(items) if i.source == "alpha"])
+    others = np.array([n for n, i in enumerate(items) if i.source != "alpha"])
+    vocabulary = fit_vocabulary(features.words, others, min_df=1, max_features=10_000)
+    kept = {features.word_names[c] for c in vocabulary.columns}
+    assert "beta" in kept and "alpha" not in kept  # a word only the left-out source has
+    assert fit_vocabulary(features.words, alpha, 1, 10_000).columns.size > 0
+    # min_df and max_features
+    common = fit_vocabulary(features.words, others, min_df=4, max_features=10_000)
+    assert {features.word_names[c] for c in common.columns} >= {"stupid", "you"}
+    top = fit_vocabulary(features.words, others, min_df=1, max_features=3)
+    assert top.columns.size == 3 and list(top.columns) == sorted(top.columns)
+    # idf: ln((1 + n) / (1 + df)) + 1
+    you = features.word_names.index("you")
+    df = int((features.words[others][:, you].toarray() > 0).sum())
+    idf = vocabulary.idf[list(vocabulary.columns).index(you)]
+    assert idf == pytest.approx(np.log((1 + len(others)) / (1 + df)) + 1)
+
+
+def test_leave_one_source_out_fit_scores_an_unseen_source() -> None:
+    items = tiny_items()
+    features = featurise([i.text for i in items])
+    config = ChatConfig(word_min_df=1, char_min_df=1, c=10.0, balance=0.0)
+    test = np.array([n for n, i in enumerate(items) if i.source == "gamma"])
+    train = np.array([n for n, i in enumerate(items) if i.source != "gamma"])
+    fitted = fit_chat(features, items, train, config)
+    scores = score_chat(features, test, fitted)
+    labels = np.array([items[n].label for n in test])
+    assert scores[labels == 1].min() > scores[labels == 0].max()
+
+
+@pytest.mark.parametrize(("lexicon_scale", "marked_scale"), [(0.0, 0.0), (1.5, 2.0)])
+def test_shipped_table_runs_without_sklearn_with_the_same_scores(
+    lexicon_scale: float, marked_scale: float
+) -> None:
+    items = tiny_items()
+    features = featurise([i.text for i in items])
+    config = ChatConfig(
+        word_min_df=1,
+        char_min_df=2,
+        c=10.0,
+        lexicon_scale=lexicon_scale,
+        marked_scale=marked_scale,
+    )
+    rows = np.arange(len(items))
+    fitted = fit_chat(features, items, rows, config)
+    assert (fitted.lexicon.columns.size > 0) == (lexicon_scale > 0)
+    assert (fitted.marked_columns.size > 0) == (marked_scale > 0)
+    model = build_chat_model(chat_table(features, fitted, config), {"default_threshold": 0.5})
+    expected = score_chat(features, rows, fitted)
+    np.testing.assert_allclose(model.predict_proba([i.text for i in items]), expected, rtol=1e-6)
+    # words the training never saw change nothing; an empty message is the intercept alone
+    unseen = model.predict_proba(["you stupid idiot alpha zzzqqq"])[0]
+    assert unseen == pytest.approx(model.predict_proba(["you stupid idiot alpha"])[0])
+    assert model.predict_proba([""])[0] == pytest.approx(1 / (1 + np.exp(-fitted.intercept)))
+    assert model.explain("you stupid idiot")[0][1] > 0
+
+
+def test_fast_fit_is_the_stock_pipeline() -> None:
+    from classifier.train import Example, train_chat_model
+
+    items = tiny_items()
+    config = ChatConfig(word_min_df=2, char_min_df=2, c=3.0, balance=0.5)
+    examples = [
+        Example(i.text, "abusive" if i.label else "ok", i.key, f"{i.source}:{i.weight}")
+        for i in items
+    ]
+    pipeline = train_chat_model(examples, config=config)
+    features = featurise([i.text for i in items])
+    fitted = fit_chat(features, items, np.arange(len(items)), config)
+    probe = ["you stupid loser", "see you at practice", "lovely idiot weather", "zzz"]
+    column = list(pipeline.classes_).index("abusive")
+    expected = pipeline.predict_proba(probe)[:, column]
+    model = build_chat_model(chat_table(features, fitted, config), {})
+    np.testing.assert_allclose(model.predict_proba(probe), expected, rtol=2e-3)
+    assert len(fitted.words.columns) == len(pipeline[0].transformer_list[0][1].vocabulary_)
+    assert len(fitted.chars.columns) == len(pipeline[0].transformer_list[1][1].vocabulary_)
+
+
+def test_marked_words_come_from_training_rows_only() -> None:
+    def item(text: str, source: str, marked: tuple[str, ...] = ()) -> ChatItem:
+        return ChatItem(text, int(bool(marked)), source, 1.0, "x", text, "", marked)
+
+    items = [
+        *(item(f"you idiot {n}", "a", ("idiot",)) for n in range(3)),
+        *(item(f"loser {n}", "b", ("loser",)) for n in range(3)),
+        item("the loser bracket", "b"),  # "loser" unmarked once: marked in 3 of 4
+        *(item(f"xuser moron {n}", "b", ("xuser moron",)) for n in range(3)),
+    ]
+    features = featurise([i.text for i in items])
+    config = ChatConfig(marked_min_items=3, marked_min_share=0.5)
+
+    def marked(rows: list[int], **change: float) -> set[str]:
+        chosen = marked_word_columns(features, items, np.array(rows), replace(config, **change))
+        return {features.word_names[c] for c in chosen}
+
+    everything = list(range(len(items)))
+    assert marked(everything) == {"idiot", "loser", "moron"}  # never the placeholder
+    assert marked(everything, marked_min_share=0.9) == {"idiot", "moron"}  # loser: 75 %
+    assert marked([3, 4, 5, 6, 7, 8, 9]) == {"loser", "moron"}  # only what these rows mark
+    assert marked(everything, marked_min_items=4) == set()
+
+
+def test_table_with_cross_word_grams_is_refused() -> None:
+    items = tiny_items()
+    features = featurise([i.text for i in items])
+    config = ChatConfig(word_min_df=1, char_min_df=1)
+    table = chat_table(features, fit_chat(features, items, np.arange(len(items)), config), config)
+    table["chars"]["vocabulary"] = table["chars"]["vocabulary"].copy()
+    table["chars"]["vocabulary"][0] = "u s"
+    with pytest.raises(ValueError, match="n-gram"):
+        build_chat_model(table, {})
+    table["kind"] = "linear-text"
+    with pytest.raises(ValueError, match="chat model table"):
+        build_chat_model(table, {})
+
+
+# ----------------------------------------------------------------------------- corpus
+
+
+def write_corpus(root: Path) -> None:
+    """A small data folder in the real sets' layouts."""
+    text = root / "text"
+
+    def write(
+        path: Path, header: list[str], rows: list[list[object]], delimiter: str = ","
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=delimiter)
+            writer.writerow(header)
+            writer.writerows(rows)
+
+    write(
+        text / "davidson" / "labeled_data.csv",
+        ["", "count", "hate_speech", "offensive_language", "neither", "class", "tweet"],
+        [[0, 3, 0, 3, 0, 1, "you stupid idiot"], [1, 3, 0, 0, 3, 2, "lovely day at the park"],
+         [2, 3, 0, 1, 2, 1, "weak offensive vote"], [3, 3, 0, 0, 3, 2, "the same text twice"]],
+    )  # fmt: skip
+    write(
+        text / "cyberbullying" / "a.csv",
+        ["tweet_text", "cyberbullying_type"],
+        [["The same text, twice!", "not_cyberbullying"], ["muslims are x", "religion"],
+         ["i was bullied at school", "age"]],
+    )  # fmt: skip
+    write(
+        text / "hatexplain" / "hatexplain_magpie_preprocessed.csv",
+        ["text", "rationale_pos", "label"],
+        [["<user> go away retard", "", 1], ["nice game last night", "", 0]],
+    )
+    write(
+        text / "toxic_spans_civil_comments" / "data_comments.csv",
+        ["comment_id", "comment_text"],
+        [[1, "You're an idiot."], [2, "I disagree with this policy."], [3, "meh, borderline"]],
+    )
+    write(
+        text / "toxic_spans_civil_comments" / "data_annotations.csv",
+        ["annotation", "comment_id", "worker", "country", "all toxic", "not toxic"],
+        [[0, 1, 1, "X", False, False], [1, 1, 2, "X", False, False], [2, 2, 1, "X", False, True],
+         [3, 2, 2, "X", False, True], [4, 3, 1, "X", False, True], [5, 3, 2, "X", False, False],
+         [6, 3, 3, "X", False, False]],
+    )  # fmt: skip
+    write(
+        text / "toxic_spans_civil_comments" / "data_spans.csv",
+        ["annotation", "type", "start", "end"],
+        [[0, "Insult", 10, 15], [1, "Insult", 10, 15], [1, "Threat", 0, 3]],
+    )
+    write(
+        text / "reddit_misogyny_guest2021" / "final_labels.csv",
+        ["entry_id", "link_id", "body", "level_1", "level_2"],
+        [["a", "t1", "women belong in the kitchen", "Misogynistic", "Derogation"],
+         ["b", "t1", "you are a clown", "Nonmisogynistic", "Nonmisogynistic_personal_attack"],
+         ["c", "t1", "[deleted]", "Nonmisogynistic", "None_of_the_categories"],
+         ["d", "t2", "good point", "Nonmisogynistic", "None_of_the_categories"]],
+    )  # fmt: skip
+    write(
+        text / "ethos_hate" / "Ethos_Dataset_Binary.csv",
+        ["comment", "isHate"],
+        [["kill them all", 0.9], ["i love my neighbours", 0.1]],
+        delimiter=";",
+    )
+    write(
+        text / "ethos_hate" / "Ethos_Dataset_Multi_Label.csv",
+        ["comment", "violence"],
+        [["kill them all", 0.8]],
+        delimiter=";",
+    )
+    write(
+        text / "conda_dota2_game_chat" / "CONDA_train.csv",
+        ["Id", "conversationId", "utterance", "intentClass"],
+        [[1, 7, "gg [SEPA] wp", "O"], [2, 7, "noob team", "I"],
+         [3, 8, "nice game last night", "O"]],
+    )  # fmt: skip
+
+
+def test_corpus_maps_every_source_and_keeps_evaluation_sources_apart(tmp_path: Path) -> None:
+    write_corpus(tmp_path)
+    train, check, report = read_chat_corpus(tmp_path, hand_written=False)
+    labels = {i.text: (i.source, i.label, i.kind) for i in train}
+    assert labels["you stupid idiot"] == ("davidson", 1, "offensive")
+    assert labels["lovely day at the park"] == ("davidson", 0, "ok")
+    assert labels["the same text twice"] == ("davidson", 0, "ok")  # first copy kept
+    assert "The same text, twice!" not in labels
+    assert "muslims are x" not in labels and "i was bullied at school" not in labels
+    assert labels["<user> go away retard"] == ("hatexplain", 1, "offensive")
+    assert labels["You're an idiot."] == ("toxic_spans_civil_comments", 1, "insult")
+    assert labels["I disagree with this policy."] == ("toxic_spans_civil_comments", 0, "ok")
+    assert "meh, borderline" not in labels  # a third said not toxic, no one marked a span
+    assert labels["women belong in the kitchen"][1:] == (1, "misogyny")
+    assert labels["you are a clown"][1:] == (1, "personal_attack")
+    assert labels["good point"][1:] == (0, "ok")
+    assert "[deleted]" not in labels
+    assert labels["kill them all"] == ("ethos_hate", 1, "threat")
+    assert labels["i love my neighbours"] == ("ethos_hate", 0, "ok")
+    weak = next(i for i in train if i.text == "weak offensive vote")
+    assert weak.weight == pytest.approx(1 / 3)
+    # a text that an evaluation-only source holds is evaluated, never trained on
+    assert "nice game last night" not in labels
+    assert {(i.text, i.label) for i in check} == {
+        ("gg wp", 0),
+        ("noob team", 1),
+        ("nice game last night", 0),
+    }
+    assert all(i.source == "conda_dota2_game_chat" for i in check)
+    assert report["rows"]["jigsaw-sample"] == 0
+    assert any("jigsaw" in path for path in report["missing_files"])
+    with_identity, _, _ = read_chat_corpus(tmp_path, hand_written=False, identity_classes=True)
+    assert ("muslims are x", 1) in {(i.text, i.label) for i in with_identity}
+
+
+def test_evaluation_reports_every_left_out_source(tmp_path: Path) -> None:
+    write_corpus(tmp_path)
+    config = ChatConfig(word_min_df=1, char_min_df=1)
+    report, _fitted, _features, items = evaluate_chat(
+        tmp_path, config, apc_python=None, log=lambda _m: None
+    )
+    by_source = report["model"]["by_source"]
+    assert set(by_source) >= {"davidson", "toxic_spans_civil_comments", "conda_dota2_game_chat"}
+    assert "hand-written" not in by_source
+    assert by_source["conda_dota2_game_chat"]["items"] == 3
+    assert report["baseline_alt_profanity_check"].startswith("not run")
+    assert 0.0 <= report["model"]["threshold"] <= 1.0
+    assert any(i.source == "hand-written" for i in items)
