@@ -292,6 +292,17 @@ def profile_list(data_dir: Path | None, as_json: bool) -> None:
                 click.echo(f"{p.name}{mark}\t{p.preset}\tblocks: {', '.join(sorted(p.blocked))}")
 
 
+@profile.command("remove")
+@data_dir_option
+@click.argument("name")
+@friendly_errors
+def profile_remove(data_dir: Path | None, name: str) -> None:
+    """Delete a profile with its rules and offline times (not the default, nor one in use)."""
+    with _store(data_dir) as store:
+        store.delete_profile(store.profile(name).name, actor="cli")
+    click.echo(f"Removed profile “{name}”.")
+
+
 @main.group()
 def parent() -> None:
     """Parent accounts of the dashboard."""
@@ -350,6 +361,29 @@ def device_add(
     click.echo(f"Added device “{d.name}” ({d.ip}) on profile “{d.profile}”.")
 
 
+@device.command("remove")
+@data_dir_option
+@click.argument("name")
+@friendly_errors
+def device_remove(data_dir: Path | None, name: str) -> None:
+    """Forget a device (it then gets the household's default profile when it is seen)."""
+    with _store(data_dir) as store:
+        store.delete_device(store.device(name).name, actor="cli")
+    click.echo(f"Removed device “{name}”; it now uses the profile for new devices.")
+
+
+@device.command("move")
+@data_dir_option
+@click.argument("name")
+@click.option("--profile", "profile_name", required=True)
+@friendly_errors
+def device_move(data_dir: Path | None, name: str, profile_name: str) -> None:
+    """Put a device on another profile."""
+    with _store(data_dir) as store:
+        d = store.update_device(store.device(name).name, profile=profile_name, actor="cli")
+    click.echo(f"Device “{d.name}” is now on profile “{d.profile}”.")
+
+
 @device.command("list")
 @data_dir_option
 @friendly_errors
@@ -363,13 +397,19 @@ def device_list(data_dir: Path | None) -> None:
 
 @main.command()
 @data_dir_option
-@click.argument("action", type=click.Choice(["allow", "deny"]))
+@click.argument("action", type=click.Choice(["allow", "deny", "remove"]))
 @click.argument("domain")
 @click.option("--profile", "profile_name", required=True)
 @friendly_errors
 def rule(data_dir: Path | None, action: str, domain: str, profile_name: str) -> None:
     """Always allow or always deny a domain (and its sub-domains), or one IP address, for a
-    profile."""
+    profile; ``remove`` takes the profile's rules for that domain away."""
+    if action == "remove":
+        with _store(data_dir) as store:
+            if not store.remove_rule(profile_name, domain, actor="cli"):
+                raise InputError("domain", f"“{profile_name}” has no rule for {domain}.")
+        click.echo(f"Removed the rules for {domain} from “{profile_name}”.")
+        return
     with _store(data_dir) as store:
         r = store.add_rule(
             profile_name, Action.ALLOW if action == "allow" else Action.BLOCK, domain, actor="cli"
@@ -526,10 +566,62 @@ def lists_status(data_dir: Path | None, as_json: bool) -> None:
             click.echo(f"  last update failed: {r.last_error}")
 
 
+@lists.command("remove")
+@data_dir_option
+@click.argument("name")
+@friendly_errors
+def lists_remove(data_dir: Path | None, name: str) -> None:
+    """Forget a list (as ``lists status`` names it) and stop using it."""
+    from policy.lists import ListError, ListLibrary
+
+    data = _data(data_dir)
+    with _store(data.root) as store:
+        try:
+            ListLibrary(data, store).remove(name, actor="cli")
+        except ListError as exc:
+            raise InputError("list", str(exc)) from None
+    click.echo(f"Removed the list {name}.")
+
+
+@lists.command("disable")
+@data_dir_option
+@click.argument("name")
+@friendly_errors
+def lists_disable(data_dir: Path | None, name: str) -> None:
+    """Stop using a list but keep it (``lists enable`` uses it again)."""
+    from policy.lists import ListError, ListLibrary
+
+    data = _data(data_dir)
+    with _store(data.root) as store:
+        try:
+            ListLibrary(data, store).set_enabled(name, False, actor="cli")
+        except ListError as exc:
+            raise InputError("list", str(exc)) from None
+    click.echo(f"The list {name} is no longer used; `hearthguard lists enable {name}` undoes it.")
+
+
+@lists.command("enable")
+@data_dir_option
+@click.argument("name")
+@friendly_errors
+def lists_enable(data_dir: Path | None, name: str) -> None:
+    """Use a disabled list again."""
+    from policy.lists import ListError, ListLibrary
+
+    data = _data(data_dir)
+    with _store(data.root) as store:
+        try:
+            ListLibrary(data, store).set_enabled(name, True, actor="cli")
+        except ListError as exc:
+            raise InputError("list", str(exc)) from None
+    click.echo(f"The list {name} is used again.")
+
+
 @lists.command("update")
 @data_dir_option
+@click.option("--force", is_flag=True, help="Accept a list that shrank by more than half.")
 @friendly_errors
-def lists_update(data_dir: Path | None) -> None:
+def lists_update(data_dir: Path | None, force: bool) -> None:
     """Re-fetch every list that has a URL; on any error keep the last good copy."""
     from policy.lists import ListLibrary
 
@@ -542,7 +634,7 @@ def lists_update(data_dir: Path | None) -> None:
 
     with _store(data.root) as store:
         try:
-            outcomes = ListLibrary(data, store).update(progress_for)
+            outcomes = ListLibrary(data, store).update(progress_for, force=force)
         finally:
             for bar in bars:
                 bar.close()

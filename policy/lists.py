@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -333,10 +333,38 @@ class ListLibrary:
 
     # -- updating -----------------------------------------------------------------------
 
+    def _list_named(self, name: str) -> ListRecord:
+        for record in self.store.lists():
+            if record.name == name:
+                return record
+        raise ListError(
+            f"There is no list called “{name}” (`hearthguard lists status` names them)."
+        )
+
+    def remove(self, name: str, *, actor: str = "system") -> IndexStats:
+        """Forget the list ``name`` (and its files when no other list shares them), then
+        compile the index without it."""
+        with self._exclusive():
+            self._list_named(name)
+            self.store.delete_list(name, actor=actor)
+            self._forget_orphans()
+            return self._rebuild_index()
+
+    def set_enabled(self, name: str, enabled: bool, *, actor: str = "system") -> IndexStats:
+        """Use (or stop using) the list ``name`` without forgetting it; recompiles the index."""
+        with self._exclusive():
+            record = self._list_named(name)
+            self.store.upsert_list(replace(record, enabled=enabled), actor=actor)
+            return self._rebuild_index()
+
     def update(
-        self, progress_for: Callable[[str], ProgressCallback | None] | None = None
+        self,
+        progress_for: Callable[[str], ProgressCallback | None] | None = None,
+        *,
+        force: bool = False,
     ) -> list[UpdateOutcome]:
-        """Re-fetch every source that has a URL; on any error keep its last good copy."""
+        """Re-fetch every source that has a URL; on any error keep its last good copy.
+        ``force`` accepts a list that shrank by more than half."""
         outcomes = []
         for stored in self.sources():
             if not stored.is_url:
@@ -349,7 +377,7 @@ class ListLibrary:
                         category=stored.category,
                         name=stored.name,
                         progress=progress_for(stored.source) if progress_for else None,
-                        force=False,
+                        force=force,
                         actor="updater",
                     )
             except ListError as exc:

@@ -32,6 +32,7 @@ from policy.model import (
     Rule,
     Schedule,
 )
+from policy.network import Network
 from policy.presets import PRESETS, Preset, preset
 from policy.services import shipped_services
 from policy.settings import household_zone
@@ -639,6 +640,12 @@ class PolicyStore:
         profile_id = self._profile_id(profile)
         ip = clean_ip(ip) if ip else None
         mac = clean_mac(mac) if mac else None
+        if ip and not Network.from_settings(self.get_setting("lan_ranges"), None).is_lan(ip):
+            raise InputError(
+                "ip",
+                f"{ip} is not an address on the home network (the lan_ranges setting); "
+                "use the address the device has at home.",
+            )
         if self.db.execute("SELECT 1 FROM devices WHERE name = ?", [name]).fetchone():
             raise InputError("name", f"A device called “{name}” already exists.")
         if ip:
