@@ -41,6 +41,9 @@ HEADINGS = {
     Reason.TIME_BUDGET: ("Internet time is over for today", "Your time online is used up"),
     Reason.PAUSED: ("The internet is taking a break", "The internet is paused"),
     Reason.ILLEGAL_CONTENT: ("This page is not available", "This page is not available"),
+    Reason.IP_ADDRESS: ("This website is closed for you", "This address is blocked"),
+    Reason.CONNECTION_REFUSED: ("This page is closed for now", "This page could not be checked"),
+    Reason.FILTER_ERROR: ("This page is closed for now", "This page could not be checked"),
 }
 
 
