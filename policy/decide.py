@@ -7,11 +7,12 @@ the URL model for hosts no list knows.
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 import re
 from datetime import datetime
 
 from classifier.categories import BENIGN, ILLEGAL, PROTECTED
+from policy.address import HostKind, normalise_host, normalise_path
 from policy.model import Action, Decision, Profile, Reason, Request, Rule
 from policy.snapshot import ListMatchLike, Snapshot
 from policy.timelimits import time_decision
@@ -27,6 +28,8 @@ _SUPPORT_WORDS = re.compile(
     r"|safe|health|educat|care|hotline|crisis|youth"
 )
 _ALLOWED = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
+_UNREADABLE = Decision(Action.BLOCK, Reason.FILTER_ERROR, None, "unreadable address")
+log = logging.getLogger(__name__)
 
 
 def host_parents(host: str) -> list[str]:
@@ -38,18 +41,6 @@ def host_parents(host: str) -> list[str]:
 def domain_matches(host: str, domain: str) -> bool:
     """True when ``host`` is ``domain`` or one of its sub-domains."""
     return host == domain or host.endswith("." + domain)
-
-
-def _is_ip(host: str) -> bool:
-    # An IPv4 address ends in a digit and an IPv6 one holds a colon; a host name ends in a
-    # letter (top-level domains are alphabetic), so most hosts never reach the parser.
-    if not (host[-1:].isdigit() or ":" in host):
-        return False
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _matching_rule(
@@ -92,10 +83,24 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
     """Decide one request for the request's profile (or the household default).
 
     Pure: the same request, snapshot and time always give the same decision, and nothing is
-    written anywhere.
+    written anywhere. Fails closed: the host and path are normalised first (``policy.address``),
+    an address that is no host is blocked, and any error while deciding is a block with the
+    reason ``filter_error`` and one log line, never an allow.
     """
+    try:
+        return _decide(request, snapshot, now)
+    except Exception as exc:  # noqa: BLE001 - any failure must block, whatever it is
+        # no host here: the system journal must not become a browsing history
+        log.error("Deciding a request failed (%s: %s); it is blocked.", type(exc).__name__, exc)
+        return Decision(Action.BLOCK, Reason.FILTER_ERROR, None, f"error: {type(exc).__name__}")
+
+
+def _decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
     profile = snapshot.profiles.get(request.profile) or snapshot.profiles[snapshot.default_profile]
-    host, path = request.host, request.path
+    host, kind = normalise_host(request.host)
+    if kind is HostKind.INVALID:
+        return _UNREADABLE
+    path = normalise_path(request.path)
     matches = snapshot.index.lookup(host, path)
 
     for m in matches:
@@ -139,7 +144,14 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
         first = matches[0]
         return Decision(Action.ALLOW, Reason.NOT_BLOCKED, first.category, first.list_name)
 
-    if snapshot.url_model is not None and not _is_ip(host) and not _SUPPORT_WORDS.search(host):
+    if kind is HostKind.IP:
+        # Browsing by a bare address skips every list of names (and is how DNS over HTTPS
+        # and many proxies are reached): closed for any profile that blocks something.
+        if profile.blocked and not snapshot.network.is_lan(host):
+            return Decision(Action.BLOCK, Reason.IP_ADDRESS, None, "address without a name")
+        return _ALLOWED
+
+    if snapshot.url_model is not None and not _SUPPORT_WORDS.search(host):
         category, score = snapshot.url_model.classify(host, path)
         if (
             category != BENIGN

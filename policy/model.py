@@ -51,6 +51,9 @@ class Reason(enum.StrEnum):
     PROTECTED_CATEGORY = "protected_category"
     MODEL_BLOCKED = "model_blocked"
     CONTENT_BLOCKED = "content_blocked"
+    IP_ADDRESS = "ip_address"
+    CONNECTION_REFUSED = "connection_refused"
+    FILTER_ERROR = "filter_error"
     NOT_BLOCKED = "not_blocked"
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, tzinfo
 from typing import Protocol
 
 from policy.model import Device, Holiday, Profile
+from policy.network import Network
 from policy.services import ServiceTable, shipped_services
 
 __all__ = ["CategoryIndex", "IllegalList", "ListMatchLike", "Snapshot", "UrlVerdictSource"]
@@ -67,6 +68,7 @@ class Snapshot:
     holidays: tuple[Holiday, ...] = ()
     #: the services a profile can switch off (``Profile.services`` holds their ids)
     services: ServiceTable = field(default_factory=shipped_services)
+    network: Network = field(default_factory=Network)
 
     def profile_for(self, ip: str | None) -> tuple[Profile, Device | None]:
         """The profile and device for a client address; unknown devices get the default."""

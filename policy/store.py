@@ -144,6 +144,23 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m002_parent_sessions(db: Database) -> None:
+    """Server-side parent sessions: the cookie carries a token, this table its SHA-256 digest,
+    so removing a parent, a new password or a logout ends sessions wherever they are."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS parent_sessions (
+            id TEXT PRIMARY KEY,
+            parent_id INTEGER NOT NULL REFERENCES parents(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            expires_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS parent_sessions_parent ON parent_sessions (parent_id)"
+    )
+
+
+@migrations()
 def m010_time_rules(db: Database) -> None:
     """Pauses per child, offline windows per device, daily budgets, bonus time, holidays."""
     profile_columns = {c.name for c in db["profiles"].columns}
@@ -187,23 +204,6 @@ def m010_time_rules(db: Database) -> None:
                 f"CREATE TRIGGER IF NOT EXISTS bump_{table}_{event.lower()} AFTER {event} "
                 f"ON {table} BEGIN UPDATE meta SET version = version + 1 WHERE id = 1; END"
             )
-
-
-@migrations()
-def m002_parent_sessions(db: Database) -> None:
-    """Server-side parent sessions: the cookie carries a token, this table its SHA-256 digest,
-    so removing a parent, a new password or a logout ends sessions wherever they are."""
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS parent_sessions (
-            id TEXT PRIMARY KEY,
-            parent_id INTEGER NOT NULL REFERENCES parents(id) ON DELETE CASCADE,
-            created_at TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            expires_at TEXT NOT NULL)"""
-    )
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS parent_sessions_parent ON parent_sessions (parent_id)"
-    )
 
 
 @migrations()
@@ -1208,5 +1208,8 @@ def load_snapshot(
         learning=bool(store.get_setting("learning", True)),
         zone=household_zone(store.get_setting("timezone")),
         holidays=tuple(store.holidays()),
+        network=Network.from_settings(
+            store.get_setting("lan_ranges"), store.get_setting("connect_ports")
+        ),
         **kwargs,
     )

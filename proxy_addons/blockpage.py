@@ -60,6 +60,9 @@ REASON_TEMPLATES: Mapping[Reason, str] = {
     Reason.TIME_BUDGET: "block/time_budget.html",
     Reason.PAUSED: "block/paused.html",
     Reason.ILLEGAL_CONTENT: "block/illegal.html",
+    Reason.IP_ADDRESS: "block/address.html",
+    Reason.CONNECTION_REFUSED: "block/error.html",
+    Reason.FILTER_ERROR: "block/error.html",
 }
 _OTHER_PAGES = ("block/request.html", "block/problem.html", "block/about.html")
 
