@@ -192,7 +192,8 @@ class TimeKeeper:
             return
         if server.id in self.state.refused_servers:
             return
-        host = (data.client_hello.sni or "").lower().rstrip(".")
+        # mitmproxy has put the ClientHello's server name on the client before this hook
+        host = (data.context.client.sni or "").lower().rstrip(".")
         if not host:
             return
         ip = client_ip(data.context.client)
