@@ -195,8 +195,29 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
     return 0
 
 
+def _port_in_use(listen_host: str, port: int) -> bool:
+    """True when something already listens on ``port`` (the proxy or the dashboard's)."""
+    family = socket.AF_INET6 if ":" in listen_host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((listen_host or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
+        except OSError:
+            return True
+    return False
+
+
 def run_hearthguard(config: RunConfig) -> int:
-    """Run until interrupted; returns the process exit code."""
+    """Run until interrupted; returns the process exit code (2 when a port is taken)."""
+    for what, port in (("proxy", config.proxy_port), ("dashboard", config.dashboard_port)):
+        if port and _port_in_use(config.listen_host, port):
+            print(
+                f"hearthguard: port {port} ({what}) is already in use on "
+                f"{config.listen_host or 'this machine'}; is Hearthguard already running? "
+                f"Choose another with --{what}-port.",
+                file=sys.stderr,
+            )
+            return 2
     host = _public_host(config.listen_host)
     scheme_host = f"[{host}]" if ":" in host else host
     dashboard_url = (
@@ -226,4 +247,8 @@ def run_hearthguard(config: RunConfig) -> int:
     finally:
         if dashboard is not None:
             dashboard.stop()
+        # mitmproxy's log handler needs its event loop, which is closed by now
+        for handler in list(logging.getLogger().handlers):
+            if type(handler).__module__.startswith("mitmproxy"):
+                logging.getLogger().removeHandler(handler)
         log.debug("ran for %.0f s", time.monotonic() - started)
