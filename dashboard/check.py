@@ -7,9 +7,18 @@ from flask import Blueprint, current_app, render_template, request
 from dashboard.forms import CheckForm, show_error
 from dashboard.storage import local_now, policy
 from policy.check import check_url
+from policy.sites import rule_sites
 from policy.validate import InputError
 
 bp = Blueprint("check", __name__, url_prefix="/check")
+
+
+def _site(host: str) -> str:
+    """The whole site a rule for ``host`` would cover ("" when no rule could name it)."""
+    try:
+        return rule_sites(host)[0]
+    except InputError:
+        return ""
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -31,5 +40,12 @@ def index() -> str | tuple[str, int]:
             )
         except InputError as exc:
             show_error(form, exc, "url")
-    page = render_template("check/index.html", form=form, result=result)
+    site, profile_id = "", None
+    if result is not None:
+        request_, _decision, _problems = result
+        site = _site(request_.host)
+        profile_id = policy().profile(request_.profile).profile_id
+    page = render_template(
+        "check/index.html", form=form, result=result, site=site, profile_id=profile_id
+    )
     return page

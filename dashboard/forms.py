@@ -51,8 +51,9 @@ _PRESET_CHOICES = [(name, _PRESET_LABELS.get(name, name)) for name in PRESETS]
 STRICTNESS = (
     ("off", _l("Off: don't read pages")),
     ("0.9", _l("Relaxed: only clear cases")),
-    ("0.8", _l("Balanced")),
-    ("0.6", _l("Strict: block when unsure")),
+    ("0.8", _l("Balanced (the teen preset)")),
+    ("0.7", _l("Careful (the 9 to 12 preset)")),
+    ("0.6", _l("Strict: block when unsure (the under-9 preset)")),
 )
 RULE_DURATIONS = (
     ("always", _l("always")),

@@ -48,16 +48,20 @@ THEMES: tuple[tuple[object, tuple[str, ...]], ...] = (
 
 REASONS = MappingProxyType(
     {
-        "illegal_content": _l("On an illegal-content list"),
+        "illegal_content": _l("On a hotline's list of illegal content"),
         "parent_allowed": _l("You allowed this site"),
         "parent_denied": _l("You blocked this site"),
-        "schedule": _l("Offline time (schedule)"),
-        "paused": _l("Device paused"),
-        "category_blocked": _l("Blocked category"),
-        "list_allowed": _l("On an allow list"),
-        "protected_category": _l("Always reachable (protected category)"),
-        "model_blocked": _l("Looks like a blocked category (address classifier)"),
-        "content_blocked": _l("Page content looks like a blocked category"),
+        "schedule": _l("Offline time"),
+        "paused": _l("Paused"),
+        "time_budget": _l("Daily time used up"),
+        "category_blocked": _l("A kind of site you block"),
+        "list_allowed": _l("On a list of sites that are fine"),
+        "protected_category": _l("Always reachable (news, health, help and the like)"),
+        "model_blocked": _l("Looks like a kind of site you block, from its name"),
+        "content_blocked": _l("The page's words look like a kind of site you block"),
+        "ip_address": _l("A bare number address, which skips the filter's lists"),
+        "connection_refused": _l("Refused before connecting"),
+        "filter_error": _l("Blocked to be safe: the filter could not decide"),
         "not_blocked": _l("Nothing blocks it"),
     }
 )

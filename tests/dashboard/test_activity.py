@@ -91,7 +91,7 @@ def test_the_log_search_shows_each_decisions_reason_and_list(client, parent, log
     html = page_text(client.get("/activity/log?q=casino&action=block"))
     rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert rows.count("<tr>") == 4 and "casino.example" in rows
-    assert "Blocked category · Gambling" in rows and "ut1/gambling" in rows
+    assert "A kind of site you block · Gambling" in rows and "ut1/gambling" in rows
     html = page_text(client.get("/activity/log?day=2026-11-15"))
     assert "older.example" in html and "casino.example" not in html
     html = page_text(client.get("/activity/log?action=sideways"))

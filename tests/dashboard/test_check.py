@@ -48,7 +48,36 @@ def test_the_page_shows_the_same_decision_as_hearthguard_check(client, parent, d
         if expected["source"]:
             assert f"<code>{expected['source']}</code>" in html
     html = page_text(parent.post("/check/", {"url": "casino.example", "profile": "Household"}))
-    assert "Blocked category" in html and "Gambling" in html and "ut1/gambling" in html
+    assert "A kind of site you block" in html and "Gambling" in html
+    # the list's name is behind "Details"
+    assert "<summary>Details</summary>" in html.split("ut1/gambling")[0]
+
+
+def test_an_answer_offers_allow_or_block_for_the_child(client, parent, data_dir) -> None:
+    from tests.dashboard.conftest import csrf_token
+
+    make_index(data_dir.index, [parsed("ut1/gambling", "gambling", ["casino.example"])])
+    html = page_text(
+        parent.post("/check/", {"url": "https://www.casino.example/poker", "profile": "Household"})
+    )
+    assert "Allow casino.example for Household</button>" in html
+    household = PolicyStore(data_dir.policy_db).profile("Household").profile_id
+    saved = client.post(
+        f"/profiles/{household}",
+        data={
+            "action": "allow",
+            "domain": "casino.example",
+            "duration": "always",
+            "csrf_token": csrf_token(html),
+        },
+    )
+    assert saved.status_code == 302
+    rules = PolicyStore(data_dir.policy_db).profile("Household").rules
+    assert [(r.action, r.domain) for r in rules] == [(Action.ALLOW, "casino.example")]
+    html = page_text(
+        parent.post("/check/", {"url": "https://www.casino.example/poker", "profile": "Household"})
+    )
+    assert "Block casino.example for Household</button>" in html
 
 
 def test_bad_addresses_and_profiles_are_shown_by_their_field(client, parent) -> None:

@@ -276,3 +276,15 @@ def test_html_in_a_profile_name_is_escaped_on_every_page(client, parent, data_di
         html = page_text(client.get(url))
         assert "<img src=x" not in html and "<script>x</script>" not in html, url
     assert "&lt;img src=x onerror=alert(1)&gt;" in page_text(client.get("/profiles/"))
+
+
+def test_every_presets_strictness_has_a_name(client, parent, data_dir) -> None:
+    from policy.presets import PRESETS
+
+    for name in PRESETS:
+        parent.post("/profiles/new", {"name": f"P-{name}", "preset": name})
+        html = page_text(client.get(f"/profiles/{_profile_id(data_dir, f'P-{name}')}"))
+        assert "Custom (" not in html, name
+        assert re.search(r'<option selected value="[^"]+">', html) or re.search(
+            r'<option value="[^"]+" selected>', html
+        ), name
