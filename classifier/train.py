@@ -1235,9 +1235,9 @@ def build_url(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "ships": ships,
         "ship_rule": rule,
         "thresholds": {
-            f"{t:.1f}": f"block when the top harmful category's probability is at least "
-            f"max({t:.1f}, block floor {run['block_floor']:.3f})"
-            for t in (0.7, 0.8, 0.9)
+            f"{t:g}": f"block when the top harmful category's probability is at least "
+            f"max({t:g}, block floor {run['block_floor']:.3f})"
+            for t in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
         },
     }
     if not ships:
@@ -1354,9 +1354,9 @@ def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "ships": run["ships"],
         "ship_rule": run["ship_rule"],
         "thresholds": {
-            f"{t:.2f}": "block when a harmful category's calibrated probability is at least "
-            f"{t:.2f} (and its evidence rule holds)"
-            for t in (0.6, 0.7, 0.8, 0.95)
+            f"{t:g}": "block when a harmful category's calibrated probability is at least "
+            f"{t:g} (and its evidence rule holds)"
+            for t in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
         },
         "corpus": f"{PAGE_CORPUS_FILE}: the training documents (MedQuAD pages cut at 3,000 "
         "characters), shipped for retrain_page_model",

@@ -31,6 +31,7 @@ from classifier.models import (
     load_models,
     page_ngrams,
     pipeline_to_table,
+    shared_platform,
     url_model_input,
 )
 from classifier.text import html_to_text
@@ -59,7 +60,7 @@ def test_bundled_models_load_with_metadata(bundled_models: LoadedModels) -> None
         assert {"0.5", "0.7", "0.9"} <= set(meta["thresholds"])
         assert meta["licences"]
     summary = bundled_models.page.metadata["honest_summary"].lower()
-    assert "no real labelled page corpus" in summary
+    assert "no real adult" in summary  # and it says what it cannot measure
 
 
 def test_missing_directory_is_reported_not_raised(tmp_path: Path) -> None:
@@ -339,7 +340,8 @@ def test_blatant_urls_get_their_category(bundled_models: LoadedModels) -> None:
     cases = {
         "freehardcorepornvideos.com": "adult",
         "best-online-casino-slots.net": "gambling",
-        "free-vpn-proxy-unblock.com": "anonymizer",
+        # Anonymizers are left to the lists: a model of names read ordinary hosts as them.
+        "free-vpn-proxy-unblock.com": BENIGN,
     }
     verdicts = url_model.predict(list(cases))
     assert [v.category for v in verdicts] == list(cases.values())
@@ -427,7 +429,16 @@ def test_url_model_gives_the_pipelines_probabilities_on_real_urls(
     one_by_one = np.vstack([url_model.predict_proba([u]) for u in urls[:60]])
     np.testing.assert_allclose(one_by_one, expected[:60], atol=1e-5)
     best = expected.argmax(axis=1)
-    assert [v.category for v in url_model.predict(urls)] == [url_model.classes[i] for i in best]
+    floor = url_model.metadata["block_floor"]
+    benign = url_model.classes.index(BENIGN)
+    wanted = [  # a harmful verdict needs the model's block floor (and no shared platform)
+        url_model.classes[i]
+        if i == benign or (row[i] >= floor and not shared_platform(u))
+        else BENIGN
+        for u, i, row in zip(urls, best, expected, strict=True)
+    ]
+    assert [v.category for v in url_model.predict(urls)] == wanted
+    assert wanted.count(BENIGN) < len(wanted)  # some real harmful hosts pass the floor
 
 
 def test_url_explanations_name_features_of_the_url(

@@ -1,0 +1,140 @@
+"""The shipped URL model never at the cost of rights: no blocks of protected and
+rights-sensitive hosts, nothing for infrastructure hosts, no malware guesses, and every block
+names its strongest features."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from classifier.categories import BENIGN
+from classifier.models import UrlModel, load_models
+from classifier.training.url import rights_sensitive_hosts
+from policy.decide import decide
+from policy.engine import CachedUrlModel
+from policy.model import Action, Profile, Reason, Request
+from policy.presets import preset
+from policy.snapshot import Snapshot
+from tests.support.lists import make_index, parsed
+
+CHILD = 0.8  # the child preset's URL threshold
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def url_model() -> UrlModel:
+    models = load_models(names=["url"])
+    assert models.url is not None, models.errors
+    return models.url
+
+
+def blocked_share(model: UrlModel, hosts: list[str], threshold: float = CHILD) -> float:
+    verdicts = model.predict(hosts)
+    return sum(v.category != BENIGN and v.score >= threshold for v in verdicts) / len(hosts)
+
+
+def test_names_do_not_predict_malware_phishing_or_anonymizers(url_model: UrlModel) -> None:
+    assert not {"malware", "phishing", "anonymizer"} & set(url_model.classes)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["content-autofill.googleapis.com", "safebrowsing.googleapis.com", "update.googleapis.com"],
+)
+def test_infrastructure_hosts_read_as_nothing(url_model: UrlModel, host: str) -> None:
+    (verdict,) = url_model.predict([host])
+    assert verdict.category == BENIGN
+
+
+@pytest.mark.parametrize(
+    ("host", "path"),
+    [
+        (
+            "www.hrw.org",
+            "/report/2024/01/10/they-will-kill-us-for-no-reason/abuses-against-lgbt-people",
+        ),
+        ("www.bbc.co.uk", "/news/articles/c0jq4nv9x2po-online-casino-adverts-ban-young-men"),
+        ("www.nhs.uk", "/live-well/addiction-support/drug-addiction-getting-help/"),
+    ],
+)
+def test_long_news_and_ngo_paths_are_not_blocked(url_model: UrlModel, host: str, path: str) -> None:
+    # The request filter asks the model about the host: a path never decides.
+    decision = decide(Request(host, path, "Kid"), _snapshot(url_model), NOW)
+    assert decision.action is Action.ALLOW, decision
+
+
+def test_the_model_blocks_few_rights_sensitive_hosts(
+    url_model: UrlModel, shared_data: Path
+) -> None:
+    rights = rights_sensitive_hosts(shared_data)
+    blocked = 0
+    for kind, hosts in rights.items():
+        assert hosts, kind
+        share = blocked_share(url_model, hosts)
+        blocked += round(share * len(hosts))
+        if kind.startswith("news"):  # thousands of UT1 press hosts, never trained on
+            assert share <= 0.005, (kind, share)
+    total = sum(len(hosts) for hosts in rights.values())
+    assert blocked / total <= 0.005  # the issue's goal, by the model alone
+
+
+def test_protected_hosts_are_never_blocked_by_the_model_in_decisions(
+    url_model: UrlModel, tmp_path: Path
+) -> None:
+    # The model alone reads a few helpline names as gambling (gamblersanonymous.org);
+    # Hearthguard's protected lists shield them before the model is asked.
+    lists = Path(__file__).resolve().parents[2] / "classifier" / "data" / "lists" / "hearthguard"
+    categories = {"helpline": "helpline", "health": "health", "rights": "rights"}
+    categories["sex_education"] = "sex_education"
+    protected = {
+        name: [
+            line.strip()
+            for line in (lists / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        for name in categories
+    }
+    index = make_index(
+        tmp_path / "protected.idx",
+        [
+            parsed(f"hearthguard/{name}", categories[name], hosts)
+            for name, hosts in protected.items()
+        ],
+    )
+    snapshot = _snapshot(url_model, index)
+    for hosts in protected.values():
+        for host in hosts:
+            decision = decide(Request(host, "/", "Kid"), snapshot, NOW)
+            assert decision.action is Action.ALLOW, (host, decision)
+
+
+def test_obvious_names_are_still_caught(url_model: UrlModel) -> None:
+    verdicts = url_model.predict(["freecasinobonus.example", "hotxxxpornvideos.example"])
+    assert [v.category for v in verdicts] == ["gambling", "adult"]
+    assert all(v.score >= CHILD for v in verdicts)
+
+
+def _snapshot(url_model: UrlModel, index: object = None) -> Snapshot:
+    p = preset("child")
+    kid = Profile(name="Kid", preset="child", blocked=p.blocked, url_threshold=p.url_threshold)
+    extra = {} if index is None else {"index": index}
+    return Snapshot(
+        version=1,
+        profiles={"Kid": kid},
+        default_profile="Kid",
+        url_model=CachedUrlModel(url_model),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_a_url_model_block_names_its_strongest_features(url_model: UrlModel) -> None:
+    decision = decide(Request("freecasinobonus.example", "/", "Kid"), _snapshot(url_model), NOW)
+    assert (decision.action, decision.reason, decision.category) == (
+        Action.BLOCK,
+        Reason.MODEL_BLOCKED,
+        "gambling",
+    )
+    assert decision.source.startswith("url model: '")
+    assert "sino" in decision.source or "bonus" in decision.source  # n-grams of "casino"
