@@ -12,7 +12,9 @@ from policy.validate import InputError
 bp = Blueprint("access_requests", __name__, url_prefix="/requests")
 
 
-def _render(errors: dict[int, InputError] | None = None, status: int = 200) -> tuple[str, int]:
+def _render(
+    errors: dict[int, InputError] | None = None, status: int = 200, confirm: int | None = None
+) -> tuple[str, int]:
     store = activity()
     pending = sorted(store.requests(where="status = 'pending'"), key=lambda r: r.request_id)
     answered = store.requests(where="status != 'pending'", limit=30)
@@ -23,6 +25,7 @@ def _render(errors: dict[int, InputError] | None = None, status: int = 200) -> t
             answered=answered,
             durations=list(DURATIONS),
             errors=errors or {},
+            confirm=confirm,
         ),
         status,
     )
@@ -37,6 +40,12 @@ def index() -> tuple[str, int]:
 @bp.route("/<int:request_id>/answer", methods=["POST"])
 def answer_request(request_id: int) -> Response | tuple[str, int]:
     decision = request.form.get("decision", "")
+    if (
+        decision == "approve"
+        and request.form.get("duration") == "always"
+        and request.form.get("confirm") != "yes"
+    ):
+        return _render(confirm=request_id)  # "always" lasts until removed: ask first
     try:
         if decision not in ("approve", "decline"):
             raise InputError("decision", "Choose to approve or decline.")
