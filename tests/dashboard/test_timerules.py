@@ -179,3 +179,12 @@ def test_more_time_asked_from_the_block_page_is_approved_as_bonus_minutes(client
     profile, _, _ = stored(mia)
     assert [(b.group, b.minutes) for b in profile.bonuses] == [("games", 15)]
     assert profile.rules == ()  # more time, not a lasting allow rule for the site
+
+
+def test_bonus_time_in_one_tap_from_the_childs_card_on_the_front_page(client, parent, mia):
+    html = page_text(client.get("/"))
+    card = html.split("<strong>Mia</strong>", 1)[1]  # Mia's card and what follows it
+    action = re.search(r'action="(/profiles/\d+/bonus)"', card).group(1)
+    assert 'name="group" value="games"' in card and "+15 min of games" in card
+    parent.post(action, {"group": "games", "minutes": "15"}, form_page="/")
+    assert [(b.group, b.minutes) for b in stored(mia)[0].bonuses] == [("games", 15)]
