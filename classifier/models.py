@@ -56,6 +56,8 @@ __all__ = [
     "Verdict",
     "CHAT_MAX_CHARS",
     "build_chat_model",
+    "pack_words",
+    "unpack_words",
     "build_page_model",
     "build_url_model",
     "chat_model_features",
@@ -535,8 +537,8 @@ class ChatModel:
     ``default_threshold``). Built by ``build_chat_model``.
     """
 
-    word_names: tuple[str, ...]
-    char_names: tuple[str, ...]
+    word_names: tuple[str, ...]  # the same str objects as the keys of the word index
+    char_names: np.ndarray  # a str array (short n-grams pack tightly)
     lexicon_names: tuple[str, ...]  # lexicon features with a branch of their own, if any
     # per feature: idf * weight (what it adds to the score) and idf ** 2 (its share of the
     # branch's norm); word features first, then character n-grams, then lexicon features
@@ -570,7 +572,7 @@ class ChatModel:
         if column < words:
             return self.word_names[column]
         if column < words + chars:
-            return self.char_names[column - words]
+            return str(self.char_names[column - words])
         return self.lexicon_names[column - words - chars]
 
     def _norms(self, columns: list[int], normalised: bool) -> tuple[np.ndarray, float]:
@@ -633,6 +635,29 @@ def _verdicts(probabilities: np.ndarray, classes: tuple[str, ...]) -> list[Verdi
     ]
 
 
+def pack_words(words: Sequence[str]) -> np.ndarray:
+    """Words stored compactly: their UTF-8 bytes joined by newlines, as a ``uint8`` array (a
+    numpy str array is as wide as its longest word). Words must not hold a newline."""
+    if any("\n" in word for word in words):
+        raise ValueError("a word to pack holds a newline")
+    return np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8).copy()
+
+
+def unpack_words(stored: Any, count: int | None = None) -> list[str]:
+    """The words ``pack_words`` stored (a str array is accepted as it is); ``count``, when
+    given, is how many there must be. Raises ``ValueError`` otherwise."""
+    array = np.asarray(stored)
+    if array.dtype.kind == "U":
+        words = [str(word) for word in array.tolist()]
+    elif array.dtype == np.uint8 and array.ndim == 1:
+        words = array.tobytes().decode("utf-8").split("\n") if array.size else []
+    else:
+        raise ValueError(f"words stored as {array.dtype} {array.shape}")
+    if count is not None and len(words) != count:
+        raise ValueError(f"{len(words)} words stored where {count} are expected")
+    return words
+
+
 def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatModel:
     """Compile a chat model table (``kind`` ``"chat-tfidf"``: ``words`` and ``chars``
     vocabularies with their ``idf`` and ``coef``, an ``intercept``, the ``char_range`` and
@@ -644,27 +669,34 @@ def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatMod
     branches = []
     for name in ("words", "chars"):
         branch = table[name]
-        vocabulary = np.asarray(branch["vocabulary"]).astype(str)
         idf = np.asarray(branch["idf"], dtype=np.float64)
         coef = np.asarray(branch["coef"], dtype=np.float64)
-        if not (vocabulary.shape == idf.shape == coef.shape) or vocabulary.ndim != 1:
-            raise ValueError(f"chat model {name}: vocabulary, idf and weights disagree")
-        if len(set(vocabulary.tolist())) != len(vocabulary):
+        if idf.shape != coef.shape or idf.ndim != 1:
+            raise ValueError(f"chat model {name}: idf and weights disagree")
+        vocabulary = unpack_words(branch["vocabulary"], len(idf))
+        if len(set(vocabulary)) != len(vocabulary):
             raise ValueError(f"chat model {name}: vocabulary has duplicates")
         branches.append((vocabulary, idf, coef))
-    (words, word_idf, word_coef), (chars, char_idf, char_coef) = branches
+    (word_list, word_idf, word_coef), (char_list, char_idf, char_coef) = branches
+    words = word_list
+    chars = np.asarray(char_list, dtype=str) if char_list else np.empty(0, dtype="<U1")
     low, high = (int(n) for n in table["char_range"])
     if (low, high) != CHAR_GRAM_RANGE:
         raise ValueError(f"chat model character n-grams {low}-{high} are not {CHAR_GRAM_RANGE}")
     lengths = np.char.str_len(chars) if len(chars) else np.array([low])
-    if lengths.min() < low or lengths.max() > high or any(" " in g.strip(" ") for g in chars):
+    inner_space = bool(len(chars)) and bool(
+        (np.char.find(np.char.strip(chars, " "), " ") >= 0).any()
+    )
+    if lengths.min() < low or lengths.max() > high or inner_space:
         raise ValueError("chat model character n-grams do not match their n-gram range")
     own = table.get("lexicon_branch") or {"vocabulary": [], "scale": [], "coef": []}
     marked = table.get("marked_words") or {}
-    lexicon = np.asarray(own["vocabulary"]).astype(str)
+    lexicon = np.asarray(unpack_words(own["vocabulary"]), dtype=str)
     scale = np.asarray(own["scale"], dtype=np.float64)
     lexicon_coef = np.asarray(own["coef"], dtype=np.float64)
-    if not (lexicon.shape == scale.shape == lexicon_coef.shape) or set(lexicon) & set(words):
+    if not (lexicon.shape == scale.shape == lexicon_coef.shape) or set(lexicon.tolist()) & set(
+        words
+    ):
         raise ValueError("chat model lexicon branch disagrees with itself or the words")
     idf = np.concatenate([word_idf, char_idf, np.zeros(len(lexicon))])
     contribution = np.concatenate(
@@ -673,19 +705,24 @@ def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatMod
     norm_share = idf * idf
     offset = len(words)
     automaton = ahocorasick.Automaton()
-    for index, gram in enumerate(chars.tolist()):
+    for index, gram in enumerate(chars):
         automaton.add_word(gram, offset + index)
     if len(chars):
         automaton.make_automaton()
     for array in (contribution, norm_share):
         array.setflags(write=False)
-    lookup = {word: i for i, word in enumerate(words.tolist())}
+    # One str object per word, shared by the names and the index (a str array of word
+    # pairs would be as wide as the longest pair, ~20 MB).
+    word_names = tuple(words)
+    lexicon_names = tuple(str(name) for name in lexicon)
+    lookup = {word: i for i, word in enumerate(word_names)}
     start = len(words) + len(chars)
-    lookup.update({name: start + i for i, name in enumerate(lexicon.tolist())})
+    lookup.update({name: start + i for i, name in enumerate(lexicon_names)})
+    chars.setflags(write=False)
     return ChatModel(
-        tuple(words.tolist()),
-        tuple(chars.tolist()),
-        tuple(lexicon.tolist()),
+        word_names,
+        chars,
+        lexicon_names,
         contribution,
         norm_share,
         float(np.asarray(table["intercept"], dtype=np.float64).reshape(-1)[0]),

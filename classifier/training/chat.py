@@ -29,7 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from classifier.chattext import CHAR_GRAM_RANGE, chat_char_grams, normalise_chat
-from classifier.models import CHAT_MAX_CHARS, chat_model_features
+from classifier.models import CHAT_MAX_CHARS, chat_model_features, pack_words
 from classifier.training.chat_data import (
     EVALUATION_SOURCES,
     HAND_WRITTEN,
@@ -64,6 +64,9 @@ __all__ = [
     "score_chat",
     "source_weights",
 ]
+
+#: Seed of the solver's shuffling (the same data and versions give the same model).
+SEED = 20240917
 
 #: The share of ok messages the shipped threshold may flag on left-out sources.
 FALSE_ALARM_RATE = 0.10
@@ -335,7 +338,7 @@ def fit_chat(
     weights = source_weights(
         [i.source for i in chosen], labels.tolist(), [i.weight for i in chosen], config.balance
     )
-    model = LogisticRegression(C=config.c, solver="liblinear", max_iter=1000)
+    model = LogisticRegression(C=config.c, solver="liblinear", max_iter=1000, random_state=SEED)
     model.fit(design, labels, sample_weight=weights)
     coef = model.coef_[0]
     width, chars_end = len(words.columns), len(words.columns) + len(chars.columns)
@@ -370,7 +373,7 @@ def chat_table(features: ChatFeatures, fitted: FittedChat, config: ChatConfig) -
 
     def branch(names: list[str], vocabulary: Vocabulary, coef: np.ndarray) -> dict[str, Any]:
         return {
-            "vocabulary": np.asarray([names[c] for c in vocabulary.columns]).astype(str),
+            "vocabulary": pack_words([names[c] for c in vocabulary.columns]),
             "idf": vocabulary.idf.astype(np.float64),
             "coef": coef.astype(np.float64),
         }
@@ -756,5 +759,5 @@ def chat_pipeline(config: ChatConfig) -> Any:
                 ),
             )
         )
-    model = LogisticRegression(C=config.c, solver="liblinear", max_iter=1000)
+    model = LogisticRegression(C=config.c, solver="liblinear", max_iter=1000, random_state=SEED)
     return Pipeline([("features", FeatureUnion(branches)), ("model", model)])

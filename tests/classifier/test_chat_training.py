@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.models import build_chat_model
+from classifier.models import build_chat_model, pack_words, unpack_words
 from classifier.training.chat import (
     ChatConfig,
     chat_table,
@@ -196,13 +196,26 @@ def test_marked_words_come_from_training_rows_only() -> None:
     assert marked(everything, marked_min_items=4) == set()
 
 
+def test_words_are_packed_and_unpacked() -> None:
+    words = ["you", "you are", "caf\u00e9", "emofacewithtearsofjoy", "x" * 84]
+    packed = pack_words(words)
+    assert packed.dtype == np.uint8 and packed.nbytes < 130
+    assert unpack_words(packed) == words
+    assert unpack_words(np.asarray(words)) == words
+    assert unpack_words(pack_words([])) == []
+    with pytest.raises(ValueError):
+        pack_words(["two\nlines"])
+    with pytest.raises(ValueError):
+        unpack_words(packed, count=4)
+
+
 def test_table_with_cross_word_grams_is_refused() -> None:
     items = tiny_items()
     features = featurise([i.text for i in items])
     config = ChatConfig(word_min_df=1, char_min_df=1)
     table = chat_table(features, fit_chat(features, items, np.arange(len(items)), config), config)
-    table["chars"]["vocabulary"] = table["chars"]["vocabulary"].copy()
-    table["chars"]["vocabulary"][0] = "u s"
+    grams = unpack_words(table["chars"]["vocabulary"])
+    table["chars"]["vocabulary"] = pack_words(["u s", *grams[1:]])
     with pytest.raises(ValueError, match="n-gram"):
         build_chat_model(table, {})
     table["kind"] = "linear-text"
