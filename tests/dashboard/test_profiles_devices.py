@@ -10,7 +10,14 @@ def test_create_profile_and_add_rules(client, auth, data_dir) -> None:
     auth.login()
     response = auth.post("/profiles/new", {"name": "Zoe", "preset": "young"})
     assert response.status_code == 302
-    response = auth.post("/profiles/Zoe", {"action": "deny", "domain": "https://games.example/x"})
+    asked = auth.post("/profiles/Zoe", {"action": "deny", "domain": "https://games.example/x"})
+    assert asked.status_code == 200 and "Block games.example and all its sites" in asked.get_data(
+        as_text=True
+    )
+    response = auth.post(
+        "/profiles/Zoe",
+        {"action": "deny", "domain": "games.example", "confirm": "games.example"},
+    )
     assert response.status_code == 302
     store = PolicyStore(data_dir.policy_db)
     zoe = store.profile("Zoe")

@@ -17,6 +17,7 @@ from tests.dashboard.conftest import HttpsClient, csrf_token, page_text
 TEMPLATES = Path(__file__).resolve().parents[2] / "dashboard" / "templates"
 SAMPLE = {
     "name": "Household",
+    "pid": "1",
     "domain": "example.com",
     "request_id": "1",
     "schedule_id": "1",

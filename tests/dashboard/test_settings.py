@@ -114,7 +114,7 @@ def test_export_then_import_restores_the_configuration(client, parent, data_dir)
     assert "attachment; filename=hearthguard-" in export.headers["Content-Disposition"]
     document = export.get_data(as_text=True)
     assert "argon2" not in document and "PRIVATE" not in document
-    parent.post("/profiles/Mia/delete", {}, form_page="/profiles/Mia")
+    parent.post("/profiles/Mia/delete", {"confirm": "yes"}, form_page="/profiles/Mia")
     assert "Mia" not in PolicyStore(data_dir.policy_db).profile_names()
     token = csrf_token(page_text(client.get("/settings/")))
     response = client.post(
