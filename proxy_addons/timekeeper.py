@@ -238,9 +238,17 @@ class TimeKeeper:
             response.stream = False
 
     def response(self, flow: http.HTTPFlow) -> None:
+        """Put the banner on a page whose group is nearly used up. A page the banner cannot be
+        put on is left as it is (the banner is a courtesy, not a decision)."""
         response = flow.response
         if response is None or flow.error or response.stream or not self._is_page(response):
             return
+        try:
+            self._add_banner(flow, response)
+        except Exception as exc:
+            log.error("The time banner could not be added (%s).", type(exc).__name__)
+
+    def _add_banner(self, flow: http.HTTPFlow, response: http.Response) -> None:
         due = self._banner_for(flow)
         snapshot = self.state.snapshot
         if due is None or snapshot is None:

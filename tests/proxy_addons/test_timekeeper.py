@@ -181,3 +181,19 @@ def test_a_warning_page_is_urgent_at_two_minutes(mia, store) -> None:
     counter._frozen.clear()
     body = browse(mia, "roblox.com").response.content
     assert b"Games: 1 minutes left today." in body and b"#a33a1f" in body
+
+
+def test_the_banner_goes_into_a_compressed_page_and_it_stays_compressed(mia) -> None:
+    flow = request_flow("roblox.com", client_ip="192.168.1.20")
+    mia.addon(HttpFilter).requestheaders(flow)
+    keeper = mia.addon(TimeKeeper)
+    keeper.request(flow)
+    flow.response = tflow.tresp(content=b"")
+    flow.response.headers["content-type"] = "text/html"
+    flow.response.headers["content-encoding"] = "gzip"
+    flow.response.content = PAGE  # encoded with gzip by mitmproxy
+    keeper.responseheaders(flow)
+    keeper.response(flow)
+    assert flow.response.headers["content-encoding"] == "gzip"
+    assert flow.response.raw_content[:2] == b"\x1f\x8b"
+    assert b"<body class='a'><div id=\"hearthguard-time\"" in flow.response.content
