@@ -54,6 +54,7 @@ __all__ = [
     "Vocabulary",
     "baseline_scores",
     "chat_pipeline",
+    "chat_pipeline_from_table",
     "chat_table",
     "evaluate_chat",
     "featurise",
@@ -760,4 +761,43 @@ def chat_pipeline(config: ChatConfig) -> Any:
             )
         )
     model = LogisticRegression(C=config.c, solver="liblinear", max_iter=1000, random_state=SEED)
+    return Pipeline([("features", FeatureUnion(branches)), ("model", model)])
+
+
+def chat_pipeline_from_table(table: dict[str, Any]) -> Any:
+    """The stock scikit-learn pipeline that computes what a chat model table computes
+    (fixed vocabularies and IDF, the lexicon branch as counts whose scale is folded into the
+    weights), for speed comparisons. Raises ``ValueError`` for a table with marked words,
+    which have no stock equivalent."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    from classifier.models import unpack_words
+
+    if len(np.asarray(table.get("marked_words", {}).get("words", []))):
+        raise ValueError("a table with marked words has no stock pipeline")
+    words_analyser = _word_analyser(bool(table["lexicon"]))
+    branches: list[tuple[str, Any]] = []
+    coefs = []
+    for name, analyser in (("words", words_analyser), ("chars", _char_analyser)):
+        branch = table[name]
+        vectorizer = TfidfVectorizer(
+            analyzer=analyser, binary=True, vocabulary=unpack_words(branch["vocabulary"])
+        )
+        vectorizer.idf_ = np.asarray(branch["idf"], dtype=np.float64)
+        branches.append((name, vectorizer))
+        coefs.append(np.asarray(branch["coef"], dtype=np.float64))
+    own = table.get("lexicon_branch") or {}
+    lexicon = unpack_words(own.get("vocabulary", np.empty(0, dtype="<U1")))
+    if lexicon:
+        branches.append(
+            ("lexicon", CountVectorizer(analyzer=words_analyser, binary=True, vocabulary=lexicon))
+        )
+        coefs.append(np.asarray(own["scale"]) * np.asarray(own["coef"], dtype=np.float64))
+    model = LogisticRegression()
+    model.classes_ = np.array([0, 1])
+    model.coef_ = np.concatenate(coefs)[None, :]
+    model.intercept_ = np.asarray(table["intercept"], dtype=np.float64).reshape(1)
+    model.n_features_in_ = model.coef_.shape[1]
     return Pipeline([("features", FeatureUnion(branches)), ("model", model)])

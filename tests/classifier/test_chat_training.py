@@ -13,6 +13,7 @@ import pytest
 from classifier.models import build_chat_model, pack_words, unpack_words
 from classifier.training.chat import (
     ChatConfig,
+    chat_pipeline_from_table,
     chat_table,
     evaluate_chat,
     featurise,
@@ -124,7 +125,7 @@ def test_leave_one_source_out_fit_scores_an_unseen_source() -> None:
     assert scores[labels == 1].min() > scores[labels == 0].max()
 
 
-@pytest.mark.parametrize(("lexicon_scale", "marked_scale"), [(0.0, 0.0), (1.5, 2.0)])
+@pytest.mark.parametrize(("lexicon_scale", "marked_scale"), [(0.0, 0.0), (1.5, 0.0), (1.5, 2.0)])
 def test_shipped_table_runs_without_sklearn_with_the_same_scores(
     lexicon_scale: float, marked_scale: float
 ) -> None:
@@ -149,6 +150,12 @@ def test_shipped_table_runs_without_sklearn_with_the_same_scores(
     assert unseen == pytest.approx(model.predict_proba(["you stupid idiot alpha"])[0])
     assert model.predict_proba([""])[0] == pytest.approx(1 / (1 + np.exp(-fitted.intercept)))
     assert model.explain("you stupid idiot")[0][1] > 0
+    if marked_scale == 0:
+        stock = chat_pipeline_from_table(chat_table(features, fitted, config))
+        probe = [i.text for i in items] + ["u r a STUP1D l0ser", ""]
+        np.testing.assert_allclose(
+            stock.predict_proba(probe)[:, 1], model.predict_proba(probe), rtol=1e-6
+        )
 
 
 def test_fast_fit_is_the_stock_pipeline() -> None:
