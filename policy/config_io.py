@@ -19,6 +19,7 @@ from policy.presets import PRESETS
 from policy.services import shipped_services
 from policy.settings import zone_named
 from policy.store import PolicyStore
+from policy.timerules import check_window
 from policy.validate import (
     InputError,
     clean_clock,
@@ -92,6 +93,15 @@ def export_configuration(store: PolicyStore, now: datetime) -> dict[str, Any]:
             "mac": d.mac,
             "ca_trusted": d.ca_trusted,
             "paused_until": d.paused_until.isoformat() if d.paused_until else None,
+            "schedules": [
+                {
+                    "label": s.label,
+                    "days": sorted(s.days),
+                    "start": s.start.strftime("%H:%M"),
+                    "end": s.end.strftime("%H:%M"),
+                }
+                for s in d.schedules
+            ],
         }
         for d in store.devices()
     ]
@@ -294,9 +304,34 @@ def _device(c: _Checker, where: str, raw: dict[str, Any], profiles: set[str]) ->
     mac = c.run(f"{where}.mac", lambda: clean_mac(_text(mac))) if mac is not None else None
     trusted = c.run(f"{where}.ca_trusted", _flag, raw.get("ca_trusted", False))
     paused = c.run(f"{where}.paused_until", _when, raw.get("paused_until"))
+    schedules = []
+    for i, s in enumerate(c.items(f"{where}.schedules", raw.get("schedules", []))):
+        at = f"{where}.schedules[{i}]"
+        s = c.obj(at, s)
+        if s is None:
+            continue
+        days = c.run(f"{at}.days", lambda s=s: _weekdays(s.get("days")))
+        start = c.run(f"{at}.start", lambda s=s: clean_clock(_text(s.get("start"))))
+        end = c.run(f"{at}.end", lambda s=s: clean_clock(_text(s.get("end"))))
+        label = c.run(f"{at}.label", lambda s=s: clean_name(_text(s.get("label", "bedtime"))))
+        if start is not None and end is not None:
+            c.run(f"{at}.end", check_window, start, end)
+        if days and start is not None and end is not None and label and name:
+            schedules.append(Schedule(days, start, end, label, device=name))
     if len(c.errors) > before:
         return None
-    return Device(name, str(profile), ip, mac, bool(trusted), paused)
+    return Device(name, str(profile), ip, mac, bool(trusted), paused, schedules=tuple(schedules))
+
+
+def _weekdays(value: Any) -> frozenset[int]:
+    """Days of the week as numbers 1 (Monday) to 7, as a backup stores them."""
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value)
+    ):
+        raise InputError("days", "must list days of the week as numbers 1 (Monday) to 7.")
+    return frozenset(value)
 
 
 def parse_configuration(

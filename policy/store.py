@@ -969,7 +969,7 @@ class PolicyStore:
                         [ids[p.name.lower()], b.group, b.days, b.minutes],
                     )
             for d in devices:
-                conn.execute(
+                device_row = conn.execute(
                     "INSERT INTO devices (name, ip, mac, profile_id, ca_trusted, paused_until, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -982,6 +982,19 @@ class PolicyStore:
                         _iso(_now()),
                     ],
                 )
+                for s in d.schedules:
+                    conn.execute(
+                        "INSERT INTO schedules (profile_id, days, start, end, label, device_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            ids[d.profile.lower()],
+                            "".join(str(day) for day in sorted(s.days)),
+                            s.start.strftime("%H:%M"),
+                            s.end.strftime("%H:%M"),
+                            s.label,
+                            device_row.lastrowid,
+                        ],
+                    )
             for key, value in settings.items():
                 conn.execute(
                     "INSERT INTO settings (key, value) VALUES (?, ?) "

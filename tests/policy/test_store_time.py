@@ -157,6 +157,7 @@ def test_a_backup_keeps_budgets_and_the_household_zone(family: PolicyStore) -> N
 
     family.set_budget("Mia", "games", 45, days=["weekdays"])
     family.set_setting("timezone", "Europe/Prague")
+    family.add_schedule("Mia", Schedule(EVERY_DAY, time(19), time(20), "tablet", device="Tablet"))
     document = export_configuration(family, datetime(2026, 11, 29, tzinfo=UTC))
     family.set_budget("Mia", "games", None)
     family.set_setting("timezone", "UTC")
@@ -171,6 +172,10 @@ def test_a_backup_keeps_budgets_and_the_household_zone(family: PolicyStore) -> N
         ("games", "weekdays", 45)
     ]
     assert family.get_setting("timezone") == "Europe/Prague"
+    assert [(s.label, s.device) for s in family.device("Tablet").schedules] == [
+        ("tablet", "Tablet")
+    ]
+    assert family.device("Phone").schedules == ()
     document["profiles"][-1]["budgets"] = [{"group": "games", "days": "weekdays", "minutes": -5}]
     document["settings"]["timezone"] = "Mars/Olympus"
     with pytest.raises(InputError) as err:
