@@ -64,6 +64,16 @@ def profile_url(profile: Profile, endpoint: str = "profiles.edit", **values: Any
     return url_for(endpoint, pid=profile.profile_id, **values)
 
 
+@bp.app_template_global("profile_page")
+def profile_page(name: str | None, anchor: str | None = None) -> str:
+    """The address of the profile called ``name`` (the list of profiles when there is none),
+    for pages that know a profile only by its name, such as log rows."""
+    for profile in policy().profiles().values():
+        if profile.name == name:
+            return profile_url(profile, _anchor=anchor)
+    return url_for("profiles.index")
+
+
 def _strictness(profile: Profile) -> str:
     if not profile.content_scan:
         return "off"
@@ -164,7 +174,8 @@ def edit(pid: int | None = None, name: str | None = None) -> Page | Response:
             sites = rule_sites(form.domain.data or "")
             until = approval_end(form.duration.data or "always", local_now())
             typed = (form.domain.data or "").strip().lower()
-            if [typed] != sites and request.form.get("confirm") != ", ".join(sites):
+            unsure = [typed] != sites or request.form.get("ask") == "1"
+            if unsure and request.form.get("confirm") != ", ".join(sites):
                 # show what the rule will cover ("roblox.com and all its sites") and ask
                 return _edit_page(profile, rule_form=form, confirm_sites=sites)
             for site in sites:

@@ -92,6 +92,9 @@ def test_the_log_search_shows_each_decisions_reason_and_list(client, parent, log
     rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert rows.count("<tr>") == 4 and "casino.example" in rows
     assert "A kind of site you block · Gambling" in rows and "ut1/gambling" in rows
+    # each row offers the opposite rule for the child, asked before it is saved
+    assert 'name="action" value="allow" class="link">Allow for' in rows
+    assert 'name="ask" value="1"' in rows and 'name="domain" value="casino.example"' in rows
     html = page_text(client.get("/activity/log?day=2026-11-15"))
     assert "older.example" in html and "casino.example" not in html
     html = page_text(client.get("/activity/log?action=sideways"))

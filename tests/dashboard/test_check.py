@@ -62,6 +62,18 @@ def test_an_answer_offers_allow_or_block_for_the_child(client, parent, data_dir)
     )
     assert "Allow casino.example for Household</button>" in html
     household = PolicyStore(data_dir.policy_db).profile("Household").profile_id
+    asked = client.post(
+        f"/profiles/{household}",
+        data={
+            "action": "allow",
+            "domain": "casino.example",
+            "duration": "always",
+            "ask": "1",
+            "csrf_token": csrf_token(html),
+        },
+    )
+    assert "Allow casino.example and all its sites for Household?" in page_text(asked)
+    assert PolicyStore(data_dir.policy_db).profile("Household").rules == ()
     saved = client.post(
         f"/profiles/{household}",
         data={
