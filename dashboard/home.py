@@ -9,11 +9,13 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from werkzeug.wrappers import Response
 
 from dashboard.forms import QuickRuleForm, show_error
+from dashboard.profiles import profile_page
 from dashboard.storage import activity, local_now, policy
 from policy.model import Action, Device, Profile, Usage
 from policy.report import activity_report, period_for
 from policy.requests import approval_end
 from policy.rightnow import ChildNow, child_now
+from policy.sites import rule_sites
 from policy.status import read_status
 from policy.validate import InputError
 
@@ -105,15 +107,13 @@ def quick_rule() -> str | tuple[str, int] | Response:
     if form.validate_on_submit():
         action = Action.BLOCK if form.action.data == "deny" else Action.ALLOW
         try:
-            policy().add_rule(
-                form.profile.data or "",
-                action,
-                form.domain.data or "",
-                expires_at=approval_end(form.duration.data or "1h", local_now()),
-                actor=session["parent"],
-            )
+            until = approval_end(form.duration.data or "1h", local_now())
+            for site in rule_sites(form.domain.data or ""):
+                policy().add_rule(
+                    form.profile.data or "", action, site, expires_at=until, actor=session["parent"]
+                )
         except InputError as exc:
             show_error(form, exc, "domain")
         else:
-            return redirect(url_for("profiles.edit", name=form.profile.data, _anchor="rules"))
+            return redirect(profile_page(form.profile.data, "rules"))
     return _page(form)

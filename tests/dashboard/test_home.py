@@ -60,3 +60,25 @@ def test_pause_and_resume_in_one_tap_and_running_allows(client, parent, data_dir
         f"/profiles/{household}/pause", data={"resume": "1", "csrf_token": csrf_token(html)}
     )
     assert "Browsing" in _section(page_text(client.get("/")), f'id="child-{household}"')
+
+
+def test_allow_a_site_for_a_while_covers_the_whole_site(client, parent, data_dir) -> None:
+    store = PolicyStore(data_dir.policy_db)
+    store.add_profile("Tom/Jerry", "child")
+    pid = store.profile("Tom/Jerry").profile_id
+    store.close()
+    html = page_text(client.get("/"))
+    response = client.post(
+        "/allow",
+        data={
+            "domain": "https://www.minecraft.net/en-us, scratch.mit.edu",
+            "profile": "Tom/Jerry",
+            "action": "allow",
+            "duration": "1h",
+            "csrf_token": csrf_token(html),
+        },
+    )
+    assert response.status_code == 302 and response.location.endswith(f"/profiles/{pid}#rules")
+    rules = PolicyStore(data_dir.policy_db).profile("Tom/Jerry").rules
+    assert sorted(r.domain for r in rules) == ["minecraft.net", "mit.edu"]
+    assert all(r.expires_at is not None for r in rules)
