@@ -95,14 +95,17 @@ class ServiceTable:
 
     def service_of(self, host: str) -> Service | None:
         """The service a normalised host belongs to (the host or one of its parents), or None."""
-        if not self._by_domain:
+        by_domain = self._by_domain
+        if not by_domain:
             return None
-        labels = host.split(".")
-        for i in range(len(labels)):
-            service = self._by_domain.get(".".join(labels[i:]))
+        start = 0
+        while True:  # the host, then each parent domain (slices, no list of labels)
+            service = by_domain.get(host[start:])
             if service is not None:
                 return service
-        return None
+            start = host.find(".", start) + 1
+            if start == 0:
+                return None
 
     def blocking(self, host: str, blocked: frozenset[str]) -> Service | None:
         """The service among ``blocked`` (ids) that ``host`` belongs to, or None."""
