@@ -15,8 +15,9 @@ import logging
 import re
 from datetime import date, datetime, timedelta
 
-from mitmproxy import ctx, http, tls
+from mitmproxy import ctx, dns, http, tls
 
+from policy.address import normalise_host
 from policy.budgets import WARN_AT, groups_for, minute_of
 from policy.model import Action, Decision, Profile, Reason
 from policy.snapshot import Snapshot
@@ -193,7 +194,7 @@ class TimeKeeper:
         if server.id in self.state.refused_servers:
             return
         # mitmproxy has put the ClientHello's server name on the client before this hook
-        host = (data.context.client.sni or "").lower().rstrip(".")
+        host = normalise_host(data.context.client.sni or "")[0]
         if not host:
             return
         ip = client_ip(data.context.client)
@@ -203,6 +204,22 @@ class TimeKeeper:
             return
         self._count(profile, self.groups.of(snapshot, host), now)
         log_decision(self.state, _PASSED, ip=ip, host=host, profile=profile, device=device)
+
+    def dns_request(self, flow: dns.DNSFlow) -> None:
+        """A name a device on DNS mode looked up and was not refused: a minute for its groups,
+        so devices that reach the web without the proxy count towards budgets too (the query
+        itself is logged by the DNS filter)."""
+        decision = flow.metadata.get(METADATA_KEY)
+        snapshot, question = self.state.snapshot, flow.request.question
+        if snapshot is None or question is None or not isinstance(decision, Decision):
+            return
+        if decision.blocked:
+            return
+        host = normalise_host(question.name)[0]
+        profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
+        now = self.state.now()
+        if host and self._first_this_minute(profile.name, host, now):
+            self._count(profile, self.groups.of(snapshot, host), now)
 
     # -- the banner -----------------------------------------------------------------------
 

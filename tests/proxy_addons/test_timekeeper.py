@@ -197,3 +197,17 @@ def test_the_banner_goes_into_a_compressed_page_and_it_stays_compressed(mia) -> 
     assert flow.response.headers["content-encoding"] == "gzip"
     assert flow.response.raw_content[:2] == b"\x1f\x8b"
     assert b"<body class='a'><div id=\"hearthguard-time\"" in flow.response.content
+
+
+def test_names_looked_up_in_dns_mode_count_minutes_and_blocked_ones_do_not(mia, store) -> None:
+    from tests.proxy_addons.test_dnsfilter import answer, query
+
+    keeper = mia.addon(TimeKeeper)
+    blocked = answer(mia, query("pornhub.com"))
+    assert blocked.metadata["hearthguard"].blocked
+    keeper.dns_request(blocked)
+    assert used(mia, "Mia", "everything") == 0
+    allowed = answer(mia, query("roblox.com"))
+    keeper.dns_request(allowed)
+    # a device that uses only Hearthguard's DNS counts towards budgets too
+    assert (used(mia, "Mia", "games"), used(mia, "Mia", "everything")) == (1, 1)
