@@ -67,6 +67,7 @@ def _page(
     password_form: PasswordForm | None = None,
     import_form: ImportForm | None = None,
     parent_error: str | None = None,
+    confirm_remove: str | None = None,
     status: int = 200,
 ) -> Page:
     store = policy()
@@ -78,6 +79,7 @@ def _page(
         import_form=import_form or ImportForm(formdata=None),
         parents=store.parent_names(),
         parent_error=parent_error,
+        confirm_remove=confirm_remove,
         lists=store.lists(),
         updating=job_running("lists-update"),
         audit=store.audit_log(50),
@@ -131,6 +133,8 @@ def add_parent() -> Page | BaseResponse:
 def delete_parent(username: str) -> Page | BaseResponse:
     if username.lower() == session["parent"].lower():
         return _page(parent_error=_("You cannot remove your own account while logged in."))
+    if request.form.get("confirm") != "yes":
+        return _page(confirm_remove=username)  # ask first: it cannot be undone
     try:
         policy().delete_parent(username, actor=session["parent"])
     except InputError as exc:

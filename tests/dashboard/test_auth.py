@@ -213,7 +213,7 @@ def test_removing_a_parent_ends_their_sessions(app, client, auth) -> None:
     dad = app.test_client()
     assert login(dad, "dad", NEW_PASSWORD).status_code == 302 and logged_in(dad)
     assert login(client).status_code == 302
-    response = post_form(client, "/settings/parents/dad/delete", {})
+    response = post_form(client, "/settings/parents/dad/delete", {"confirm": "yes"})
     assert response.status_code == 302
     assert not logged_in(dad) and logged_in(client)
     assert PolicyStore(auth.data_dir.policy_db).parent_names() == ["mum"]

@@ -101,7 +101,10 @@ def test_a_second_parent_and_password_changes(client, parent, data_dir) -> None:
 
     own = parent.post("/settings/parents/mum/delete", {}, form_page="/settings/")
     assert 'id="parents-error"' in page_text(own)
-    gone = parent.post("/settings/parents/dad/delete", {}, form_page="/settings/")
+    asked = parent.post("/settings/parents/dad/delete", {}, form_page="/settings/")
+    assert asked.status_code == 200 and "Remove dad? They can no longer log in" in page_text(asked)
+    assert "dad" in PolicyStore(data_dir.policy_db).parent_names()
+    gone = parent.post("/settings/parents/dad/delete", {"confirm": "yes"}, form_page="/settings/")
     assert gone.status_code == 302
     assert PolicyStore(data_dir.policy_db).parent_names() == ["mum"]
 
