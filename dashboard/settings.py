@@ -82,7 +82,6 @@ def _page(
         confirm_remove=confirm_remove,
         lists=store.lists(),
         updating=job_running("lists-update"),
-        audit=store.audit_log(50),
         me=session["parent"],
         saved=request.args.get("saved"),
     )
@@ -92,6 +91,18 @@ def _page(
 @bp.route("/")
 def index() -> Page:
     return _page()
+
+
+@bp.route("/lists")
+def lists() -> str:
+    """Every category list with its size, last update and state (kept off the main page)."""
+    return render_template("settings/lists.html", lists=policy().lists())
+
+
+@bp.route("/changes")
+def changes() -> str:
+    """The latest changes and who made them (kept off the main page)."""
+    return render_template("settings/changes.html", audit=policy().audit_log(200))
 
 
 @bp.route("/household", methods=["POST"])

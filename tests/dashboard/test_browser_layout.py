@@ -141,6 +141,8 @@ def pages() -> list[str]:
         "/check/",
         f"/check/?url={quote(LONG_DOMAIN)}",
         "/settings/",
+        "/settings/lists",
+        "/settings/changes",
         "/setup-device/",
         "/setup-device/ios",
         "/setup-device/android",

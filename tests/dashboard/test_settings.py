@@ -176,5 +176,16 @@ def test_list_status_and_a_background_update(client, parent, data_dir) -> None:
 
 def test_the_changes_log_shows_who_did_what(client, parent) -> None:
     parent.post("/profiles/new", {"name": "Mia", "preset": "teen"})
-    html = page_text(client.get("/settings/")).split('id="audit"', 1)[1]
+    settings = page_text(client.get("/settings/"))
+    assert 'href="/settings/changes"' in settings and "profile.add" not in settings
+    html = page_text(client.get("/settings/changes")).split('id="audit"', 1)[1]
     assert "mum" in html and "profile.add: Mia (teen)" in html
+
+
+def test_the_lists_are_summed_up_and_detailed_on_their_own_page(client, parent) -> None:
+    settings = page_text(client.get("/settings/"))
+    section = settings.split('id="lists"', 1)[1].split("</section>", 1)[0]
+    assert "lists in use" in section and 'href="/settings/lists"' in section
+    assert "<table" not in section
+    details = page_text(client.get("/settings/lists"))
+    assert details.count("<tr>") > 10 and "ut1/gambling" in details
