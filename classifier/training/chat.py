@@ -201,15 +201,21 @@ def fit_vocabulary(
     least ``min_sources`` different sources: words that only one platform uses (its
     hashtags, its placeholders, its topics) are left out."""
     rows = np.asarray(rows)
-    subset = matrix[rows]
-    df = np.bincount(subset.indices, minlength=matrix.shape[1])
+    lengths = np.diff(matrix.indptr)
+
+    def document_frequency(chosen: np.ndarray) -> np.ndarray:
+        # count the columns of the chosen rows without copying them out
+        in_rows = np.zeros(matrix.shape[0], dtype=bool)
+        in_rows[chosen] = True
+        return np.bincount(matrix.indices[np.repeat(in_rows, lengths)], minlength=matrix.shape[1])
+
+    df = document_frequency(rows)
     keep_mask = df >= min_df
     if row_sources is not None and min_sources > 1:
         names = np.asarray(row_sources)
         seen_in = np.zeros(matrix.shape[1], dtype=np.int32)
         for source in np.unique(names):
-            part = subset[np.flatnonzero(names == source)]
-            seen_in += np.bincount(part.indices, minlength=matrix.shape[1]) > 0
+            seen_in += document_frequency(rows[names == source]) > 0
         keep_mask &= seen_in >= min_sources
     keep = np.flatnonzero(keep_mask)
     if keep.size > max_features:
@@ -219,11 +225,19 @@ def fit_vocabulary(
 
 
 def _tfidf(matrix: sparse.csr_matrix, rows: np.ndarray, vocabulary: Vocabulary) -> Any:
-    block = matrix[rows][:, vocabulary.columns].tocsr().astype(np.float64)
-    block = block @ sparse.diags(vocabulary.idf)
-    norms = np.sqrt(np.asarray(block.multiply(block).sum(axis=1)).ravel())
+    """Rows of a binary matrix as L2-normalised TF-IDF over ``vocabulary`` (IDF applied and
+    rows normalised in place, so a fold holds one copy of its block)."""
+    block = matrix[rows][:, vocabulary.columns].tocsr()
+    block = block.astype(np.float64, copy=False)
+    block.data = vocabulary.idf[block.indices]  # binary: the value is the IDF itself
+    lengths = np.diff(block.indptr)
+    squares = np.zeros(block.shape[0])
+    present = lengths > 0
+    squares[present] = np.add.reduceat(block.data**2, block.indptr[:-1][present])
+    norms = np.sqrt(squares)
     norms[norms == 0] = 1.0
-    return sparse.diags(1.0 / norms) @ block
+    block.data /= np.repeat(norms, lengths)
+    return block
 
 
 def _design(features: ChatFeatures, rows: np.ndarray, fitted: FittedChat, chars: bool) -> Any:
