@@ -1,7 +1,10 @@
 """Cost of blocked services in decide(): decisions per second for one profile with the child
 preset's services switched off, against the same profile and hosts with no services table.
 
-    .venv/bin/python benchmarks/services_bench.py [N]
+    .venv/bin/python benchmarks/services_bench.py [N] [DATA_DIR]
+
+With DATA_DIR (a data directory, e.g. one `hearthguard init` made), the installed category
+lists are loaded too, as the proxy decides.
 
 Hosts are a fixed mix: 10% service domains (blocked), 90% other names (allowed), so nearly
 every request walks the whole service lookup (host and every parent domain). No network.
@@ -41,12 +44,20 @@ def rate(snapshot: Snapshot, requests: list[Request]) -> float:
     return len(requests) / (time.perf_counter() - start)
 
 
-def main(n: int = 100_000) -> None:
+def main(n: int = 100_000, data_dir: str | None = None) -> None:
     p = preset("child")
     profile = Profile("Mia", "child", p.blocked, services=p.services)
     requests = [Request(h, "/", "Mia") for h in hosts(n)]
-    with_services = Snapshot(1, {"Mia": profile}, "Mia")
-    without = Snapshot(1, {"Mia": profile}, "Mia", services=ServiceTable())
+    extra: dict[str, object] = {}
+    if data_dir:
+        from pathlib import Path
+
+        from policy.datadir import DataDir
+        from policy.engine import load_engine
+
+        extra["index"] = load_engine(DataDir(Path(data_dir))).index
+    with_services = Snapshot(1, {"Mia": profile}, "Mia", **extra)  # type: ignore[arg-type]
+    without = Snapshot(1, {"Mia": profile}, "Mia", services=ServiceTable(), **extra)  # type: ignore[arg-type]
     rate(with_services, requests[:5000])  # warm up
     # alternate the two, best of three each: the machine is shared, so load comes and goes
     base = svc = 0.0
@@ -60,4 +71,7 @@ def main(n: int = 100_000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 100_000,
+        sys.argv[2] if len(sys.argv) > 2 else None,
+    )
