@@ -56,6 +56,9 @@ class ServiceTable:
     services: tuple[Service, ...] = ()
     group_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _by_domain: Mapping[str, Service] = field(default_factory=lambda: MappingProxyType({}))
+    #: every right-hand part of every domain ("uk", "co.uk", "youtube.co.uk"): a host whose
+    #: ending is not among them is no service's, which most hosts show after one or two looks
+    _endings: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, services: Iterable[Service], group_labels: Mapping[str, str]) -> ServiceTable:
@@ -74,7 +77,14 @@ class ServiceTable:
                         f"{domain} is listed for both {other.id!r} and {service.id!r}"
                     )
                 by_domain[domain] = service
-        return cls(listed, MappingProxyType(dict(group_labels)), MappingProxyType(by_domain))
+        endings = {d[i + 1 :] for d in by_domain for i, c in enumerate(d) if c == "."}
+        endings.update(by_domain)
+        return cls(
+            listed,
+            MappingProxyType(dict(group_labels)),
+            MappingProxyType(by_domain),
+            frozenset(endings),
+        )
 
     @property
     def ids(self) -> frozenset[str]:
@@ -95,17 +105,17 @@ class ServiceTable:
 
     def service_of(self, host: str) -> Service | None:
         """The service a normalised host belongs to (the host or one of its parents), or None."""
-        by_domain = self._by_domain
-        if not by_domain:
-            return None
-        start = 0
-        while True:  # the host, then each parent domain (slices, no list of labels)
-            service = by_domain.get(host[start:])
-            if service is not None:
-                return service
-            start = host.find(".", start) + 1
-            if start == 0:
-                return None
+        by_domain, endings = self._by_domain, self._endings
+        found = None
+        dot = host.rfind(".")
+        while True:  # from the top-level label leftwards, while the ending is a known one
+            ending = host[dot + 1 :]
+            if ending not in endings:
+                return found
+            found = by_domain.get(ending, found)  # the longest matching domain wins
+            if dot < 0:
+                return found
+            dot = host.rfind(".", 0, dot)
 
     def blocking(self, host: str, blocked: frozenset[str]) -> Service | None:
         """The service among ``blocked`` (ids) that ``host`` belongs to, or None."""

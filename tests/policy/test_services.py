@@ -171,6 +171,10 @@ def test_other_services_and_lookalike_names_stay_open() -> None:
     snap = _snapshot(_kid(frozenset({"tiktok"})))
     for host in ("youtube.com", "nottiktok.com", "tiktok.com.evil.example", "example.org"):
         assert decide(Request(host, "/", "Mia"), snap, NOW).action is Action.ALLOW, host
+    # a service's host under a shared platform blocks that host, never the platform
+    snap = _snapshot(_kid(frozenset({"youtube"})))
+    for host in ("googleapis.com", "maps.googleapis.com", "co.uk", "www.example.co.uk"):
+        assert decide(Request(host, "/", "Mia"), snap, NOW).action is Action.ALLOW, host
 
 
 def test_a_parents_allow_rule_still_opens_one_site_of_a_switched_off_service() -> None:
