@@ -100,7 +100,7 @@ _SHARED_PLATFORMS = frozenset(
     cdn77.org jsdelivr.net unpkg.com cdnjs.com fbcdn.net facebook.net twimg.com ytimg.com
     apple-cloudkit.com icloud-content.com aaplimg.com mzstatic.com digicert.com
     letsencrypt.org herokuapp.com netlify.app vercel.app github.io gitlab.io
-    """.split()
+    """.split()  # noqa: SIM905 - a block of names reads better than a list of strings
 )
 _WWW = re.compile(r"^www\d*\.")
 _SPACES = re.compile(r"\s+")
@@ -429,6 +429,7 @@ class PageModel:
     evidence_floor: float = 0.0
     min_phrases: int = 0
     stems: np.ndarray | None = None  # (n_phrases,): phrases with one id are one piece of evidence
+    context_cap: np.ndarray | None = None  # (n_classes,): most the benign context may subtract
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -460,8 +461,11 @@ class PageModel:
             counted = np.where((weights < 0) | strong, weights, 0.0)
             return self.intercept + counted.sum(axis=0), strong.sum(axis=0)
         # Phrases of one stem ("casino", "casinos") are one piece of evidence: the strongest
-        # of them counts, once.
-        score = self.intercept + np.where(weights < 0, weights, 0.0).sum(axis=0)
+        # of them counts, once. Benign context subtracts at most ``context_cap``.
+        context = np.where(weights < 0, weights, 0.0).sum(axis=0)
+        if self.context_cap is not None:
+            context = np.maximum(context, -self.context_cap)
+        score = self.intercept + context
         count = np.zeros(len(self.class_names), dtype=np.int64)
         stems = self.stems[found]
         for column in np.flatnonzero(strong.any(axis=0)):
@@ -756,6 +760,12 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         if stems.shape != (len(phrases),):
             raise ValueError(f"stems {stems.shape} do not fit {len(phrases)} phrases")
         stems.setflags(write=False)
+    context_cap = None
+    if table.get("context_cap") is not None:
+        context_cap = np.asarray(table["context_cap"], dtype=np.float64)
+        if context_cap.shape != (len(classes),):
+            raise ValueError(f"context cap {context_cap.shape} does not fit {len(classes)} classes")
+        context_cap.setflags(write=False)
     calibration = None
     if table.get("calibration") is not None:
         calibration = np.asarray(table["calibration"], dtype=np.float64)
@@ -779,6 +789,7 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         float(table.get("evidence_floor", 0.0)),
         int(table.get("min_phrases", 0)),
         stems,
+        context_cap,
     )
 
 

@@ -922,7 +922,7 @@ def train_page_model(
     train: Sequence[Example],
     *,
     seed: int = SEED,
-    c: float = 0.3,
+    c: float = 1.0,
     weights: Sequence[float] | None = None,
     max_iter: int = 300,
 ) -> dict[str, Any]:
@@ -1270,6 +1270,8 @@ def build_chat(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
 def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
     from classifier.training.page import (
         PAGE_BENIGN_BAR,
+        PAGE_CONTEXT_CAP,
+        PAGE_CONTRAST_WEIGHT,
         PAGE_EVIDENCE_FLOOR,
         PAGE_MIN_PHRASES,
         page_training_run,
@@ -1299,7 +1301,7 @@ def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "features": "word 1-2-grams, presence (not counts); words are runs of ASCII "
         "letters/digits or non-ASCII letters; n-grams never cross punctuation; n-grams made "
         "only of English stop words (scikit-learn's list) or single letters are left out",
-        "estimator": "one LogisticRegression (L1, liblinear, C=0.3, balanced) per harmful "
+        "estimator": "one LogisticRegression (L1, liblinear, C=1, balanced) per harmful "
         "category against all other documents; non-zero phrases compiled into an "
         "Aho-Corasick automaton at load time; evidence rule and Platt calibration per "
         "category (classifier.training.page)",
@@ -1309,6 +1311,8 @@ def build_page(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
             "evidence_floor": PAGE_EVIDENCE_FLOOR,
             "min_phrases": PAGE_MIN_PHRASES,
             "benign_bar": PAGE_BENIGN_BAR,
+            "context_cap": PAGE_CONTEXT_CAP,
+            "contrast_weight": {"gambling, drugs": PAGE_CONTRAST_WEIGHT},
             "barred_phrases": run["barred_by_real_benign_pages"],
         },
         "sources": {

@@ -52,11 +52,22 @@ PAGE_EVIDENCE_FLOOR = 1.5
 #: A category is possible only with at least this many distinct evidence phrases on a page.
 PAGE_MIN_PHRASES = 2
 #: L1 strength: smaller keeps fewer phrases.
-PAGE_C = 0.3
+PAGE_C = 1.0
 #: The page thresholds of the presets (young, child, teen, adult).
 PRESET_THRESHOLDS = {"young": 0.6, "child": 0.7, "teen": 0.8, "adult": 0.95}
 #: e2guardian naughtiness limits Hearthguard uses for the same presets.
 E2GUARDIAN_LIMITS = {"young": 50, "child": 100, "teen": 160}
+#: Weight of the contrast documents (topic words in reporting and care writing, benign).
+PAGE_CONTRAST_WEIGHT = 4.0
+#: The topics pages are most often about rather than of (news on gambling, health pages on
+#: drugs): their contrast documents weigh ``PAGE_CONTRAST_WEIGHT``. Adult and dating keep
+#: weight 1, so ordinary words around explicit ones do not cancel them.
+_ABOUT_TOPICS = ("contrast-gambling-", "contrast-drugs-")
+#: Categories with no real text and no "about" pages to protect beyond sex education: the
+#: benign words around explicit ones subtract at most this much, so an explicit passage on an
+#: otherwise ordinary page still counts. Other categories: no cap.
+PAGE_CONTEXT_CAP = {"adult": 3.0}
+_NO_CAP = 1e9
 #: Real trainable pages held out for calibration (by group).
 CALIBRATION_SHARE = 0.2
 #: A phrase on more than this share of real benign training pages is never evidence.
@@ -132,14 +143,18 @@ Get high with our strongest THC gummies and brownies, 500mg per pack.
 Pure uncut product, best prices on the market, fast and discreet worldwide delivery.
 """,
     "adult": """
-Free porn videos: watch hardcore xxx sex movies in HD, updated daily.
+Free porn videos: watch hardcore sex movies in HD, updated daily.
 Hot naked girls, nude pics and amateur sex tapes, no sign up required.
 Live sex cams: chat with horny webcam models now, free shows and private rooms.
-Milf, teen 18+, lesbian, anal and bdsm porn categories; best xxx tube.
-Watch full length porn scenes of hot babes fucking, blowjobs and cumshots.
-Join now for unlimited access to premium porn, exclusive hardcore content.
-Sexy pornstars, erotic videos and nude galleries; adults only, 18 or over.
-Hentai, cartoon porn and sex games online for free.
+Milf, teen 18+, lesbian, anal and bdsm categories; the best free tube.
+Watch full length scenes of hot babes fucking, blowjobs and cumshots.
+Join now for unlimited access to premium hardcore content, adults only.
+Sexy pornstars, erotic videos and nude galleries; 18 or over only.
+Hentai, cartoon sex and adult games online for free.
+Hardcore sex videos, big tits, wet pussy and huge cock clips.
+Horny girls fucking, cum shots and blowjob videos.
+Watch free sex videos and clips: pussy, tits, ass and cock.
+Best hardcore site with free sex videos, naughty pics and horny amateurs.
 """,
     "dating": """
 Meet hot singles in your area tonight: sign up free and start flirting.
@@ -214,7 +229,7 @@ def fit_page_table(
     names: np.ndarray,
     labels: Sequence[str],
     *,
-    weights: Sequence[float] | None = None,
+    weights: Sequence[float] | np.ndarray | None = None,
     c: float = PAGE_C,
     seed: int = SEED,
 ) -> dict[str, Any]:
@@ -261,6 +276,9 @@ def fit_page_table(
         "calibration": np.tile([1.0, 0.0], (len(classes), 1)),
         "evidence_floor": PAGE_EVIDENCE_FLOOR,
         "min_phrases": PAGE_MIN_PHRASES,
+        "context_cap": np.asarray(
+            [PAGE_CONTEXT_CAP.get(name, _NO_CAP) for name in classes], dtype=np.float64
+        ),
     }
 
 
@@ -399,12 +417,25 @@ def page_training_run(
     log(f"page: vectorising {len(docs)} training documents")
     matrix, names = _vectorize([e.text for e in docs])
     labels = [e.label for e in docs]
+    # Pages about a topic: the contrast documents of gambling and drugs (their words among
+    # the words of news, health, rights and education writing, labelled benign) weigh more,
+    # so that the words of reporting and care count against a block.
+    doc_weights = np.array(
+        [
+            PAGE_CONTRAST_WEIGHT
+            if e.source == "lists+hand-written" and e.group.startswith(_ABOUT_TOPICS)
+            else 1.0
+            for e in docs
+        ]
+    )
     synthetic_calibration = list(synthetic_test)
     barred: dict[str, list[str]] = {}
 
     def fit(without: str | None) -> dict[str, Any]:
         rows = np.flatnonzero(np.asarray(sources) != without) if without else np.arange(len(docs))
-        table = fit_page_table(matrix[rows], names, [labels[i] for i in rows], seed=seed)
+        table = fit_page_table(
+            matrix[rows], names, [labels[i] for i in rows], weights=doc_weights[rows], seed=seed
+        )
         real_rows = [i for i in rows if sources[i] in TRAINABLE]
         table, barred[without or "shipped"] = bar_common_phrases(table, matrix[real_rows], names)
         held = synthetic_calibration + [e for e in real_calibration if e.source != without]

@@ -259,14 +259,17 @@ def test_automaton_finds_exactly_the_trained_ngrams(text: str) -> None:
 # ----------------------------------------------------------------------------- page model
 
 
-def test_bench_adult_page_is_adult_at_the_child_threshold(
+def test_bench_adult_page_is_adult_at_the_young_threshold(
     bundled_models: LoadedModels, bench_pages: dict[str, bytes]
 ) -> None:
+    # One explicit line among 4 KB of ordinary words (community, government, museum...):
+    # ordinary words count against a verdict (for adult at most by a capped amount), so
+    # this page is blocked at the young preset and sits at the child one.
     page = bundled_models.page
     assert page is not None
     (verdict,) = page.predict([html_to_text(bench_pages["adult.html"])])
     assert verdict.category == "adult"
-    assert verdict.score >= CHILD_PAGE
+    assert verdict.score >= YOUNG_PAGE
     reasons = [phrase for phrase, _weight in page.explain(html_to_text(bench_pages["adult.html"]))]
     assert any("porn" in phrase for phrase in reasons)
 

@@ -238,7 +238,8 @@ def test_retrain_page_model_learns_household_examples(tmp_path: Path) -> None:
     adult = page.classes.index("adult")
     score, count = page.evidence("zorblatt exclusive members gallery")
     assert score[adult] > 0 and count[adult] >= 1
-    assert page.explain("zorblatt exclusive members gallery")[0][0].startswith("zorblatt")
+    explained = [phrase for phrase, _ in page.explain("zorblatt exclusive members gallery")]
+    assert any(phrase.startswith("zorblatt") for phrase in explained)
     assert page.predict(["zorblatt gallery"])[0].category == BENIGN
     # deterministic: the same inputs give the same file contents
     again = tmp_path / "again"
