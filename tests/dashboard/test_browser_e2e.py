@@ -111,7 +111,7 @@ def test_parent_sets_up_filters_a_device_and_answers_a_request(browser, data_dir
 
             # A deny rule: the running proxy blocks the site for this device within its poll.
             parent.goto(f"{dashboard}/profiles/Mia")
-            parent.get_by_label("Site").fill("site.test")
+            parent.get_by_label("Site", exact=True).fill("site.test")
             parent.get_by_label("Rule").select_option("deny")
             parent.get_by_role("button", name="Add rule").click()
             assert "site.test" in parent.locator("#rules").inner_text()
