@@ -572,15 +572,20 @@ def lists_status(data_dir: Path | None, as_json: bool) -> None:
 @friendly_errors
 def lists_remove(data_dir: Path | None, name: str) -> None:
     """Forget a list (as ``lists status`` names it) and stop using it."""
+    _change_list(data_dir, lambda library: library.remove(name, actor="cli"))
+    click.echo(f"Removed the list {name}.")
+
+
+def _change_list(data_dir: Path | None, change: Callable[[Any], None]) -> None:
+    """Apply ``change`` to the household's list library; a refused change is bad input."""
     from policy.lists import ListError, ListLibrary
 
     data = _data(data_dir)
     with _store(data.root) as store:
         try:
-            ListLibrary(data, store).remove(name, actor="cli")
+            change(ListLibrary(data, store))
         except ListError as exc:
             raise InputError("list", str(exc)) from None
-    click.echo(f"Removed the list {name}.")
 
 
 @lists.command("disable")
@@ -589,14 +594,7 @@ def lists_remove(data_dir: Path | None, name: str) -> None:
 @friendly_errors
 def lists_disable(data_dir: Path | None, name: str) -> None:
     """Stop using a list but keep it (``lists enable`` uses it again)."""
-    from policy.lists import ListError, ListLibrary
-
-    data = _data(data_dir)
-    with _store(data.root) as store:
-        try:
-            ListLibrary(data, store).set_enabled(name, False, actor="cli")
-        except ListError as exc:
-            raise InputError("list", str(exc)) from None
+    _change_list(data_dir, lambda library: library.set_enabled(name, False, actor="cli"))
     click.echo(f"The list {name} is no longer used; `hearthguard lists enable {name}` undoes it.")
 
 
@@ -606,14 +604,7 @@ def lists_disable(data_dir: Path | None, name: str) -> None:
 @friendly_errors
 def lists_enable(data_dir: Path | None, name: str) -> None:
     """Use a disabled list again."""
-    from policy.lists import ListError, ListLibrary
-
-    data = _data(data_dir)
-    with _store(data.root) as store:
-        try:
-            ListLibrary(data, store).set_enabled(name, True, actor="cli")
-        except ListError as exc:
-            raise InputError("list", str(exc)) from None
+    _change_list(data_dir, lambda library: library.set_enabled(name, True, actor="cli"))
     click.echo(f"The list {name} is used again.")
 
 
