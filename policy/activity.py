@@ -819,5 +819,20 @@ class ActivityLog:
         self._decisions, self._sightings, self._hotline = [], {}, 0
         return batch
 
+    def put_back(self, batch: tuple[list[DecisionEvent], list[DeviceSighting], int]) -> None:
+        """Queue a batch the database could not take yet ahead of newer events, within the
+        same bound (the oldest go first, counted)."""
+        decisions, sightings, hotline = batch
+        self._decisions = decisions + self._decisions
+        excess = len(self._decisions) - MAX_QUEUE
+        if excess > 0:
+            del self._decisions[:excess]
+            self.dropped += excess
+        newer = self._sightings
+        self._sightings = {}
+        for sighting in [*sightings, *newer.values()]:
+            self.sighting(sighting)
+        self._hotline += hotline
+
     def __bool__(self) -> bool:
         return bool(self._decisions or self._sightings or self._hotline)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
 from mitmproxy import ctx
 from mitmproxy.addonmanager import Loader
 
+from policy.activity import DecisionEvent, DeviceSighting
 from policy.learning import Example
 from proxy_addons.state import ProxyState
 
@@ -17,6 +19,7 @@ __all__ = ["ActivityWriter"]
 
 log = logging.getLogger(__name__)
 _PRUNE_EVERY = timedelta(hours=6)
+_Batch = tuple[list[DecisionEvent], list[DeviceSighting], int]
 
 
 class ActivityWriter:
@@ -29,21 +32,29 @@ class ActivityWriter:
             "hearthguard_flush", float, 1.0, "Seconds between writes of the activity log."
         )
 
-    def _write(self, batch: tuple[list, list, int]) -> None:
-        """Write one batch; on a database error it is dropped and counted, never retried."""
+    def _write(self, batch: _Batch) -> bool:
+        """Write one batch (in a worker thread); False when the database is busy, locked or
+        full and the batch should be queued again. Any other error drops it, counted."""
         store = self.state.activity
         if store is None:
-            return
+            return True
         try:
             store.write_batch(*batch)
+        except sqlite3.OperationalError as exc:
+            log.warning("Writing %d activity events waits: %s", len(batch[0]), exc)
+            return False
         except Exception as exc:
             self.state.log.dropped += len(batch[0])
             log.error("Writing %d activity events failed: %s", len(batch[0]), exc)
+        return True
 
     def flush(self) -> None:
-        """Write whatever is queued, now (used at shutdown)."""
+        """Write whatever is queued, now (at shutdown; a batch the database refuses for being
+        busy stays queued)."""
         if self.state.log:
-            self._write(self.state.log.take())
+            batch = self.state.log.take()
+            if not self._write(batch):
+                self.state.log.put_back(batch)
         self._write_learning(*self._take_learning())
 
     def _take_learning(self) -> tuple[list[Example], list[dict[str, Any]]]:
@@ -76,8 +87,11 @@ class ActivityWriter:
         while True:
             await asyncio.sleep(ctx.options.hearthguard_flush)
             if self.state.log:
-                # take the batch on the event loop, write it in a worker thread
-                await asyncio.to_thread(self._write, self.state.log.take())
+                # take the batch on the event loop, write it in a worker thread, and queue it
+                # again on the event loop when the database could not take it yet
+                batch = self.state.log.take()
+                if not await asyncio.to_thread(self._write, batch):
+                    self.state.log.put_back(batch)
             if self.state.pending_examples or self.state.pending_reviews:
                 await asyncio.to_thread(self._write_learning, *self._take_learning())
             since_prune += timedelta(seconds=ctx.options.hearthguard_flush)

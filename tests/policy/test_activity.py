@@ -189,3 +189,17 @@ def test_safe_text_is_always_storable_and_capped(value: str, limit: int) -> None
         and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
     ):
         assert text == value
+
+
+def test_a_batch_put_back_goes_ahead_of_newer_events_within_the_bound():
+    log = ActivityLog()
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    for i in range(MAX_QUEUE - 5):
+        log.decision(event(now, f"h{i}.example"))
+    batch = log.take()
+    for i in range(10):
+        log.decision(event(now, f"new{i}.example"))
+    log.put_back(batch)
+    decisions, _, _ = log.take()
+    assert len(decisions) == MAX_QUEUE and log.dropped == 5
+    assert decisions[0].host == "h5.example" and decisions[-1].host == "new9.example"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 from policy.activity import ActivityStore, DecisionEvent
@@ -30,3 +31,25 @@ def test_flush_writes_the_queue_and_prune_follows_retention_setting(chain, store
     writer.prune()
     assert [e.host for e in activity.recent_decisions()] == ["new.example"]
     activity.close()
+
+
+def test_a_batch_the_locked_database_refuses_waits_for_the_next_write(chain, data_dir):
+    """A reader or the dashboard holding activity.db must not cost the log its events."""
+    writer = chain.addon(ActivityWriter)
+    chain.state.activity.db.execute("PRAGMA busy_timeout = 50")  # the 10 s wait, shortened
+    now = chain.state.now()
+    chain.state.log.decision(event(now, "first.example"))
+    holder = sqlite3.connect(data_dir.activity_db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        writer.flush()
+        chain.state.log.decision(event(now, "second.example"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert chain.state.log.dropped == 0
+    writer.flush()
+    activity = ActivityStore(data_dir.activity_db)
+    hosts = [e.host for e in activity.recent_decisions()]
+    activity.close()
+    assert hosts == ["second.example", "first.example"]  # newest first, the older kept first
