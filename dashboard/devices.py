@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -83,11 +85,34 @@ def _rows(devices: list[Device]) -> list[DeviceRow]:
     return [DeviceRow(d, seen.get(d.ip or "")) for d in devices]
 
 
-def _device(name: str) -> Device:
+def _route(suffix: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view under the device's id (``/devices/7...``: any name works, ``/``
+    included) and, for older links, under its name."""
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        bp.route(f"/<int:did>{suffix}", **options)(view)
+        bp.route(f"/<name>{suffix}", **options)(view)
+        return view
+
+    return register
+
+
+def _device(did: int | None = None, name: str | None = None) -> Device:
+    """The device with this id (or, for older links, this name); 404 when there is none."""
+    if did is not None:
+        for device in policy().devices():
+            if device.device_id == did:
+                return device
+        abort(404)
     try:
-        return policy().device(name)
+        return policy().device(name or "")
     except InputError:
         abort(404)
+
+
+def device_url(device: Device, endpoint: str = "devices.edit", **values: Any) -> str:
+    """A link to one of a device's pages, by id."""
+    return url_for(endpoint, did=device.device_id, **values)
 
 
 def _profile_choices() -> list[tuple[str, str]]:
@@ -135,9 +160,9 @@ def new() -> str | Response | tuple[str, int]:
     return page
 
 
-@bp.route("/<name>", methods=["GET", "POST"])
-def edit(name: str) -> str | Response | tuple[str, int]:
-    device = _device(name)
+@_route("", methods=["GET", "POST"])
+def edit(did: int | None = None, name: str | None = None) -> str | Response | tuple[str, int]:
+    device = _device(did, name)
     form = DeviceSettingsForm(data={"profile": device.profile, "ca_trusted": device.ca_trusted})
     form.profile.choices = _profile_choices()  # type: ignore[assignment]
     if form.validate_on_submit():
@@ -151,7 +176,7 @@ def edit(name: str) -> str | Response | tuple[str, int]:
         except InputError as exc:
             show_error(form, exc, "profile")
         else:
-            return redirect(url_for("devices.edit", name=device.name, saved=1))
+            return redirect(device_url(device, saved=1))
     row = _rows([device])[0]
     page = render_template(
         "devices/edit.html",
@@ -169,10 +194,10 @@ def edit(name: str) -> str | Response | tuple[str, int]:
     return page
 
 
-@bp.route("/<name>/profile", methods=["POST"])
-def move(name: str) -> Response:
+@_route("/profile", methods=["POST"])
+def move(did: int | None = None, name: str | None = None) -> Response:
     """Put a device on another profile (the one-tap form in the device list)."""
-    device = _device(name)
+    device = _device(did, name)
     try:
         policy().update_device(
             device.name, profile=request.form.get("profile", ""), actor=session["parent"]
@@ -182,10 +207,10 @@ def move(name: str) -> Response:
     return redirect(url_for("devices.index"))
 
 
-@bp.route("/<name>/pause", methods=["POST"])
-def pause(name: str) -> Response:
+@_route("/pause", methods=["POST"])
+def pause(did: int | None = None, name: str | None = None) -> Response:
     """Pause the device's internet for a while (``duration``), or resume it (``resume``)."""
-    device = _device(name)
+    device = _device(did, name)
     if request.form.get("resume"):
         until = None
     else:
@@ -195,12 +220,12 @@ def pause(name: str) -> Response:
         until = approval_end(duration, local_now())
     policy().update_device(device.name, paused_until=until, actor=session["parent"])
     if request.form.get("back") == "edit":
-        return redirect(url_for("devices.edit", name=device.name))
+        return redirect(device_url(device))
     return redirect(url_for("devices.index"))
 
 
-@bp.route("/<name>/delete", methods=["POST"])
-def delete(name: str) -> Response:
-    device = _device(name)
+@_route("/delete", methods=["POST"])
+def delete(did: int | None = None, name: str | None = None) -> Response:
+    device = _device(did, name)
     policy().delete_device(device.name, actor=session["parent"])
     return redirect(url_for("devices.index"))

@@ -177,7 +177,7 @@ def test_pause_blocks_the_device_until_resumed(client, parent, data_dir) -> None
     response = parent.post(
         "/devices/Tab/pause", {"resume": "1", "back": "edit"}, form_page="/devices/"
     )
-    assert response.location.endswith("/devices/Tab")
+    assert response.location.endswith(f"/devices/{device.device_id}")
     assert PolicyStore(data_dir.policy_db).device("Tab").paused_until is None
     bad = parent.post("/devices/Tab/pause", {"duration": "forever"}, form_page="/devices/")
     assert bad.status_code == 400
@@ -214,3 +214,24 @@ def test_the_inbox_link_from_the_device_page_and_guides(client, parent, data_dir
     assert link and parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query) == {
         "device": ["Phone"]
     }
+
+
+def test_a_device_named_with_a_slash_is_reached_by_its_links(client, parent, data_dir) -> None:
+    """Device pages are addressed by id: any name a parent types works, ``/`` included."""
+    store = PolicyStore(data_dir.policy_db)
+    store.add_profile("Mia", "teen")
+    store.add_device("Mia's tablet / school", profile="Household", ip="192.168.1.5")
+    store.close()
+    listing = client.get("/devices/").get_data(as_text=True)
+    link = re.search(r'href="(/devices/\d+)"><strong>Mia&#39;s tablet / school<', listing)
+    assert link, listing
+    page = link.group(1)
+    assert "Mia&#39;s tablet / school" in client.get(page).get_data(as_text=True)
+    assert f'action="{page}/profile"' in listing
+    parent.post(f"{page}/profile", {"profile": "Mia"}, form_page="/devices/")
+    assert PolicyStore(data_dir.policy_db).device("Mia's tablet / school").profile == "Mia"
+    parent.post(f"{page}/pause", {"duration": "1h"}, form_page=page)
+    assert PolicyStore(data_dir.policy_db).device("Mia's tablet / school").paused_until
+    parent.post(f"{page}/delete", {}, form_page=page)
+    assert PolicyStore(data_dir.policy_db).devices() == []
+    assert client.get(page).status_code == 404
