@@ -28,6 +28,7 @@ import pytest
 from policy.datadir import DataDir
 from policy.model import Action
 from policy.store import PolicyStore
+from tests.support import netns
 from tests.support.processes import REPO
 from tests.support.tls import origin_certificate
 
@@ -43,31 +44,6 @@ UPSTREAM = {
 }
 
 
-def _run(*args: str, timeout: float = 20, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=check)
-
-
-def _missing() -> str:
-    if os.geteuid() != 0:
-        return "network namespaces and nft need root"
-    for tool in ("ip", "nft", "dig", "curl"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (./install.sh --test installs it)"
-    probe = f"hgprobe{os.getpid()}"
-    made = _run("ip", "netns", "add", probe, check=False)
-    if made.returncode != 0:
-        return f"this machine cannot create network namespaces: {made.stderr[:200]}"
-    try:
-        nft = _run(
-            "ip", "netns", "exec", probe, "nft", "add", "table", "inet", "probe", check=False
-        )
-        if nft.returncode != 0:
-            return f"nftables does not work in a namespace here: {nft.stderr[:200]}"
-    finally:
-        _run("ip", "netns", "del", probe, check=False)
-    return ""
-
-
 @dataclass
 class Gateway:
     kid: str
@@ -77,7 +53,7 @@ class Gateway:
     data: DataDir
 
     def in_kid(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-        return _run("ip", "netns", "exec", self.kid, *args, timeout=timeout, check=False)
+        return netns.run("ip", "netns", "exec", self.kid, *args, timeout=timeout, check=False)
 
     def events(self, kind: str) -> list[dict[str, object]]:
         if not self.log.exists():
@@ -107,68 +83,17 @@ class Gateway:
         return int(code or 0), body
 
 
-def _namespaces(tag: str) -> tuple[str, str, str, str, str]:
-    kid, gateway, net = f"hgk{tag}", f"hgg{tag}", f"hgn{tag}"
-    lan, wan = f"hgl{tag}", f"hgw{tag}"
-    for ns in (kid, gateway, net):
-        _run("ip", "netns", "add", ns)
-        _run("ip", "-n", ns, "link", "set", "lo", "up")
-    _run(
-        "ip",
-        "link",
-        "add",
-        lan,
-        "netns",
-        gateway,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        kid,
-    )
-    _run(
-        "ip",
-        "link",
-        "add",
-        wan,
-        "netns",
-        gateway,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        net,
-    )
-    for ns, dev, address in (
-        (kid, "eth0", KID),
-        (gateway, lan, GATEWAY_LAN),
-        (gateway, wan, GATEWAY_WAN),
-        (net, "eth0", NET),
-    ):
-        _run("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", dev)
-        _run("ip", "-n", ns, "link", "set", dev, "up")
-    _run("ip", "-n", kid, "route", "add", "default", "via", GATEWAY_LAN)
-    _run("ip", "-n", net, "route", "add", "198.51.100.0/24", "via", GATEWAY_WAN)
-    _run("ip", "netns", "exec", gateway, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-    return kid, gateway, net, lan, wan
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+def _network(kid: str, gateway: str, net: str, lan: str, wan: str) -> None:
+    netns.link((gateway, lan, GATEWAY_LAN), (kid, "eth0", KID))
+    netns.link((gateway, wan, GATEWAY_WAN), (net, "eth0", NET))
+    netns.run("ip", "-n", kid, "route", "add", "default", "via", GATEWAY_LAN)
+    netns.run("ip", "-n", net, "route", "add", "198.51.100.0/24", "via", GATEWAY_WAN)
+    netns.run("ip", "netns", "exec", gateway, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 
 
 @pytest.fixture(scope="module")
 def gateway(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    why = _missing()
+    why = netns.missing("nft", "dig", "curl", nft=True)
     if why:
         pytest.skip(why)
     work = tmp_path_factory.mktemp("gateway")
@@ -181,65 +106,35 @@ def gateway(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     cert = origin_certificate(work, "allowed.test", "blocked.test")
     log = work / "net.log"
     tag = str(os.getpid() % 100000)
-    kid, gw, net, lan, _ = _namespaces(tag)
+    kid, gw, net, lan, wan = f"hgk{tag}", f"hgg{tag}", f"hgn{tag}", f"hgl{tag}", f"hgw{tag}"
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        origin = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                net,
-                sys.executable,
-                "-m",
-                "tests.support.netorigin",
-                NET,
-                str(cert),
-                str(log),
-                json.dumps(UPSTREAM),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=REPO,
-        )
-        processes.append(origin)
-        assert origin.stdout is not None and origin.stdout.readline().strip() == b"ready"
-        rules = _run(
-            sys.executable,
-            "-m",
-            "hearthguard",
-            "router-rules",
-            "--lan",
-            lan,
-            "--transparent-port",
-            str(TRANSPARENT_PORT),
-            "--dns-port",
-            "53",
-        )
-        loaded = subprocess.run(
-            ["ip", "netns", "exec", gw, "nft", "-f", "-"],
-            input=rules.stdout,
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
-        assert loaded.returncode == 0, loaded.stderr
-        run_log = open(work / "run.log", "wb")  # noqa: SIM115
-        processes.append(
-            subprocess.Popen(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
+    with netns.namespaces(kid, gw, net):
+        try:
+            _network(kid, gw, net, lan, wan)
+            origin = netns.exec_in(
+                net, sys.executable, "-m", "tests.support.netorigin", NET, str(cert), str(log),
+                json.dumps(UPSTREAM), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
+            )  # fmt: skip
+            processes.append(origin)
+            assert origin.stdout is not None and origin.stdout.readline().strip() == b"ready"
+            rules = netns.run(
+                sys.executable, "-m", "hearthguard", "router-rules", "--lan", lan,
+                "--transparent-port", str(TRANSPARENT_PORT), "--dns-port", "53",
+            )  # fmt: skip
+            loaded = subprocess.run(
+                ["ip", "netns", "exec", gw, "nft", "-f", "-"],
+                input=rules.stdout,
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
+            assert loaded.returncode == 0, loaded.stderr
+            processes.append(
+                netns.hearthguard_in(
                     gw,
-                    sys.executable,
-                    "-m",
-                    "hearthguard",
-                    "run",
-                    "--data-dir",
-                    str(data.root),
-                    "--listen-host",
+                    data.root,
                     GATEWAY_LAN,
+                    work / "run.log",
                     "--proxy-port",
                     "8080",
                     "--dashboard-port",
@@ -256,25 +151,18 @@ def gateway(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                     f"dns_name_servers={NET}",
                     "--set",
                     "dns_use_hosts_file=false",
-                ],
-                stdout=run_log,
-                stderr=subprocess.STDOUT,
-                cwd=REPO,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )  # fmt: skip
             )
-        )
-        result = Gateway(kid, gw, lan, log, data)
-        deadline = time.monotonic() + 60
-        while "status: NOERROR" not in result.dig(NET, "allowed.test"):
-            assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
-            assert processes[-1].poll() is None, (work / "run.log").read_text()[-2000:]
-            time.sleep(0.5)
-        yield result
-    finally:
-        for process in reversed(processes):
-            _stop(process)
-        for ns in (kid, gw, net):
-            _run("ip", "netns", "del", ns, check=False)
+            result = Gateway(kid, gw, lan, log, data)
+            deadline = time.monotonic() + 60
+            while "status: NOERROR" not in result.dig(NET, "allowed.test"):
+                assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
+                assert processes[-1].poll() is None, (work / "run.log").read_text()[-2000:]
+                time.sleep(0.5)
+            yield result
+        finally:
+            for process in reversed(processes):
+                netns.stop(process)
 
 
 def test_web_traffic_is_filtered_without_any_proxy_setting(gateway: Gateway) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,66 +21,29 @@ import pytest
 
 from policy.datadir import DataDir
 from policy.store import PolicyStore
-from tests.support.processes import REPO, free_port
+from tests.support import netns
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.process
 
 BOX, CHILD = "198.51.100.1", "198.51.100.2"
 
 
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=20)
-
-
-def _can_make_namespaces() -> str:
-    if os.geteuid() != 0:
-        return "network namespaces need root"
-    probe = f"hgprobe{os.getpid()}"
-    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, timeout=20)
-    if made.returncode != 0:
-        return f"this machine cannot create network namespaces: {made.stderr.decode()[:200]}"
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True, timeout=20)
-    return ""
-
-
 @pytest.fixture
 def namespaces() -> Iterator[tuple[str, str]]:
-    why = _can_make_namespaces()
+    why = netns.missing()
     if why:
         pytest.skip(why)
     box, child = f"hgbox{os.getpid()}", f"hgkid{os.getpid()}"
     veth = f"hgv{os.getpid() % 100000}"
-    try:
-        _ip("netns", "add", box)
-        _ip("netns", "add", child)
-        _ip(
-            "link",
-            "add",
-            veth + "a",
-            "netns",
-            box,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            veth + "b",
-            "netns",
-            child,
-        )
-        for ns, dev, addr in ((box, veth + "a", BOX), (child, veth + "b", CHILD)):
-            _ip("-n", ns, "addr", "add", f"{addr}/24", "dev", dev)
-            _ip("-n", ns, "link", "set", dev, "up")
-            _ip("-n", ns, "link", "set", "lo", "up")
+    with netns.namespaces(box, child):
+        netns.link((box, veth + "a", BOX), (child, veth + "b", CHILD))
         # `ip netns exec` shows /etc/netns/<name>/hosts as /etc/hosts inside the namespace:
         # a name that resolves to the box itself, as 127.0.0.1.nip.io would
         hosts = Path("/etc/netns") / box
         hosts.mkdir(parents=True, exist_ok=True)
         (hosts / "hosts").write_text("127.0.0.1 localhost\n127.0.0.1 sneaky.example\n")
         yield box, child
-    finally:
-        for ns in (box, child):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
-        shutil.rmtree(Path("/etc/netns") / box, ignore_errors=True)
 
 
 _ATTEMPTS = r"""
@@ -137,48 +99,14 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
     proxy_port, dashboard_port, service_port = free_port(), free_port(), free_port()
     service_log = data_dir.root / "service.log"
     with open(service_log, "wb") as log:  # a service that listens on the box's loopback only
-        service = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                box,
-                sys.executable,
-                "-m",
-                "http.server",
-                str(service_port),
-                "--bind",
-                "127.0.0.1",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=data_dir.root,
-        )
-    run_log = open(data_dir.root / "run.log", "wb")  # noqa: SIM115
-    proxy = subprocess.Popen(
-        [
-            "ip",
-            "netns",
-            "exec",
-            box,
-            sys.executable,
-            "-m",
-            "hearthguard",
-            "run",
-            "--data-dir",
-            str(data_dir.root),
-            "--listen-host",
-            BOX,
-            "--proxy-port",
-            str(proxy_port),
-            "--dashboard-port",
-            str(dashboard_port),
-        ],
-        stdout=run_log,
-        stderr=subprocess.STDOUT,
-        cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+        service = netns.exec_in(
+            box, sys.executable, "-m", "http.server", str(service_port), "--bind", "127.0.0.1",
+            stdout=log, stderr=subprocess.STDOUT, cwd=data_dir.root,
+        )  # fmt: skip
+    proxy = netns.hearthguard_in(
+        box, data_dir.root, BOX, data_dir.root / "run.log",
+        "--proxy-port", str(proxy_port), "--dashboard-port", str(dashboard_port),
+    )  # fmt: skip
     targets = [
         ("connect", f"127.0.0.1:{service_port}"),
         ("connect", f"2130706433:{service_port}"),
@@ -212,14 +140,8 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
             timeout=120,
         )
     finally:
-        proxy.terminate()
-        service.terminate()
-        for process in (proxy, service):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        run_log.close()
+        netns.stop(proxy)
+        netns.stop(service)
     answers = json.loads(result.stdout or "{}")
     assert "error" not in answers, (data_dir.root / "run.log").read_text()[-2000:]
     assert len(answers) == len(targets)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,32 +24,12 @@ from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.store import PolicyStore
 from policy.wireguard import client_config, read_keys, wireguard_dir
-from tests.support.processes import REPO
+from tests.support import netns
 
 pytestmark = pytest.mark.process
 
 BOX, AWAY = "198.51.100.1", "198.51.100.2"
 MIA_PORT, DAD_PORT = 51820, 51821
-
-
-def _run(*args: str, check: bool = True, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=check)
-
-
-def _missing() -> str:
-    if os.geteuid() != 0:
-        return "network namespaces and a WireGuard interface need root"
-    for tool in ("ip", "wg", "wireguard-go", "dig"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (./install.sh --test installs it)"
-    if not Path("/dev/net/tun").exists():
-        return "no /dev/net/tun: wireguard-go cannot make an interface here"
-    probe = f"hgprobe{os.getpid()}"
-    made = _run("ip", "netns", "add", probe, check=False)
-    if made.returncode != 0:
-        return f"this machine cannot create network namespaces: {made.stderr[:200]}"
-    _run("ip", "netns", "del", probe, check=False)
-    return ""
 
 
 @dataclass
@@ -70,10 +49,10 @@ class Away:
         )
         path = self.conf_dir / f"{device_file}.conf"
         path.write_text(plain + "\n")
-        _run("ip", "netns", "exec", self.ns, "wg", "setconf", "wg0", str(path))
+        netns.run("ip", "netns", "exec", self.ns, "wg", "setconf", "wg0", str(path))
 
     def dig(self, name: str, server: str = "10.0.0.53") -> str:
-        return _run(
+        return netns.run(
             "ip",
             "netns",
             "exec",
@@ -90,7 +69,7 @@ class Away:
 
 @pytest.fixture(scope="module")
 def away(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Away]:
-    why = _missing()
+    why = netns.missing("wg", "wireguard-go", "dig", tun=True)
     if why:
         pytest.skip(why)
     work = tmp_path_factory.mktemp("wireguard")
@@ -105,44 +84,15 @@ def away(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     tag = str(os.getpid() % 100000)
     box, ns = f"hgwb{tag}", f"hgwa{tag}"
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for name in (box, ns):
-            _run("ip", "netns", "add", name)
-            _run("ip", "-n", name, "link", "set", "lo", "up")
-        _run(
-            "ip",
-            "link",
-            "add",
-            "eth0",
-            "netns",
-            box,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "eth0",
-            "netns",
-            ns,
-        )
-        for name, address in ((box, BOX), (ns, AWAY)):
-            _run("ip", "-n", name, "addr", "add", f"{address}/24", "dev", "eth0")
-            _run("ip", "-n", name, "link", "set", "eth0", "up")
-        run_log = open(work / "run.log", "wb")  # noqa: SIM115
-        processes.append(
-            subprocess.Popen(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
+    with netns.namespaces(box, ns):
+        try:
+            netns.link((box, "eth0", BOX), (ns, "eth0", AWAY))
+            processes.append(
+                netns.hearthguard_in(
                     box,
-                    sys.executable,
-                    "-m",
-                    "hearthguard",
-                    "run",
-                    "--data-dir",
-                    str(data.root),
-                    "--listen-host",
+                    data.root,
                     BOX,
+                    work / "run.log",
                     "--proxy-port",
                     "8080",
                     "--dashboard-port",
@@ -155,50 +105,43 @@ def away(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                     f"wireguard:dad.json@{DAD_PORT}",
                     "--set",
                     "hearthguard_models=false",
+                    # no route there: allowed names fail fast
                     "--set",
-                    "dns_name_servers=192.0.2.1",  # no route there: allowed names fail fast
+                    "dns_name_servers=192.0.2.1",
                     "--set",
                     "dns_use_hosts_file=false",
-                ],
-                stdout=run_log,
-                stderr=subprocess.STDOUT,
-                cwd=REPO,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )  # fmt: skip
             )
-        )
-        processes.append(
-            subprocess.Popen(
-                ["ip", "netns", "exec", ns, "wireguard-go", "-f", "wg0"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            processes.append(
+                netns.exec_in(
+                    ns,
+                    "wireguard-go",
+                    "-f",
+                    "wg0",
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )  # fmt: skip
             )
-        )
-        deadline = time.monotonic() + 60
-        while (
-            not (wireguard_dir(data.root) / "dad.json").exists()
-            or _run("ip", "-n", ns, "link", "show", "wg0", check=False).returncode
-        ):
-            assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
-            time.sleep(0.3)
-        _run("ip", "-n", ns, "addr", "add", "10.0.0.1/32", "dev", "wg0")
-        _run("ip", "-n", ns, "link", "set", "wg0", "up")
-        _run("ip", "-n", ns, "route", "add", "default", "dev", "wg0")
-        result = Away(ns, data, work)
-        result.use("mia.json", MIA_PORT)
-        while "status: NXDOMAIN" not in result.dig("pornhub.com"):
-            assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
-            assert processes[0].poll() is None, (work / "run.log").read_text()[-2000:]
-            time.sleep(0.5)
-        yield result
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for name in (box, ns):
-            _run("ip", "netns", "del", name, check=False)
+            deadline = time.monotonic() + 60
+            while (
+                not (wireguard_dir(data.root) / "dad.json").exists()
+                or netns.run("ip", "-n", ns, "link", "show", "wg0", check=False).returncode
+            ):
+                assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
+                time.sleep(0.3)
+            netns.run("ip", "-n", ns, "addr", "add", "10.0.0.1/32", "dev", "wg0")
+            netns.run("ip", "-n", ns, "link", "set", "wg0", "up")
+            netns.run("ip", "-n", ns, "route", "add", "default", "dev", "wg0")
+            result = Away(ns, data, work)
+            result.use("mia.json", MIA_PORT)
+            while "status: NXDOMAIN" not in result.dig("pornhub.com"):
+                assert time.monotonic() < deadline, (work / "run.log").read_text()[-2000:]
+                assert processes[0].poll() is None, (work / "run.log").read_text()[-2000:]
+                time.sleep(0.5)
+            yield result
+        finally:
+            for process in reversed(processes):
+                netns.stop(process)
 
 
 def test_each_device_gets_its_own_key_file_private_to_hearthguard(away: Away) -> None:
@@ -241,8 +184,8 @@ def test_through_his_instance_dad_has_his_own_profile(away: Away) -> None:
 
 def test_a_key_hearthguard_did_not_issue_gets_nothing(away: Away) -> None:
     stranger = away.conf_dir / "stranger.key"
-    stranger.write_text(_run("wg", "genkey").stdout)
-    _run("ip", "netns", "exec", away.ns, "wg", "set", "wg0", "private-key", str(stranger))
+    stranger.write_text(netns.run("wg", "genkey").stdout)
+    netns.run("ip", "netns", "exec", away.ns, "wg", "set", "wg0", "private-key", str(stranger))
     try:
         assert "status:" not in away.dig("www.google.com")  # no handshake, no answer
     finally:
