@@ -87,3 +87,24 @@ def test_the_table_cannot_be_changed() -> None:
 def test_choices_are_sorted_by_name() -> None:
     names = [c.name for c in COUNTRIES.values()]
     assert names == sorted(names)
+
+
+def test_spain_names_no_single_operator_for_116_111() -> None:
+    """116 111 is run by each region in Spain (Infància Respon in Catalonia): no ANAR label."""
+    lines = help_for("ES").helplines
+    assert lines[0] is EU_HELPLINE
+    assert [(h.name, h.dial) for h in lines if h.dial == "116111"] == [("116 111", "116111")]
+    assert ("Fundación ANAR", "900202010") in [(h.name, h.dial) for h in lines]
+
+
+def test_corrected_operators_and_hotlines() -> None:
+    assert help_for("LV").helplines[0].url == "https://bac.gov.lv"
+    assert "bti.gov.lv" not in repr(help_for("LV"))
+    assert help_for("HU").hotline.url == "https://nmhh.hu/internethotline"
+    assert help_for("EE").hotline.url == "https://vihjeliin.ee"
+
+
+@pytest.mark.parametrize(("country", "dial"), [("CY", "1466"), ("MT", "179"), ("GR", "1056")])
+def test_round_the_clock_lines_sit_beside_116_111(country: str, dial: str) -> None:
+    dials = [h.dial for h in help_for(country).helplines]
+    assert dials[0] == "116111" and dial in dials
