@@ -190,11 +190,13 @@ def from_body(host: str, path: str, content_type: str, body: bytes) -> Captured 
     if kind == "application/json" or kind.endswith("+json"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the stack
             return None
         return _collect(_walk(data, text_fields, peer_fields), peer)
     if kind == "application/x-www-form-urlencoded":
-        form = parse_qsl(text, keep_blank_values=False, max_num_fields=200)
+        # the first 200 fields only: padding a form with more must not hide its message
+        first = "&".join(text.split("&", 200)[:200])
+        form = parse_qsl(first, keep_blank_values=False, max_num_fields=200)
         return _collect(_walk(dict(form), text_fields, peer_fields), peer)
     return None
 
@@ -212,15 +214,15 @@ def from_websocket(host: str, content: str) -> Captured | None:
     if stripped[0] in "{[":
         try:
             data = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return _collect(_walk(data, TEXT_FIELDS, PEER_FIELDS))
     texts, peer = [], ""
     for line in stripped.splitlines()[:20]:
         match = _IRC_PRIVMSG.match(line.strip())
-        if match:
+        if match and match.group(2).strip():
             peer = peer or match.group(1)[:80]
-            texts.append(match.group(2)[:MAX_TEXT])
+            texts.append(match.group(2).strip()[:MAX_TEXT])
     if texts:
         return Captured(tuple(texts[:MAX_TEXTS]), peer)
     if len(stripped) <= MAX_TEXT and stripped.isprintable() and " " in stripped:
