@@ -18,6 +18,7 @@ from policy.snapshot import Snapshot
 
 __all__ = [
     "TlsAction",
+    "connect_by_name",
     "decide_raw_tcp",
     "decide_reach",
     "decide_tls",
@@ -150,3 +151,17 @@ def decide_raw_tcp(profile: Profile) -> Decision | None:
     if profile.blocked:
         return _refused("neither web nor encrypted web traffic")
     return None
+
+
+def connect_by_name(name: str, address: tuple[str, int] | None) -> tuple[str, int] | None:
+    """Where a connection that only has an address (transparent and WireGuard modes) goes
+    once its name (SNI or Host header) was decided: to that name, resolved by the box, never
+    to the address the device chose, so an allowed name sent to a blocked site's address
+    reaches the allowed site. None when there is no host name to go by (the address stays).
+    """
+    host, kind = normalise_host(name)
+    if kind is not HostKind.NAME or address is None:
+        return None
+    if host == normalise_host(address[0])[0]:
+        return None
+    return host, address[1]

@@ -6,7 +6,7 @@ from mitmproxy import http
 
 from policy.activity import DecisionEvent
 from policy.address import normalise_host, normalise_path
-from policy.connection import decide_names
+from policy.connection import connect_by_name, decide_names
 from policy.model import Decision, Device, Profile, Reason
 from policy.safesearch import forced_query, youtube_restrict_header
 from proxy_addons.blockpage import BlockPages
@@ -112,6 +112,11 @@ class HttpFilter:
                 dashboard=self.state.dashboard_url,
             )
             return
+        if not names_its_target(flow.client_conn):
+            # transparent: fetch the site the request names, not the address it was sent to
+            target = connect_by_name(flow_names(flow)[0], (flow.request.host, flow.request.port))
+            if target is not None:
+                flow.request.host = target[0]
         if profile.safesearch:
             forced = forced_query(host, flow.request.path)
             if forced is not None:

@@ -31,6 +31,7 @@ from policy.address import HostKind, is_loopback_name, normalise_host
 from policy.catrust import write_view
 from policy.connection import (
     TlsAction,
+    connect_by_name,
     decide_names,
     decide_raw_tcp,
     decide_reach,
@@ -147,6 +148,10 @@ class TlsGate:
             pinned=trust.pinned(ip, site),
             wants_inspection=profile.content_scan or profile.safesearch or profile.youtube != "off",
         )
+        if action is not TlsAction.REFUSE and sni and not names_its_target(client):
+            target = connect_by_name(sni, server.address)
+            if target is not None:  # never the address a blocked site's name resolved to
+                server.address = target
         if action is TlsAction.INTERCEPT:
             return  # the HTTP filter answers blocked requests with the block page over TLS
         data.ignore_connection = True

@@ -35,6 +35,22 @@ from tests.support.tls import origin_certificate
 pytestmark = pytest.mark.process
 
 KID, GATEWAY_LAN, GATEWAY_WAN, NET = "198.51.100.2", "198.51.100.1", "203.0.113.1", "203.0.113.2"
+DECOY = "203.0.113.3"  # "a blocked site's address": anything that reaches it is recorded
+_DECOY = r"""
+import socket, sys, threading
+log = sys.argv[1]
+def serve(port):
+    listener = socket.create_server((sys.argv[2], port))
+    while True:
+        conn, _ = listener.accept()
+        with open(log, "a") as f:
+            f.write(f"{port}\n")
+        conn.close()
+for port in (80, 443):
+    threading.Thread(target=serve, args=(port,), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
 TRANSPARENT_PORT = 8082
 UPSTREAM = {
     "allowed.test": NET,
@@ -52,6 +68,10 @@ class Gateway:
     log: Path
     data: DataDir
 
+    def decoy_reached(self) -> list[str]:
+        path = self.log.with_name("decoy.log")
+        return path.read_text().split() if path.exists() else []
+
     def in_kid(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
         return netns.run("ip", "netns", "exec", self.kid, *args, timeout=timeout, check=False)
 
@@ -64,14 +84,14 @@ class Gateway:
     def dig(self, server: str, name: str, *extra: str) -> str:
         return self.in_kid("dig", "+time=3", "+tries=1", f"@{server}", name, *extra).stdout
 
-    def curl(self, url: str, name: str, port: int) -> tuple[int, str]:
+    def curl(self, url: str, name: str, port: int, address: str = NET) -> tuple[int, str]:
         out = self.in_kid(
             "curl",
             "-sk",
             "--max-time",
             "10",
             "--resolve",
-            f"{name}:{port}:{NET}",
+            f"{name}:{port}:{address}",
             "-o",
             "-",
             "-w",
@@ -111,6 +131,17 @@ def gateway(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     with netns.namespaces(kid, gw, net):
         try:
             _network(kid, gw, net, lan, wan)
+            netns.run("ip", "-n", net, "addr", "add", f"{DECOY}/24", "dev", "eth0")
+            # the box resolves names with the household's resolver, as a real gateway does
+            resolver = Path("/etc/netns") / gw
+            resolver.mkdir(parents=True, exist_ok=True)
+            (resolver / "resolv.conf").write_text(f"nameserver {NET}\n")
+            decoy = netns.exec_in(
+                net, sys.executable, "-c", _DECOY, str(work / "decoy.log"), DECOY,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            processes.append(decoy)
+            assert decoy.stdout is not None and decoy.stdout.readline().strip() == b"ready"
             origin = netns.exec_in(
                 net, sys.executable, "-m", "tests.support.netorigin", NET, str(cert), str(log),
                 json.dumps(UPSTREAM), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
@@ -185,6 +216,18 @@ def test_https_is_decided_by_its_name_and_blocked_sites_never_reached(gateway: G
     assert status == 0  # refused: this device has no Hearthguard certificate
     time.sleep(0.5)
     assert len(gateway.events("tls")) == before  # the origin never saw a connection
+
+
+@pytest.mark.parametrize("scheme, port", [("http", 80), ("https", 443)])
+def test_an_allowed_name_sent_to_another_address_reaches_only_the_named_site(
+    gateway: Gateway, scheme: str, port: int
+) -> None:
+    """A device that sends "allowed.test" (Host header or SNI) to a blocked site's address
+    gets allowed.test, fetched by the box; the address it chose is never contacted."""
+    status, body = gateway.curl(f"{scheme}://allowed.test/", "allowed.test", port, DECOY)
+    assert (status, "hello from origin" in body) == (200, True)
+    time.sleep(0.3)
+    assert gateway.decoy_reached() == []
 
 
 def test_dns_answers_come_from_hearthguard_whatever_server_is_named(gateway: Gateway) -> None:

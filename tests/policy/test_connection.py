@@ -9,6 +9,7 @@ import pytest
 from policy.catrust import CaTrust
 from policy.connection import (
     TlsAction,
+    connect_by_name,
     decide_names,
     decide_raw_tcp,
     decide_tls,
@@ -130,3 +131,20 @@ def test_ca_trust_is_proven_by_a_handshake_and_not_undone_by_one_app() -> None:
     assert trust.pinned("192.168.1.20", "x.one.example") is False  # one failure only
     view = trust.snapshot({"192.168.1.20": tablet})["192.168.1.20"]
     assert view["belief"] == "trusted" and view["parent_says_installed"]
+
+
+@pytest.mark.parametrize(
+    "name, address, expected",
+    [
+        ("allowed.test", ("203.0.113.66", 443), ("allowed.test", 443)),
+        ("Allowed.TEST.", ("203.0.113.66", 80), ("allowed.test", 80)),
+        ("bücher.example", ("203.0.113.66", 443), ("xn--bcher-kva.example", 443)),
+        ("allowed.test", ("allowed.test", 443), None),  # already going by the name
+        ("203.0.113.66", ("203.0.113.66", 443), None),  # no name to go by
+        ("198.51.100.9", ("203.0.113.66", 443), None),
+        ("", ("203.0.113.66", 443), None),
+        ("allowed.test", None, None),
+    ],
+)
+def test_a_connection_with_only_an_address_goes_by_its_decided_name(name, address, expected):
+    assert connect_by_name(name, address) == expected
