@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from dashboard.storage import activity, local_now, policy
@@ -48,7 +49,7 @@ def answer_request(request_id: int) -> Response | tuple[str, int]:
         return _render(confirm=request_id)  # "always" lasts until removed: ask first
     try:
         if decision not in ("approve", "decline"):
-            raise InputError("decision", "Choose to approve or decline.")
+            raise InputError("decision", _("Choose to approve or decline."))
         answered = answer(
             policy(),
             activity(),

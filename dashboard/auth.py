@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from dashboard.forms import LoginForm, SetupForm, show_error
@@ -67,7 +68,7 @@ def login() -> str | Response | tuple[str, int]:
             response = redirect(_safe_next(request.args.get("next")))
             remember_browser(response, username)
             return response
-        form.password.errors = ["That name and password do not match."]
+        form.password.errors = [_("That name and password do not match.")]
     return render_template("auth/login.html", form=form, wait=0)
 
 

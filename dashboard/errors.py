@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -15,20 +17,27 @@ log = logging.getLogger(__name__)
 #: (heading, explanation) per status; anything else is shown as the nearest of these
 _TEXTS = {
     400: (
-        "That did not work",
-        "The page sent something Hearthguard could not use. "
-        "Go back, reload the page and try again.",
+        _l("That did not work"),
+        _l(
+            "The page sent something Hearthguard could not use. "
+            "Go back, reload the page and try again."
+        ),
     ),
-    403: ("Not allowed", "This page is not open to you."),
+    403: (_l("Not allowed"), _l("This page is not open to you.")),
     404: (
-        "Page not found",
-        "There is no page at this address: it may have been renamed or deleted.",
+        _l("Page not found"),
+        _l("There is no page at this address: it may have been renamed or deleted."),
     ),
-    405: ("That did not work", "This page cannot be used like that. Go back and use its buttons."),
+    405: (
+        _l("That did not work"),
+        _l("This page cannot be used like that. Go back and use its buttons."),
+    ),
     500: (
-        "Something went wrong",
-        "Hearthguard could not show this page. Nothing you did caused it; try again in a "
-        "moment. Filtering goes on as before.",
+        _l("Something went wrong"),
+        _l(
+            "Hearthguard could not show this page. Nothing you did caused it; try again in a "
+            "moment. Filtering goes on as before."
+        ),
     ),
 }
 
@@ -49,8 +58,8 @@ def _used_setup_link() -> tuple[str, int]:
     page = render_template(
         "errors/error.html",
         status=404,
-        heading="Hearthguard is already set up",
-        text="This set-up link has been used: a parent account exists. Log in with it.",
+        heading=_("Hearthguard is already set up"),
+        text=_("This set-up link has been used: a parent account exists. Log in with it."),
         setup_used=True,
     )
     return page, 404
@@ -60,9 +69,10 @@ def _used_setup_link() -> tuple[str, int]:
 def csrf_expired(error: CSRFError) -> tuple[str, int]:
     return _page(
         400,
-        heading="The form had expired",
-        text="Forms stay valid while you are logged in. "
-        "Go back, reload the page and send it again.",
+        heading=_("The form had expired"),
+        text=_(
+            "Forms stay valid while you are logged in. Go back, reload the page and send it again."
+        ),
     )
 
 

@@ -221,7 +221,8 @@ def save_settings(pid: int | None = None, name: str | None = None) -> Page | Res
             unknown = chosen - allowed
             if unknown:
                 raise InputError(
-                    "blocked", f"Unknown kinds of sites: {', '.join(sorted(unknown))}."
+                    "blocked",
+                    _("Unknown kinds of sites: %(kinds)s.", kinds=", ".join(sorted(unknown))),
                 )
             threshold = None if strictness == "off" else float(strictness)
             policy().update_profile(

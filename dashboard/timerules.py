@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, redirect, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from dashboard.storage import activity, local_now, policy
@@ -162,7 +163,7 @@ def pause(pid: int | None = None, name: str | None = None) -> Response:
             elif duration in ("15m", "1h"):
                 until = pause_end(now, length=duration)
             else:
-                raise InputError("duration", "Choose how long the pause lasts.")
+                raise InputError("duration", _("Choose how long the pause lasts."))
         policy().pause_profile(profile.name, until, actor=session["parent"])
     except InputError as exc:
         return _back(profile, exc.message)
@@ -217,7 +218,7 @@ def add_holiday(pid: int | None = None, name: str | None = None) -> Response:
         last = parse_date(last_raw, "until") if last_raw else first
         kind = request.form.get("kind", "")
         if kind not in HOLIDAY_KINDS:
-            raise InputError("kind", "Choose what the holiday changes.")
+            raise InputError("kind", _("Choose what the holiday changes."))
         label = request.form.get("label", "").strip() or "holiday"
         policy().add_holiday(
             Holiday(first, last, kind, label, profile.name), actor=session["parent"]
