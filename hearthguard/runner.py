@@ -21,8 +21,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from mitmproxy import certs, exceptions, options
-from mitmproxy.tools.dump import DumpMaster
 
+from hearthguard.master import lean_master
 from hearthguard.updater import keep_lists_fresh
 from policy.accounts import new_setup_token
 from policy.datadir import DataDir
@@ -160,7 +160,7 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
         mode=list(config.modes),
         confdir=str(config.data.ca_dir),
     )
-    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+    master = lean_master(opts)
     _configure_logging()
     master.addons.add(make_filter())
     resolve_after_filter(master.addons)  # DNS queries are decided before any lookup
