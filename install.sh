@@ -103,6 +103,13 @@ download_full_lists() {  # download_full_lists HEARTHGUARD DATA_DIR
   fi
 }
 
+record_data_dir() {  # record_data_dir VENV DATA_DIR: where the installed `hearthguard` finds
+  # its household when run from any folder without --data-dir (read by policy/datadir.py)
+  mkdir -p "$1"
+  printf '%s\n' "$2" > "$1/hearthguard-data-dir.tmp"
+  mv "$1/hearthguard-data-dir.tmp" "$1/hearthguard-data-dir"
+}
+
 render_unit() {  # the systemd unit, to stdout
   cat <<EOF
 [Unit]
@@ -154,6 +161,7 @@ install_service() {
     download_full_lists "$opt/venv/bin/hearthguard" "$data"
     chown -R hearthguard:hearthguard "$data"
   fi
+  record_data_dir "$opt/venv" /var/lib/hearthguard
   render_unit > "$unit_dir/hearthguard.service.tmp"
   mv "$unit_dir/hearthguard.service.tmp" "$unit_dir/hearthguard.service"
   say "wrote $unit_dir/hearthguard.service"
@@ -183,8 +191,9 @@ case $ACTION in
     ;;
   setup|run)
     make_venv "$HERE/.venv" ""
-    DATA_DIR=${HEARTHGUARD_DATA_DIR:-$HERE/data}
+    DATA_DIR=$(realpath -m "${HEARTHGUARD_DATA_DIR:-$HERE/data}")
     "$HERE/.venv/bin/hearthguard" init --data-dir "$DATA_DIR"
+    record_data_dir "$HERE/.venv" "$DATA_DIR"
     download_full_lists "$HERE/.venv/bin/hearthguard" "$DATA_DIR"
     if [ "$ACTION" = setup ]; then
       say "ready. Start with: $HERE/.venv/bin/hearthguard run --data-dir $DATA_DIR"

@@ -1,6 +1,7 @@
 """The ``hearthguard`` command: set up, run, and manage the household's policy.
 
-Every command initialises the data directory on first use. Bad input (unknown names, invalid
+Only ``init`` creates a household; every other command pointed at a folder without one says so
+and exits with code 2. Bad input (unknown names, invalid
 domains or addresses) prints a clear message and exits with code 2, writing nothing.
 """
 
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from policy.check import url_request
-from policy.datadir import DataDir, default_data_dir
+from policy.datadir import DataDir, default_data_dir, find_data_dir
 from policy.decide import decide
 from policy.model import Action, Profile
 from policy.presets import PRESETS, preset
@@ -53,18 +54,35 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _inherit_data_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Any:
+    """``--data-dir`` after the subcommand wins; else the one given before it, if any."""
+    if value is not None or ctx.parent is None:
+        return value
+    return ctx.find_root().params.get("data_dir")
+
+
 data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Data directory (default: $HEARTHGUARD_DATA_DIR, else ./data).",
+    callback=_inherit_data_dir,
+    help="Data directory (default: $HEARTHGUARD_DATA_DIR, else the one recorded at install "
+    "time, else ./data). Accepted before or after the command.",
 )
 
 
-def _data(data_dir: Path | None) -> DataDir:
-    from hearthguard.init_data import init_data_dir
+def _where(data_dir: Path | None) -> tuple[Path, str]:
+    """The data directory a command works on, and how it was found."""
+    if data_dir is not None:
+        return data_dir.absolute(), "given with --data-dir"
+    return find_data_dir()
 
-    return init_data_dir((data_dir or default_data_dir()).absolute()).data
+
+def _data(data_dir: Path | None) -> DataDir:
+    """The household a command works on; exits 2 when there is none (only `init` makes one)."""
+    from hearthguard.init_data import open_household
+
+    return open_household(*_where(data_dir))
 
 
 @contextmanager
@@ -78,7 +96,8 @@ def _store(data_dir: Path | None) -> Iterator[PolicyStore]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hearthguard")
-def main() -> None:
+@data_dir_option
+def main(data_dir: Path | None) -> None:
     """Hearthguard: a household parental-control filtering proxy."""
 
 
@@ -134,13 +153,17 @@ def run(
     settings: tuple[str, ...],
 ) -> None:
     """Start the filtering proxy and the parent dashboard (in the foreground)."""
+    from hearthguard.init_data import require_household
     from hearthguard.runner import RunConfig, run_hearthguard
     from proxy_addons.wireguard import check_modes, prepare_modes
 
     check_modes(modes)  # bad modes stop here, before anything is written
-    # First-time set-up (parsing the bundled lists) runs in a child process, so the
-    # long-running proxy never carries the memory that parsing needed.
-    root = (data_dir or default_data_dir()).absolute()
+    for setting in settings:
+        if "=" not in setting:
+            _fail(f"--set needs OPTION=VALUE, got “{setting}”.")
+    root = require_household(*_where(data_dir)).root
+    # Bringing the household up to date (parsing lists a newer Hearthguard brings) runs in a
+    # child process, so the long-running proxy never carries the memory that parsing needed.
     setup = subprocess.run(
         [sys.executable, "-m", "hearthguard", "init", "--data-dir", str(root)],
         capture_output=True,
@@ -150,9 +173,6 @@ def run(
         click.echo(setup.stderr.strip() or setup.stdout.strip(), err=True)
         sys.exit(setup.returncode)
     data = DataDir(root)
-    for setting in settings:
-        if "=" not in setting:
-            _fail(f"--set needs OPTION=VALUE, got “{setting}”.")
     config = RunConfig(
         data=data,
         listen_host=listen_host,

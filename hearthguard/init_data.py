@@ -17,9 +17,9 @@ from classifier.bundle import BUNDLE_DIR, default_sources
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.lists import ListLibrary
-from policy.store import DEFAULT_PROFILE, PolicyStore
+from policy.store import DEFAULT_PROFILE, PolicyStore, StoreError
 
-__all__ = ["InitResult", "init_data_dir"]
+__all__ = ["InitResult", "init_data_dir", "open_household", "require_household"]
 
 CA_ORGANIZATION = "Hearthguard"
 _BUNDLED = str(BUNDLE_DIR.resolve())
@@ -99,3 +99,24 @@ def init_data_dir(root: Path) -> InitResult:
             f.write(secrets.token_hex(32))
         created.append(str(data.secret_key))
     return InitResult(data, tuple(created))
+
+
+def require_household(root: Path, how_found: str = "") -> DataDir:
+    """``root`` as a data directory; raises `StoreError` when no household lives there, since
+    only ``hearthguard init`` creates one. ``how_found`` says where ``root`` came from."""
+    data = DataDir(root)
+    if not data.has_household:
+        found = f" ({how_found})" if how_found else ""
+        raise StoreError(
+            f"There is no Hearthguard household in {root}{found}: it has no policy.db. Point "
+            "--data-dir (or HEARTHGUARD_DATA_DIR) at the folder that holds your household, or "
+            f"run `hearthguard init --data-dir {root}` to create a new one there."
+        )
+    return data
+
+
+def open_household(root: Path, how_found: str = "") -> DataDir:
+    """The household at ``root``, brought up to date as `init_data_dir` does (lists a newer
+    Hearthguard brings, a missing index); raises `StoreError` when there is none."""
+    require_household(root, how_found)
+    return init_data_dir(root).data

@@ -281,6 +281,25 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _emptied(path: Path) -> bool:
+    """True when ``path`` is a zero-byte file whose write-ahead log holds nothing either."""
+    try:
+        if path.stat().st_size:
+            return False
+        wal = path.with_name(path.name + "-wal")
+        return not wal.exists() or wal.stat().st_size == 0
+    except FileNotFoundError:
+        return False
+
+
+def _unreadable(path: Path, why: str) -> str:
+    return (
+        f"{path} is not a readable Hearthguard policy database ({why}). Nothing was changed. "
+        "Restore it with `hearthguard restore BACKUP`, or move it away and run "
+        "`hearthguard init` to start with a fresh policy."
+    )
+
+
 class PolicyStore:
     """A connection to policy.db with the schema checked; the one way to read or change it."""
 
@@ -291,17 +310,25 @@ class PolicyStore:
                 f"{self.path} does not exist. Run `hearthguard init --data-dir "
                 f"{self.path.parent}` to create it."
             )
+        existed = self.path.exists()
+        if _emptied(self.path):
+            # SQLite would take a zero-byte file for a new database and fill it with an empty
+            # policy: every profile would vanish without a word
+            raise StoreError(_unreadable(self.path, "the file is empty (0 bytes)"))
         try:
             self.db = Database(_connect(self.path))
+            problem = self.db.execute("PRAGMA quick_check").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(problem)
+            if existed and not self.db.table_names():
+                raise sqlite3.DatabaseError("it holds no tables")
             self.db.execute("PRAGMA journal_mode = WAL")
             self._check_schema()
             migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} is not a readable Hearthguard policy database ({exc}). Nothing was "
-                "changed. Restore it from a backup, or move it away and run `hearthguard init` "
-                "to start with a fresh policy."
-            ) from exc
+            if hasattr(self, "db"):
+                self.db.conn.close()
+            raise StoreError(_unreadable(self.path, str(exc))) from exc
 
     def _check_schema(self) -> None:
         tables = set(self.db.table_names())
