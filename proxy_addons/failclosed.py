@@ -19,6 +19,7 @@ from mitmproxy.proxy import server_hooks
 
 from policy.model import Action, Decision, Reason
 from proxy_addons.blockpage import BlockPages
+from proxy_addons.reset import abort_server_connection
 from proxy_addons.state import ProxyState, client_ip
 
 __all__ = ["FailClosed"]
@@ -61,6 +62,10 @@ class FailClosed:
         elif isinstance(subject, server_hooks.ServerConnectionHookData):
             if event == "server_connect":
                 subject.server.error = "Hearthguard could not check this connection."
+            elif event == "server_connected":
+                subject.server.error = "Hearthguard could not check this connection."
+                if not abort_server_connection(subject.client, subject.server):
+                    log.error("A connection that could not be checked could not be reset.")
         elif isinstance(subject, connection.Client) and event == "client_connected":
             subject.error = "Hearthguard could not check this connection."
 

@@ -12,7 +12,9 @@ in transparent mode), ask ``policy.connection`` and apply the answer:
   different sites are refused; then pass through, intercept or refuse;
 - ``tcp_start``: bytes that are neither TLS nor HTTP are closed for filtered profiles;
 - ``server_connect``: refused connections never reach their server, and the reach rule is
-  checked once more on the address about to be used.
+  checked once more on the addresses the name resolves to;
+- ``server_connected``: and once more on the address really connected to (a rebinding
+  resolver can answer differently a moment later); a refused one is reset before use.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from policy.connection import (
     decide_tls,
     decide_tunnel,
 )
+from policy.model import Profile
 from proxy_addons.httpfilter import log_decision
+from proxy_addons.reset import abort_server_connection
 from proxy_addons.state import ProxyState, client_ip, names_its_target, own_addresses
 
 __all__ = ["TlsGate"]
@@ -217,9 +221,30 @@ class TlsGate:
             except (OSError, TimeoutError, UnicodeError):
                 return  # mitmproxy's own connection attempt fails the same way
             addresses += [str(info[4][0]) for info in infos]
+        if self._out_of_reach(profile, addresses):
+            data.server.error = "Hearthguard does not reach this address for this device."
+
+    def server_connected(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """The address really connected to is checked too: a name can resolve to a public
+        address for the check above and to this machine a moment later (DNS rebinding). Such
+        a connection is reset before a byte is sent."""
+        snapshot, peer = self.state.snapshot, data.server.peername
+        ip = client_ip(data.client)
+        if peer is None or self.state.from_self(ip):
+            return
+        if snapshot is None or self._out_of_reach(snapshot.profile_for(ip)[0], [str(peer[0])]):
+            log.warning("Reset a connection that resolved to a refused address (%s).", peer[0])
+            data.server.error = "Hearthguard does not reach this address for this device."
+            if not abort_server_connection(data.client, data.server):
+                raise RuntimeError("a connection to a refused address could not be reset")
+
+    def _out_of_reach(self, profile: Profile, addresses: list[str]) -> bool:
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return True
         now = self.state.now()
-        for address in addresses:
-            refused = decide_reach(
+        return any(
+            decide_reach(
                 profile,
                 address,
                 from_self=False,
@@ -227,9 +252,9 @@ class TlsGate:
                 network=snapshot.network,
                 now=now,
             )
-            if refused is not None:
-                data.server.error = "Hearthguard does not reach this address for this device."
-                return
+            is not None
+            for address in addresses
+        )
 
     def server_disconnected(self, data: server_hooks.ServerConnectionHookData) -> None:
         self.state.refused_servers.discard(data.server.id)

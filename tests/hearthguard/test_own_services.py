@@ -3,8 +3,9 @@
 This needs a client that is not the machine itself, so the test builds two network namespaces
 joined by a veth pair (198.51.100.1 for the Hearthguard box, 198.51.100.2 for the child's
 device), runs a real ``hearthguard run`` in the first and a local-only service beside it, and
-tries from the second every way to name the box: loopback, its own address, ``localhost`` and
-an address written as one number. The namespaces are removed afterwards.
+tries from the second every way to name the box: loopback, its own address, ``localhost``, an
+address written as one number, and a name that a rebinding resolver turns into loopback
+between Hearthguard's check and the connection. The namespaces are removed afterwards.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import pytest
 from policy.datadir import DataDir
 from policy.store import PolicyStore
 from tests.support import netns
-from tests.support.processes import free_port
+from tests.support.processes import REPO, free_port
 
 pytestmark = pytest.mark.process
 
 BOX, CHILD = "198.51.100.1", "198.51.100.2"
+REBINDER = "127.0.0.53"  # the box's resolver in the test; "rebind.example" alternates
 
 
 @pytest.fixture
@@ -43,6 +45,8 @@ def namespaces() -> Iterator[tuple[str, str]]:
         hosts = Path("/etc/netns") / box
         hosts.mkdir(parents=True, exist_ok=True)
         (hosts / "hosts").write_text("127.0.0.1 localhost\n127.0.0.1 sneaky.example\n")
+        # and a resolver on the box that rebinds a name (tests.support.rebinddns)
+        (hosts / "resolv.conf").write_text(f"nameserver {REBINDER}\n")
         yield box, child
 
 
@@ -77,7 +81,8 @@ for kind, target in targets:
     except OSError:
         pass
     s.close()
-    out[kind + " " + target] = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+    code = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+    out[f"{len(out)} {kind} {target}"] = code
 print(json.dumps(out))
 """
 
@@ -103,6 +108,12 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
             box, sys.executable, "-m", "http.server", str(service_port), "--bind", "127.0.0.1",
             stdout=log, stderr=subprocess.STDOUT, cwd=data_dir.root,
         )  # fmt: skip
+    rebinder = netns.exec_in(
+        box, sys.executable, "-m", "tests.support.rebinddns", REBINDER, "rebind.example",
+        "203.0.113.50", "127.0.0.1", str(data_dir.root / "rebind.log"),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
+    )  # fmt: skip
+    assert rebinder.stdout is not None and rebinder.stdout.readline().strip() == b"ready"
     proxy = netns.hearthguard_in(
         box, data_dir.root, BOX, data_dir.root / "run.log",
         "--proxy-port", str(proxy_port), "--dashboard-port", str(dashboard_port),
@@ -121,6 +132,9 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
         ("get", f"{BOX}:{dashboard_port}"),
         ("get", f"sneaky.example:{service_port}"),
         ("connect", f"sneaky.example:{dashboard_port}"),
+        # DNS rebinding: the name is public when Hearthguard checks it and the box's own
+        # loopback when the connection is made
+        *[("get", f"rebind.example:{service_port}")] * 6,
     ]
     try:
         result = subprocess.run(
@@ -142,10 +156,13 @@ def test_the_box_own_services_are_out_of_reach_for_other_devices(
     finally:
         netns.stop(proxy)
         netns.stop(service)
+        netns.stop(rebinder)
     answers = json.loads(result.stdout or "{}")
     assert "error" not in answers, (data_dir.root / "run.log").read_text()[-2000:]
     assert len(answers) == len(targets)
     for attempt, status in answers.items():
         assert status in (0, 403, 502), (attempt, status)  # refused, never forwarded
     time.sleep(0.2)
+    # the trick was played: a public answer was followed by the box's own address
+    assert "203.0.113.50\n127.0.0.1" in (data_dir.root / "rebind.log").read_text()
     assert b"GET" not in Path(service_log).read_bytes()  # the local service never saw a request
