@@ -9,6 +9,7 @@ transaction: a document with any invalid part changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -173,6 +174,12 @@ def _when(value: Any) -> datetime | None:
     return when
 
 
+def _one_of(value: Any, allowed: Collection[str]) -> bool:
+    """True when ``value`` is one of the ``allowed`` strings (a list or an object in a damaged
+    file is simply not one of them, never a TypeError)."""
+    return isinstance(value, str) and value in allowed
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise InputError("text", "must be text.")
@@ -183,7 +190,7 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
     before = len(c.errors)
     name = c.run(f"{where}.name", lambda: clean_name(_text(raw.get("name"))))
     preset_name = raw.get("preset")
-    if preset_name not in PRESETS:
+    if not _one_of(preset_name, PRESETS):
         c.fail(f"{where}.preset", f"must be one of {', '.join(PRESETS)}.")
     blocked = c.items(f"{where}.blocked", raw.get("blocked"))
     cats = set()
@@ -202,7 +209,7 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
         for key, default in (("content_scan", True), ("safesearch", True), ("logging", True))
     }
     youtube = raw.get("youtube", "moderate")
-    if youtube not in YOUTUBE_MODES:
+    if not _one_of(youtube, YOUTUBE_MODES):
         c.fail(f"{where}.youtube", f"must be one of {', '.join(YOUTUBE_MODES)}.")
     # a file from before services existed keeps its preset's services switched off
     services: set[str] = set(base.services) if base is not None else set()
@@ -221,8 +228,9 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
         r = c.obj(at, r)
         if r is None:
             continue
+        action_name = r.get("action")
         action = {"allow": Action.ALLOW, "deny": Action.BLOCK, "block": Action.BLOCK}.get(
-            r.get("action")  # type: ignore[arg-type]
+            action_name if isinstance(action_name, str) else ""
         )
         if action is None:
             c.fail(f"{at}.action", "must be allow or deny.")
@@ -267,7 +275,7 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
             minutes = None
         else:
             minutes = c.run(f"{at}.minutes", clean_minutes, minutes)
-        if b.get("days") not in BUDGET_DAYS:
+        if not _one_of(b.get("days"), BUDGET_DAYS):
             c.fail(f"{at}.days", f"must be one of {', '.join(BUDGET_DAYS)}.")
         elif group is not None and minutes is not None:
             if (group, b["days"]) in budgets:
@@ -407,7 +415,7 @@ def parse_configuration(
                 continue
             settings[key] = value
         elif key == "country":
-            if value != "" and value not in countries:
+            if value != "" and not _one_of(value, countries):
                 c.fail(where, "must be empty or a supported country code, like DE.")
             else:
                 settings[key] = value
