@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 from hearthguard import TEMPLATES, TRANSLATIONS
-from hearthguard.i18n import best_language
+from hearthguard.i18n import best_language, format_moment
 from policy.datadir import DataDir, default_data_dir
 
 __all__ = ["create_app"]
@@ -105,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["reason"] = reason_label
     app.jinja_env.globals["alert_kind"] = alerts.kind_label
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["moment"] = _moment
     app.context_processor(_page_context)
     return app
 
@@ -128,7 +129,12 @@ def _when(value: datetime | str | None, fmt: str = "%d %b %H:%M") -> str:
             return value
     else:
         moment = value
-    return moment.astimezone(local_now().tzinfo).strftime(fmt)
+    return _moment(moment.astimezone(local_now().tzinfo), fmt)
+
+
+def _moment(value: date, fmt: str) -> str:
+    """A date or time as ``fmt`` (strftime codes), in the page's language."""
+    return format_moment(value, fmt, str(get_locale() or "en"))
 
 
 def _page_context() -> dict[str, Any]:

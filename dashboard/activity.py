@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from dashboard.charts import Chart, column_chart, row_chart
 from dashboard.labels import REASONS, category_label, reason_label
 from dashboard.storage import activity, local_now, policy
+from hearthguard.i18n import format_moment
 from policy.report import ActivityReport, LogQuery, activity_report, period_for, search_log
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
@@ -71,7 +73,7 @@ def _charts(report: ActivityReport) -> list[Chart]:
         online = [(b.strftime("%H"), m) for b, m in report.online]
         every = 3
     else:
-        online = [(b.strftime("%a %d"), m) for b, m in report.online]
+        online = [(format_moment(b, "%a %d", str(get_locale())), m) for b, m in report.online]
         every = 1
     minutes = _("minutes")
     blocked = [

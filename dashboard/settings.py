@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -27,7 +28,7 @@ from dashboard.forms import (
 from dashboard.passwords import PasswordBusy, argon2_slot, check_password_throttled
 from dashboard.sessions import current_digest
 from dashboard.storage import local_now, policy
-from hearthguard.i18n import LANGUAGES
+from hearthguard.i18n import LANGUAGES, country_name
 from policy.accounts import create_parent
 from policy.config_io import export_configuration, import_configuration
 from policy.helplines import COUNTRIES
@@ -48,9 +49,13 @@ def _household_form(formdata: bool = False) -> HouseholdForm:
         ("", _("Follow each browser")),
         *((code, _LANGUAGE_NAMES.get(code, code)) for code in LANGUAGES),
     ]
+    language = str(get_locale() or "en")
     form.country.choices = [  # type: ignore[assignment]
         ("", _("Not set (116 111 and the international hotline directory)")),
-        *sorted(((c, f"{h.name} ({c})") for c, h in COUNTRIES.items()), key=lambda x: x[1]),
+        *sorted(
+            ((c, f"{country_name(c, language, h.name)} ({c})") for c, h in COUNTRIES.items()),
+            key=lambda x: x[1],
+        ),
     ]
     if not formdata:
         form.default_profile.data = store.get_setting("default_profile")
