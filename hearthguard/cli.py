@@ -584,6 +584,59 @@ def lists_status(data_dir: Path | None, as_json: bool) -> None:
         )
         if r.last_error:
             click.echo(f"  last update failed: {r.last_error}")
+    _echo_index_health(_where(data_dir)[0], as_json)
+
+
+def _echo_index_health(root: Path, as_json: bool) -> None:
+    """The compiled index's state, and what the running proxy could not load."""
+    from policy.indexhealth import check_index
+    from policy.status import read_status
+
+    data = DataDir(root)
+    store = PolicyStore(data.policy_db)
+    try:
+        health = check_index(data, store)
+    finally:
+        store.close()
+    problems = read_status(data).get("problems", [])
+    if health.problem is not None:
+        click.echo(
+            f"category index: UNUSABLE. {health.problem} Hearthguard blocks what it cannot "
+            "check until `hearthguard lists rebuild` compiles it again.",
+            err=as_json,
+        )
+    elif not as_json:
+        click.echo(f"category index: sound, {health.keys} entries from {health.lists} lists")
+    for problem in problems if isinstance(problems, list) else []:
+        click.echo(f"the running proxy reports: {problem}", err=as_json)
+
+
+@lists.command("rebuild")
+@data_dir_option
+@friendly_errors
+def lists_rebuild(data_dir: Path | None) -> None:
+    """Compile the category index again from the list files on disk (after damage)."""
+    from hearthguard.init_data import require_household
+    from policy.indexhealth import lists_missing_from
+    from policy.lists import ListLibrary
+
+    data = require_household(*_where(data_dir))
+    store = PolicyStore(data.policy_db)  # no set-up first: it would compile a missing index
+    try:
+        stats = ListLibrary(data, store).rebuild_index()
+        missing = lists_missing_from(data, store)
+    finally:
+        store.close()
+    click.echo(
+        f"Rebuilt {data.index}: {stats.domains} domains and {stats.url_prefixes} URL prefixes "
+        f"from {stats.lists} lists in {stats.build_seconds:.1f} s."
+    )
+    for name in missing:
+        click.echo(
+            f"The list {name} is in use but its files are gone; import it again "
+            "(`hearthguard lists import …`) or remove it (`hearthguard lists remove`).",
+            err=True,
+        )
 
 
 @lists.command("remove")

@@ -6,18 +6,23 @@ import asyncio
 import gc
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from typing import IO
 
 from mitmproxy import ctx, exceptions
 from mitmproxy.addonmanager import Loader
 
-from classifier.domains import DomainIndex, IndexFormatError
+from classifier.domains import DomainIndex
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.engine import CachedUrlModel, hotline_dir, load_household_models, load_illegal
+from policy.indexhealth import UnavailableIndex, open_category_index
 from policy.learning import Learning
 from policy.phraselists import load_phrase_scorer, phrases_file
-from policy.snapshot import IllegalList, Snapshot
+from policy.snapshot import CategoryIndex, IllegalList, Snapshot
 from policy.status import write_status
 from policy.store import PolicyStore, StoreError, load_snapshot
 from proxy_addons.state import ProxyState
@@ -52,8 +57,14 @@ class PolicyReload:
         self.state = state
         self.store: PolicyStore | None = None
         self.data: DataDir | None = None
-        self.index: DomainIndex = DomainIndex.empty()
+        self.index: CategoryIndex = DomainIndex.empty()
         self._index_stamp: tuple[int, int] | None = None
+        #: what could not be loaded, by part ("index", "models", ...), for status.json
+        self._problems: dict[str, tuple[str, ...]] = {}
+        self._model_sources: dict[str, str] = {}
+        self._repair: subprocess.Popen[bytes] | None = None
+        self._repair_log: IO[bytes] | None = None
+        self._repair_stamp: tuple[int, int] | None | str = "never"
         self.illegal: tuple[IllegalList, ...] = ()
         self._hotline_stamp: tuple[tuple[str, int, int], ...] | None = None
         self.url_model: CachedUrlModel | None = None
@@ -79,6 +90,13 @@ class PolicyReload:
             bool,
             True,
             "Use the URL and page classifiers (off: category lists only, less memory).",
+        )
+        loader.add_option(
+            "hearthguard_index_repair",
+            bool,
+            True,
+            "Rebuild a damaged or missing category index from the list files on disk (in a "
+            "child process); off: report it and block what the lists would judge.",
         )
 
     def configure(self, updated: set[str]) -> None:
@@ -116,21 +134,88 @@ class PolicyReload:
         gc.freeze()
 
     def _open_index(self) -> None:
+        """Open the category index; a damaged or missing one is reported and rebuilt from the
+        list files on disk in a child process. Meanwhile a sound index mapped before (from
+        another file) stays in use; otherwise every lookup fails and requests are blocked
+        with the "could not check" page, never let through as "no list names it"."""
         assert self.data is not None
+        previous_stamp = self._index_stamp
         stamp = _stamp(self.data.index)
-        if stamp is None:
-            self.index = DomainIndex.empty()
-        else:
-            try:
-                self.index = DomainIndex.open(self.data.index)
-            except (IndexFormatError, OSError) as exc:
-                log.error(
-                    "Category index %s unusable (%s); keeping the previous one.",
-                    self.data.index,
-                    exc,
-                )
-                return
         self._index_stamp = stamp
+        index, problem = open_category_index(self.data, self.store)
+        if problem is None:
+            self.index = index
+            self._report("index", ())
+            return
+        rewritten_in_place = (
+            stamp is not None and previous_stamp is not None and stamp[0] == previous_stamp[0]
+        )
+        if isinstance(self.index, DomainIndex) and len(self.index) and not rewritten_in_place:
+            # the old file is still mapped and sound (a rebuild replaces the file, never
+            # rewrites it), so it keeps deciding until the rebuilt index arrives
+            message = f"{problem} The previous index is used until it is rebuilt."
+        else:
+            self.index = UnavailableIndex(problem)
+            message = (
+                f"{problem} Until it is rebuilt, requests the category lists would judge are "
+                "blocked with the “could not check” page."
+            )
+        # a warning, not an error: mitmproxy stops at start-up on any logged error
+        log.warning("%s", message)
+        self._report("index", (message,))
+        self._start_repair(stamp)
+
+    def _start_repair(self, stamp: tuple[int, int] | None) -> None:
+        """Rebuild the index from the lists on disk in a child process (its memory is
+        returned when it exits), once for each damaged file."""
+        assert self.data is not None
+        if not ctx.options.hearthguard_index_repair:
+            return
+        if stamp == self._repair_stamp or (
+            self._repair is not None and self._repair.poll() is None
+        ):
+            return
+        self._repair_stamp = stamp
+        self._repair_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _check_repair
+        log.warning("Rebuilding the category index from the list files on disk.")
+        self._repair = subprocess.Popen(
+            [sys.executable, "-m", "hearthguard", "lists", "rebuild"]
+            + ["--data-dir", str(self.data.root)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._repair_log,
+        )
+
+    def _check_repair(self) -> None:
+        """Report a rebuild that failed; a rebuild that worked shows as a new index file."""
+        if self._repair is None or self._repair.poll() is None:
+            return
+        code, self._repair = self._repair.returncode, None
+        output = b""
+        if self._repair_log is not None:
+            self._repair_log.seek(0)
+            output = self._repair_log.read()[-2000:]
+            self._repair_log.close()
+            self._repair_log = None
+        if code == 0:
+            return
+        why = output.decode("utf-8", "replace").strip().splitlines()
+        message = (
+            f"Rebuilding the category index failed ({why[-1] if why else f'exit code {code}'}). "
+            "Run `hearthguard lists rebuild`, or import the lists again."
+        )
+        log.error("%s", message)
+        self._report("index", (*self._problems.get("index", ()), message))
+
+    def _report(self, part: str, problems: tuple[str, ...]) -> None:
+        """Record what ``part`` could not load and rewrite status.json for the dashboard."""
+        assert self.data is not None
+        self._problems[part] = problems
+        everything = tuple(p for found in self._problems.values() for p in found)
+        try:
+            write_status(self.data, problems=everything, models=self._model_sources)
+        except OSError as exc:
+            log.warning("Could not write %s/status.json (%s).", self.data.root, exc)
 
     def _open_hotlines(self) -> None:
         assert self.data is not None
@@ -140,6 +225,7 @@ class PolicyReload:
             # a warning, not an error: mitmproxy stops at start-up on any logged error, and a
             # damaged model or list line must degrade the filter, never stop it
             log.warning("%s", problem)
+        self._report("hotlines", tuple(problems))
 
     def _open_models(self) -> None:
         """(Re)load the classifiers, preferring models retrained in ``<data>/models``."""
@@ -155,13 +241,15 @@ class PolicyReload:
             log.warning("%s", problem)
         self.url_model = CachedUrlModel(models.url) if models.url is not None else None
         self.state.page_model = models.page
-        write_status(self.data, problems=problems, models=models.sources)
+        self._model_sources = dict(models.sources)
+        self._report("models", tuple(problems))
 
     def _open_phrases(self) -> None:
         """The household's imported e2guardian phrase lists, if any."""
         assert self.data is not None
         self._phrases_stamp = _stamp(phrases_file(self.data))
         self.state.phrase_scorer, info, problem = load_phrase_scorer(self.data)
+        self._report("phrases", (problem,) if problem else ())
         if problem:
             log.warning("%s", problem)
         elif info is not None:
@@ -176,6 +264,7 @@ class PolicyReload:
     def _poll_once(self) -> Snapshot | None:
         """Return a new snapshot when policy.db or the index changed, else None."""
         assert self.store is not None and self.data is not None
+        self._check_repair()
         index_changed = _stamp(self.data.index) != self._index_stamp
         if index_changed:
             self._open_index()
