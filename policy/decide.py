@@ -159,11 +159,8 @@ def _decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
             and category not in _PROTECTED
             and score >= profile.url_threshold
         ):
-            # Name the strongest features of the model's verdict (the cached model wraps the
-            # model, which explains); a block without them still says "url model".
-            model = getattr(snapshot.url_model, "model", snapshot.url_model)
-            explain = getattr(model, "explain", None)
-            features = explain(host, k=3) if callable(explain) else []
+            # name the strongest features of the model's verdict
+            features = snapshot.url_model.explain(host, k=3)
             named = ", ".join(f"'{name.strip('^$')}'" for name, _weight in features)
             source = f"url model: {named}" if named else "url model"
             return Decision(Action.BLOCK, Reason.MODEL_BLOCKED, category, source, score)

@@ -51,6 +51,10 @@ class CachedUrlModel:
             self._verdicts[host] = verdict
         return verdict
 
+    def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]:
+        """The model's strongest features for ``host`` (only asked for blocks: not cached)."""
+        return self.model.explain(host, k=k)
+
 
 @dataclass(frozen=True)
 class Engine:

@@ -34,9 +34,12 @@ class CategoryIndex(Protocol):
 
 
 class UrlVerdictSource(Protocol):
-    """Classifies a host no list knows: returns ``(category, score)``."""
+    """Classifies a host no list knows: returns ``(category, score)``; ``explain`` names the
+    ``k`` strongest features of that verdict, with their weights."""
 
     def classify(self, host: str, path: str) -> tuple[str, float]: ...
+
+    def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]: ...
 
 
 class IllegalList(Protocol):

@@ -11,8 +11,7 @@ cross-site form, these paths never reach the origin:
 ``GET /.hearthguard/request/<id>``
     the request's status: waiting (the page reloads itself every 10 s), declined (with the
     parent's note), or approved — then a 303 back to the page once the proxy lets it through.
-``GET /.hearthguard/about``
-    what Hearthguard does on this device and what parents can see.
+(``/.hearthguard/about`` and ``/.hearthguard/upset`` are the child's report addon's.)
 
 Database work runs in a worker thread, off the proxy's event loop.
 """
@@ -154,7 +153,7 @@ class AskParent:
             return
         flow.metadata[METADATA_KEY] = True
         # A placeholder until ``request`` answers: whatever happens, the origin is never asked.
-        flow.response = self._problem(flow, self.state.snapshot, "unavailable", 503)
+        flow.response = self.pages.problem(flow, self.state.snapshot, "unavailable", 503)
 
     async def request(self, flow: http.HTTPFlow) -> None:
         if not flow.metadata.get(METADATA_KEY) or not flow.live:
@@ -169,44 +168,17 @@ class AskParent:
     async def _answer(self, flow: http.HTTPFlow) -> http.Response:
         snapshot = self.state.snapshot
         if snapshot is None:
-            return self._problem(flow, None, "unavailable", 503)
+            return self.pages.problem(flow, None, "unavailable", 503)
         path = flow.request.path.partition("?")[0]
         method = flow.request.method.upper()
-        if path == "/.hearthguard/about" and method in ("GET", "HEAD"):
-            return self._about(flow, snapshot)
         if path == "/.hearthguard/ask" and method == "POST":
             return await self._ask(flow, snapshot)
         status = _STATUS_RE.fullmatch(path)
         if status is not None and method in ("GET", "HEAD"):
             return await self._status(flow, snapshot, int(status.group(1)))
-        return self._problem(flow, snapshot, "not_found", 404)
+        return self.pages.problem(flow, snapshot, "not_found", 404)
 
     # -- pages ------------------------------------------------------------------------
-
-    def _language(self, flow: http.HTTPFlow, snapshot: Snapshot | None) -> str:
-        return self.pages.language(snapshot, flow.request.headers.get("accept-language", ""))
-
-    def _problem(
-        self, flow: http.HTTPFlow, snapshot: Snapshot | None, problem: str, status: int
-    ) -> http.Response:
-        body = self.pages.render(
-            "block/problem.html", self._language(flow, snapshot), snapshot, problem=problem
-        )
-        return self.pages.response(status, body)
-
-    def _about(self, flow: http.HTTPFlow, snapshot: Snapshot) -> http.Response:
-        profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
-        days = snapshot.retention_days
-        body = self.pages.render(
-            "block/about.html",
-            self._language(flow, snapshot),
-            snapshot,
-            logging=profile.logging,
-            content_scan=profile.content_scan,
-            safesearch=profile.safesearch,
-            days=days,
-        )
-        return self.pages.response(200, body)
 
     # -- asking -----------------------------------------------------------------------
 
@@ -218,7 +190,7 @@ class AskParent:
         form = flow.request.urlencoded_form
         ticket = self.pages.tickets.open(form.get("token", ""), ip, int(now.timestamp()))
         if ticket is None or ticket.host != host or ticket.profile != profile.name:
-            return self._problem(flow, snapshot, "stale", 400)
+            return self.pages.problem(flow, snapshot, "stale", 400)
         if ticket.reason == Reason.ILLEGAL_CONTENT.value:
             return self._illegal(flow, snapshot)
         current = self._decide(ticket.url, host, profile, device, snapshot, now)
@@ -230,14 +202,14 @@ class AskParent:
         if message is None:
             return self._form_again(flow, snapshot, ticket, current, profile, now, ip)
         if not self.rate.allows(ip, now.timestamp()):
-            return self._problem(flow, snapshot, "rate", 429)
+            return self.pages.problem(flow, snapshot, "rate", 429)
         request_id, created = await asyncio.to_thread(
             self._create, ticket, ip, device, profile, message, now
         )
         if created:
             self.rate.record(ip, now.timestamp())
         if request_id is None:
-            return self._problem(flow, snapshot, "unavailable", 503)
+            return self.pages.problem(flow, snapshot, "unavailable", 503)
         return _redirect(f"/.hearthguard/request/{request_id}")
 
     def _create(
@@ -301,7 +273,9 @@ class AskParent:
     def _illegal(self, flow: http.HTTPFlow, snapshot: Snapshot) -> http.Response:
         """The neutral page; asking about illegal content is only ever counted."""
         self.state.log.hotline_block()
-        body = self.pages.render("block/illegal.html", self._language(flow, snapshot), snapshot)
+        body = self.pages.render(
+            "block/illegal.html", self.pages.language_of(flow, snapshot), snapshot
+        )
         return self.pages.response(403, body)
 
     def _decide(
@@ -327,10 +301,10 @@ class AskParent:
         host = flow_host(flow)
         found = await asyncio.to_thread(self._find, request_id)
         if found is None or found.ip != ip or found.host != host:
-            return self._problem(flow, snapshot, "not_found", 404)
+            return self.pages.problem(flow, snapshot, "not_found", 404)
         profile, device = snapshot.profile_for(ip)
         now = self.state.now()
-        language = self._language(flow, snapshot)
+        language = self.pages.language_of(flow, snapshot)
         url = found.url if _same_site(found.url, host) else f"{flow.request.scheme}://{host}/"
         state = found.status
         if found.status == "approved":

@@ -279,6 +279,19 @@ class BlockPages:
         """An HTTP response for a child-facing page (never cached, no scripts)."""
         return http.Response.make(status, body, HEADERS)
 
+    def language_of(self, flow: http.HTTPFlow, snapshot: Snapshot | None) -> str:
+        """The language of a page answering ``flow``."""
+        return self.language(snapshot, flow.request.headers.get("accept-language", ""))
+
+    def problem(
+        self, flow: http.HTTPFlow, snapshot: Snapshot | None, problem: str, status: int
+    ) -> http.Response:
+        """The friendly "something is wrong" page (``problem`` names what), with help on it."""
+        body = self.render(
+            "block/problem.html", self.language_of(flow, snapshot), snapshot, problem=problem
+        )
+        return self.response(status, body)
+
     def for_flow(
         self,
         flow: http.HTTPFlow,

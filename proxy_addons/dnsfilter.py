@@ -27,7 +27,7 @@ from mitmproxy.addonmanager import Loader
 
 from policy.address import normalise_host
 from policy.dns import DnsAnswer, DnsVerdict, decide_dns
-from proxy_addons.httpfilter import log_decision
+from proxy_addons.httpfilter import METADATA_KEY, log_decision
 from proxy_addons.state import ProxyState, client_ip, own_addresses
 
 __all__ = ["DnsFilter", "resolve_after_filter"]
@@ -37,7 +37,6 @@ _TTL = 300
 _LOOKUP_TIMEOUT = 2.0
 _FAILED_LOOKUP_TTL = 60.0
 _MAX_CACHED = 64
-METADATA_KEY = "hearthguard"
 ANSWERED_KEY = "hearthguard_dns_answered"
 
 

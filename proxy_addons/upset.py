@@ -97,7 +97,7 @@ class ChildReport:
             flow.kill()
             return
         flow.metadata[_METADATA_KEY] = True
-        flow.response = self._page(flow, self.state.snapshot, "unavailable", 503)
+        flow.response = self.pages.problem(flow, self.state.snapshot, "unavailable", 503)
 
     async def request(self, flow: http.HTTPFlow) -> None:
         if not flow.metadata.get(_METADATA_KEY) or not flow.live:
@@ -115,22 +115,11 @@ class ChildReport:
             elif path == _UPSET and method == "POST":
                 flow.response = await self._report(flow, snapshot)
             else:
-                flow.response = self._page(flow, snapshot, "not_found", 404)
+                flow.response = self.pages.problem(flow, snapshot, "not_found", 404)
         except Exception:  # the placeholder answer stays; the helpline is on it
             log.exception("Answering %s failed.", path)
 
     # -- pages ----------------------------------------------------------------------------
-
-    def _language(self, flow: http.HTTPFlow, snapshot: Snapshot | None) -> str:
-        return self.pages.language(snapshot, flow.request.headers.get("accept-language", ""))
-
-    def _page(
-        self, flow: http.HTTPFlow, snapshot: Snapshot | None, problem: str, status: int
-    ) -> http.Response:
-        body = self.pages.render(
-            "block/problem.html", self._language(flow, snapshot), snapshot, problem=problem
-        )
-        return self.pages.response(status, body)
 
     def _form(
         self, flow: http.HTTPFlow, snapshot: Snapshot, message: str = "", error: str = ""
@@ -139,7 +128,7 @@ class ChildReport:
         profile, _ = snapshot.profile_for(ip)
         body = self.pages.render(
             "block/upset.html",
-            self._language(flow, snapshot),
+            self.pages.language_of(flow, snapshot),
             snapshot,
             state="form",
             token=self.token(ip, int(self.state.now().timestamp())),
@@ -154,7 +143,7 @@ class ChildReport:
         profile, _ = snapshot.profile_for(ip)
         body = self.pages.render(
             "block/about.html",
-            self._language(flow, snapshot),
+            self.pages.language_of(flow, snapshot),
             snapshot,
             logging=profile.logging,
             content_scan=profile.content_scan,
@@ -170,12 +159,12 @@ class ChildReport:
         now = self.state.now()
         form = flow.request.urlencoded_form
         if not self.token_ok(form.get("token", ""), ip, int(now.timestamp())):
-            return self._page(flow, snapshot, "stale", 400)
+            return self.pages.problem(flow, snapshot, "stale", 400)
         message = clean_message(form.get("message", ""))
         if message is None:
             return self._form(flow, snapshot, form.get("message", "")[: MAX_MESSAGE * 4], "long")
         if not self.rate.allows(ip, now.timestamp()):
-            return self._page(flow, snapshot, "rate", 429)
+            return self.pages.problem(flow, snapshot, "rate", 429)
         self.rate.record(ip, now.timestamp())
         profile, device = snapshot.profile_for(ip)
         alert = AlertRecord(
@@ -192,11 +181,11 @@ class ChildReport:
         )
         store = self.state.activity
         if store is None:
-            return self._page(flow, snapshot, "unavailable", 503)
+            return self.pages.problem(flow, snapshot, "unavailable", 503)
         await asyncio.to_thread(store.add_alerts, [alert])
         body = self.pages.render(
             "block/upset.html",
-            self._language(flow, snapshot),
+            self.pages.language_of(flow, snapshot),
             snapshot,
             state="sent",
             token="",

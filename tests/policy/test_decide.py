@@ -32,6 +32,9 @@ class StubUrlModel:
     def classify(self, host: str, path: str) -> tuple[str, float]:
         return self.table.get(host, ("benign", 0.99))
 
+    def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]:
+        return []
+
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
