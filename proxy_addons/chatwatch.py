@@ -22,6 +22,7 @@ from mitmproxy import ctx, http
 from mitmproxy.addonmanager import Loader
 
 from classifier.models import ChatModel
+from classifier.text import decompress_capped
 from policy.activity import AlertRecord
 from policy.alerts import ChatMessage, ChatSafety, parse_chat_watch, watch_mode
 from policy.alerts_capture import MAX_BODY, from_body, from_websocket, is_chat_post
@@ -179,7 +180,9 @@ class ChatWatch:
             or self.mode_for(client_ip(flow.client_conn)) == "off"
         ):
             return
-        body = request.get_content(strict=False) or b""
+        encoding = request.headers.get("content-encoding")
+        # decoded with a cap: a compressed bomb posted to a chat path must not inflate here
+        body = decompress_capped(raw, encoding, MAX_BODY) if encoding else raw
         self._queue_raw(
             _Raw(
                 self.state.now(),

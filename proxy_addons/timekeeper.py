@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from mitmproxy import ctx, dns, http, tls
 
+from classifier.text import decompress_capped
 from policy.address import normalise_host
 from policy.budgets import WARN_AT, groups_for, minute_of
 from policy.model import Action, Decision, Profile, Reason
@@ -275,6 +276,11 @@ class TimeKeeper:
         banner = self.pages.render(
             "block/_banner.html", language, snapshot, group=group, minutes=minutes
         )
+        # measured with a cap first: a compression bomb must never be inflated on the event loop
+        encoding = response.headers.get("content-encoding")
+        raw = response.raw_content or b""
+        if encoding and len(decompress_capped(raw, encoding, BANNER_LIMIT + 1)) > BANNER_LIMIT:
+            return
         body = response.get_content(strict=False)
         if body is None or len(body) > BANNER_LIMIT:
             return
