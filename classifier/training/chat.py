@@ -31,6 +31,8 @@ from scipy import sparse
 from classifier.chattext import CHAR_GRAM_RANGE, chat_char_grams, normalise_chat
 from classifier.models import CHAT_MAX_CHARS, chat_model_features, pack_words
 from classifier.training.chat_data import (
+    BASELINE_SEEN,
+    CHAT_CORPUS_DIR,
     EVALUATION_SOURCES,
     HAND_WRITTEN,
     LABEL_MAPPING,
@@ -53,6 +55,8 @@ __all__ = [
     "FittedChat",
     "Vocabulary",
     "baseline_scores",
+    "baseline_unseen_mean",
+    "beats_baseline",
     "chat_pipeline",
     "chat_pipeline_from_table",
     "chat_table",
@@ -488,6 +492,60 @@ def baseline_scores(texts: Sequence[str], apc_python: Path | None) -> np.ndarray
     return np.asarray(json.loads(done.stdout), dtype=np.float64)
 
 
+#: Figures averaged over sources (each weighs the same) in the per-source tables.
+_MEAN_KEYS = (
+    "roc_auc",
+    "recall",
+    "false_alarm_rate",
+    "precision",
+    "recall_at_10pct_false_alarms_own_threshold",
+)
+
+
+def baseline_unseen_mean(
+    by_source: dict[str, dict[str, Any]], seen: Sequence[str] = BASELINE_SEEN
+) -> dict[str, Any]:
+    """The mean over the sources of ``by_source`` that are not in ``seen`` (every source
+    weighs the same) of each figure in ``_MEAN_KEYS``, and the sources it is over: the
+    comparison with alt-profanity-check that is cross-source for both models."""
+    sources = sorted(s for s in by_source if s not in set(seen))
+    means: dict[str, Any] = {"sources": sources}
+    for key in _MEAN_KEYS:
+        values = [float(v) for s in sources if (v := by_source[s].get(key)) is not None]
+        means[key] = round(float(np.mean(values)), 4) if values else None
+    return means
+
+
+def beats_baseline(model: dict[str, Any], baseline: dict[str, Any] | str) -> dict[str, Any]:
+    """Whether the model beats alt-profanity-check on the fair comparison (the mean over
+    sources the baseline never saw, ``mean_over_baseline_unseen_sources`` of both reports):
+    ``ships`` is true only when its mean ROC AUC is higher. The recall at each source's own
+    10 % false-alarm threshold and the means over every left-out training source are
+    reported beside it; a baseline that did not run (``str``) means no ship."""
+    if not isinstance(baseline, dict):
+        return {"ships": False, "why": f"alt-profanity-check was not run: {baseline}"}
+    ours = model["mean_over_baseline_unseen_sources"]
+    theirs = baseline["mean_over_baseline_unseen_sources"]
+    recall_key = "recall_at_10pct_false_alarms_own_threshold"
+    ships = bool(ours["roc_auc"] is not None and ours["roc_auc"] > (theirs["roc_auc"] or 0.0))
+    return {
+        "rule": "ships only when its mean ROC AUC over the sources alt-profanity-check was "
+        f"never trained on ({', '.join(ours['sources'])}) is higher than "
+        "alt-profanity-check's over the same sources in the same run; alt-profanity-check "
+        f"was trained on {' and '.join(BASELINE_SEEN)} (its README), so figures there are "
+        "reported but decide nothing",
+        "baseline_seen_sources": list(BASELINE_SEEN),
+        "ships": ships,
+        "mean_roc_auc_baseline_unseen": ours["roc_auc"] > (theirs["roc_auc"] or 0.0),
+        "mean_recall_at_10pct_false_alarms_baseline_unseen": (ours[recall_key] or 0.0)
+        > (theirs[recall_key] or 0.0),
+        "mean_roc_auc": model["mean_over_left_out_sources"]["roc_auc"]
+        > baseline["mean_over_left_out_sources"]["roc_auc"],
+        "mean_recall_at_threshold": model["mean_over_left_out_sources"]["recall"]
+        > baseline["mean_over_left_out_sources"]["recall"],
+    }
+
+
 def _evaluate_scores(
     items: Sequence[ChatItem], scores: np.ndarray, tuning_sources: Sequence[str]
 ) -> dict[str, Any]:
@@ -516,6 +574,7 @@ def _evaluate_scores(
             key: round(float(np.mean([r[key] for r in tuned if r[key] is not None])), 4)
             for key in ("roc_auc", "recall", "false_alarm_rate", "precision")
         },
+        "mean_over_baseline_unseen_sources": baseline_unseen_mean(rows),
         "recall_by_kind": {
             kind: {
                 "items": len(index),
@@ -533,6 +592,7 @@ def evaluate_chat(
     apc_python: Path | None = DEFAULT_APC_PYTHON,
     analyser: Callable[[str], tuple[list[str], str]] | None = None,
     log: Callable[[str], None] = print,
+    corpus_dir: Path = CHAT_CORPUS_DIR,
 ) -> tuple[dict[str, Any], FittedChat, ChatFeatures, list[ChatItem]]:
     """Leave-one-source-out evaluation of ``config``, then the model trained on every
     training source (the one to ship) scoring the evaluation-only sources.
@@ -542,7 +602,10 @@ def evaluate_chat(
     figures for this model and for alt-profanity-check in the same run, and timings."""
     started = time.monotonic()
     train_items, check_items, data_report = read_chat_corpus(
-        data_dir, identity_classes=config.identity_classes, hand_written=config.hand_written
+        data_dir,
+        identity_classes=config.identity_classes,
+        hand_written=config.hand_written,
+        corpus_dir=corpus_dir,
     )
     items = train_items + check_items
     features = featurise([i.text for i in items], lexicon=config.lexicon, analyser=analyser)
@@ -632,6 +695,9 @@ LICENCES = {
     "toxic_spans_civil_comments": "CC0 1.0",
     "reddit_misogyny_guest2021": "MIT (posts: Reddit terms)",
     "ethos_hate": "GPL-3.0",
+    "gab_hate_corpus": "CC BY 4.0 (Gab Hate Corpus, Kennedy et al. 2022, as stated at "
+    "osf.io/edua3; copy from an MIT-licensed repository; posts: Gab terms)",
+    "hatecheck": "CC BY 4.0 (HateCheck, Röttger et al. 2021)",
     "jigsaw-sample": "CC0 (evaluation only)",
     "conda_dota2_game_chat": "none stated (evaluation and tuning only; not trained on, not copied)",
     HAND_WRITTEN: "Hearthguard's own",
@@ -675,6 +741,11 @@ def chat_model_files(
     threshold = float(model["threshold"])
     ours = model["mean_over_left_out_sources"]
     theirs = baseline["mean_over_left_out_sources"] if isinstance(baseline, dict) else None
+    fair = model["mean_over_baseline_unseen_sources"]
+    fair_theirs = (
+        baseline["mean_over_baseline_unseen_sources"] if isinstance(baseline, dict) else None
+    )
+    verdict = beats_baseline(model, baseline)
     scores = report.pop("_scores")
     scored_items = report.pop("_items")
     at = {f"{t:.2f}": _macro_at(scored_items, scores, t) for t in (threshold, *REPORTED_THRESHOLDS)}
@@ -686,6 +757,12 @@ def chat_model_files(
             if theirs
             else "; alt-profanity-check not run"
         )
+    )
+    log(
+        f"chat: mean over sources alt-profanity-check never saw ({', '.join(fair['sources'])}): "
+        f"ROC AUC {fair['roc_auc']}"
+        + (f" against {fair_theirs['roc_auc']}" if fair_theirs else "")
+        + f"; ships: {verdict['ships']}"
     )
     metadata: dict[str, Any] = {
         "input": "one chat message, raw; the first "
@@ -718,12 +795,7 @@ def chat_model_files(
         },
         "leave_one_source_out": model,
         "baseline_alt_profanity_check": baseline,
-        "beats_baseline": None
-        if theirs is None
-        else {
-            "mean_roc_auc": ours["roc_auc"] > theirs["roc_auc"],
-            "mean_recall_at_threshold": ours["recall"] > theirs["recall"],
-        },
+        "beats_baseline": verdict,
         "design_comparison": DESIGN_COMPARISON,
         "thresholds": {
             key: f"flag when P(abusive) >= {key}: on left-out sources (mean over sources) "

@@ -8,12 +8,20 @@ shares a text with the training sources.
 
 Sources in ``TRAIN_SOURCES`` may ship a model trained on them; ``EVALUATION_SOURCES`` are
 read only to measure (the CONDA Dota 2 chat has no stated licence; the Jigsaw sample is a
-101-comment check from one more platform). Nothing here is copied into the project.
+101-comment check from one more platform). Nothing from ``../shared/data`` is copied into the
+project; ``CORPUS_SOURCES`` are Hearthguard's own compact copies of permissively licensed
+sets, in ``classifier/data/corpora/chat/<name>/`` beside a ``SOURCE.md`` that names their
+repository, commit, path, licence and label mapping.
+
+``BASELINE_SEEN`` names the sources alt-profanity-check was itself trained on: its figures
+there are not cross-source, so the comparison that decides shipping leaves them out.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -25,6 +33,9 @@ from typing import Any
 from classifier.models import chat_model_input
 
 __all__ = [
+    "BASELINE_SEEN",
+    "CHAT_CORPUS_DIR",
+    "CORPUS_SOURCES",
     "EVALUATION_SOURCES",
     "HAND_WRITTEN",
     "LABEL_MAPPING",
@@ -41,9 +52,22 @@ TRAIN_SOURCES = (
     "toxic_spans_civil_comments",
     "reddit_misogyny_guest2021",
     "ethos_hate",
+    "gab_hate_corpus",
+    "hatecheck",
 )
 EVALUATION_SOURCES = ("jigsaw-sample", "conda_dota2_game_chat")
 HAND_WRITTEN = "hand-written"
+
+#: Training sources read from the project's own corpora, not from ``data_dir``.
+CORPUS_SOURCES = ("gab_hate_corpus", "hatecheck")
+#: Where those corpora live (one folder per source, each with a SOURCE.md).
+CHAT_CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "corpora" / "chat"
+
+#: Sources alt-profanity-check was trained on, so its figures there are not cross-source:
+#: its README ("How", alt-profanity-check 1.9.1 on PyPI, github.com/dimitrismistriotis/
+#: alt-profanity-check) names t-davidson/hate-speech-and-offensive-language and the Kaggle
+#: Jigsaw Toxic Comment Classification Challenge data, whose test set holds the Jigsaw sample.
+BASELINE_SEEN = ("davidson", "jigsaw-sample")
 
 #: How each source's labels become abusive / ok (recorded in chat.json).
 LABEL_MAPPING: dict[str, str] = {
@@ -67,6 +91,16 @@ LABEL_MAPPING: dict[str, str] = {
     "[removed] bodies are left out; author names are never read.",
     "ethos_hate": "YouTube and Reddit comments. isHate >= 0.5 -> abusive (kind threat when "
     "its violence label >= 0.5, else hate), weighted by isHate; below 0.5 -> ok.",
+    "gab_hate_corpus": "Gab posts (Gab Hate Corpus, majority labels, the dev and test parts "
+    "of its 25k release). Call for violence (cv) -> abusive, kind threat; assault on human "
+    "dignity (hd) -> abusive, kind hate; vulgarity or offensive language aimed at someone "
+    "(vo) -> abusive, kind offensive; none of the three -> ok.",
+    "hatecheck": "HateCheck functional test cases (short English statements written by "
+    "researchers, checked by five annotators). hateful -> abusive (kind threat for the "
+    "threat tests, else hate); non-hateful -> ok (counter speech, negated hate, identity "
+    "statements, reclaimed slurs, slur homonyms, abuse of objects), except three tests whose "
+    "'non-hateful' is still abuse or profanity in this model's sense (target_indiv_nh: "
+    "'I hate you'; target_group_nh: abuse of non-protected groups; profanity_nh): left out.",
     "jigsaw-sample": "Wikipedia talk-page comments (evaluation only): any of toxic, "
     "severe_toxic, obscene, threat, insult, identity_hate -> abusive.",
     "conda_dota2_game_chat": "Dota 2 in-game chat (evaluation and tuning only, never "
@@ -328,6 +362,60 @@ def _ethos(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
             yield text, 0, "ethos_hate", 1.0 - share, "ok", ""
 
 
+def _corpus_rows(path: Path, report: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    if not path.is_file():
+        report.setdefault("missing_files", []).append(str(path))
+        return
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                report["bad_rows"] += 1
+                continue
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                report["bad_rows"] += 1
+                continue
+            yield row
+
+
+def _gab_hate_corpus(corpus_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
+    for row in _corpus_rows(corpus_dir / "gab_hate_corpus" / "posts.jsonl.gz", report):
+        try:
+            violence, dignity, vulgar = (int(row[k]) for k in ("cv", "hd", "vo"))
+        except (KeyError, TypeError, ValueError):
+            report["bad_rows"] += 1
+            continue
+        if violence:
+            kind = "threat"
+        elif dignity:
+            kind = "hate"
+        elif vulgar:
+            kind = "offensive"
+        else:
+            kind = "ok"
+        yield row["text"], int(kind != "ok"), "gab_hate_corpus", 1.0, kind, ""
+
+
+#: HateCheck tests whose "non-hateful" gold label is still abuse or profanity here.
+_HATECHECK_LEFT_OUT = frozenset({"target_indiv_nh", "target_group_nh", "profanity_nh"})
+
+
+def _hatecheck(corpus_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
+    for row in _corpus_rows(corpus_dir / "hatecheck" / "cases.jsonl.gz", report):
+        test, gold = str(row.get("functionality", "")), row.get("label_gold")
+        if gold not in ("hateful", "non-hateful"):
+            report["bad_rows"] += 1
+            continue
+        if test in _HATECHECK_LEFT_OUT:
+            continue
+        kind = "ok"
+        if gold == "hateful":
+            kind = "threat" if test.startswith("threat_") else "hate"
+        group = f"template:{row.get('templ_id', '')}"
+        yield row["text"], int(kind != "ok"), "hatecheck", 1.0, kind, group
+
+
 def _jigsaw(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
     sub_labels = ("threat", "identity_hate", "insult", "obscene", "severe_toxic", "toxic")
     for row in _csv_rows(text_dir / "jigsaw-sample" / "test_examples.csv", report):
@@ -360,8 +448,10 @@ def read_chat_corpus(
     identity_classes: bool = False,
     hand_written: bool = True,
     sources: Iterable[str] = TRAIN_SOURCES + EVALUATION_SOURCES,
+    corpus_dir: Path = CHAT_CORPUS_DIR,
 ) -> tuple[list[ChatItem], list[ChatItem], dict[str, Any]]:
-    """``(training items, evaluation-only items, report)`` from ``data_dir/text``.
+    """``(training items, evaluation-only items, report)`` from ``data_dir/text`` and, for
+    ``CORPUS_SOURCES``, from the project's own copies in ``corpus_dir``.
 
     Texts are cleaned with ``chat_model_input`` and de-duplicated across every source by
     ``dedup_key`` before anything else: a text whose copies carry different labels is
@@ -382,6 +472,8 @@ def read_chat_corpus(
         "toxic_spans_civil_comments": lambda: _toxic_spans(text_dir, report, marked),
         "reddit_misogyny_guest2021": lambda: _reddit(text_dir, report),
         "ethos_hate": lambda: _ethos(text_dir, report),
+        "gab_hate_corpus": lambda: _gab_hate_corpus(Path(corpus_dir), report),
+        "hatecheck": lambda: _hatecheck(Path(corpus_dir), report),
         "jigsaw-sample": lambda: _jigsaw(text_dir, report),
         "conda_dota2_game_chat": lambda: _conda(text_dir, report),
     }

@@ -29,9 +29,12 @@ from scipy import sparse
 from classifier.models import CHAT_MAX_CHARS, chat_model_input
 from classifier.train import DEFAULT_DATA_DIR
 from classifier.training.chat import (
+    DEFAULT_APC_PYTHON,
+    SHIPPED_CONFIG,
     ChatConfig,
     ChatFeatures,
     _evaluate_scores,
+    baseline_scores,
     featurise,
     fit_chat,
     score_chat,
@@ -70,6 +73,13 @@ DESIGNS: dict[str, tuple[str, ChatConfig]] = {
         "normalised",
         replace(_BASE, lexicon_scale=3.0, marked_scale=3.0),
     ),
+    "shipped": ("normalised", SHIPPED_CONFIG),
+    "shipped + full source balancing": ("normalised", replace(SHIPPED_CONFIG, balance=1.0)),
+    "shipped + features seen in >= 3 sources": (
+        "normalised",
+        replace(SHIPPED_CONFIG, min_sources=3),
+    ),
+    "shipped + C=0.1": ("normalised", replace(SHIPPED_CONFIG, c=0.1)),
 }
 
 _RAW_WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -122,14 +132,23 @@ def _without_lexicon(features: ChatFeatures) -> ChatFeatures:
 
 
 def compare_designs(
-    data_dir: Path, names: Sequence[str], cache: Path | None, log: Any = print
+    data_dir: Path,
+    names: Sequence[str],
+    cache: Path | None,
+    log: Any = print,
+    apc_python: Path | None = None,
 ) -> dict[str, Any]:
-    """Leave-one-source-out figures of each design in ``names`` (keys of ``DESIGNS``)."""
+    """Leave-one-source-out figures of each design in ``names`` (keys of ``DESIGNS``), and
+    of alt-profanity-check on the same messages when ``apc_python`` runs it."""
     train, check, _report = read_chat_corpus(data_dir, identity_classes=True)
     items = train + check
     n_train = len(train)
     sources = np.array([i.source for i in train])
     results: dict[str, Any] = {}
+    baseline = baseline_scores([i.text for i in items], apc_python)
+    if baseline is not None:
+        results["alt-profanity-check"] = _evaluate_scores(items, baseline, list(TRAIN_SOURCES))
+        log(f"alt-profanity-check: {json.dumps(_means(results['alt-profanity-check']))}")
     loaded: dict[str, ChatFeatures] = {}
     for name in names:
         feature_set, config = DESIGNS[name]
@@ -159,20 +178,29 @@ def compare_designs(
         report = _evaluate_scores([items[i] for i in index], scores[index], list(TRAIN_SOURCES))
         report["seconds"] = round(time.monotonic() - started, 1)
         results[name] = report
-        mean = report["mean_over_left_out_sources"]
-        log(f"{name}: {json.dumps(mean)} ({report['seconds']} s)")
+        log(f"{name}: {json.dumps(_means(report))} ({report['seconds']} s)")
     return results
+
+
+def _means(report: dict[str, Any]) -> dict[str, Any]:
+    unseen = report["mean_over_baseline_unseen_sources"]
+    return {
+        **report["mean_over_left_out_sources"],
+        "baseline_unseen_roc_auc": unseen["roc_auc"],
+        "baseline_unseen_recall_at_10pct": unseen["recall_at_10pct_false_alarms_own_threshold"],
+    }
 
 
 def markdown(results: dict[str, Any]) -> str:
     """The comparison as a Markdown table."""
     sources = [*TRAIN_SOURCES, "conda_dota2_game_chat"]
-    header = ["design", "mean AUC", "mean recall", "mean false alarms", *sources]
+    header = ["design", "mean AUC", "mean recall", "mean false alarms", "unseen AUC", *sources]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, report in results.items():
         mean = report["mean_over_left_out_sources"]
         cells = [name, f"{mean['roc_auc']:.3f}", f"{mean['recall']:.1%}"]
         cells.append(f"{mean['false_alarm_rate']:.1%}")
+        cells.append(f"{report['mean_over_baseline_unseen_sources']['roc_auc']:.3f}")
         for source in sources:
             auc = report["by_source"].get(source, {}).get("roc_auc")
             cells.append("—" if auc is None else f"{auc:.3f}")
@@ -187,6 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--designs", default=",".join(DESIGNS))
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--apc-python",
+        type=Path,
+        default=DEFAULT_APC_PYTHON,
+        help="python with alt-profanity-check, for its row (skipped when missing)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.designs.split(",") if n.strip()]
     unknown = [n for n in names if n not in DESIGNS]
@@ -196,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    results = compare_designs(args.data_dir, names, args.cache)
+    results = compare_designs(args.data_dir, names, args.cache, apc_python=args.apc_python)
     print(markdown(results))
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -4,6 +4,8 @@ false-alarm rate, leave-one-source-out on small synthetic inputs, and the shippe
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,8 @@ import pytest
 from classifier.models import build_chat_model, pack_words, unpack_words
 from classifier.training.chat import (
     ChatConfig,
+    baseline_unseen_mean,
+    beats_baseline,
     chat_pipeline_from_table,
     chat_table,
     evaluate_chat,
@@ -24,7 +28,14 @@ from classifier.training.chat import (
     score_chat,
     source_weights,
 )
-from classifier.training.chat_data import ChatItem, read_chat_corpus
+from classifier.training.chat_data import (
+    BASELINE_SEEN,
+    CHAT_CORPUS_DIR,
+    CORPUS_SOURCES,
+    TRAIN_SOURCES,
+    ChatItem,
+    read_chat_corpus,
+)
 
 # ----------------------------------------------------------------------------- threshold
 
@@ -308,9 +319,44 @@ def write_corpus(root: Path) -> None:
     )  # fmt: skip
 
 
+def write_own_corpora(root: Path) -> Path:
+    """The project's own chat corpora, in their shipped layout, with a few rows each."""
+
+    def write(path: Path, rows: list[object]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write((row if isinstance(row, str) else json.dumps(row)) + "\n")
+
+    def gab(text: str, cv: int, hd: int, vo: int) -> dict[str, object]:
+        return {"text": text, "cv": cv, "hd": hd, "vo": vo, "split": "dev"}
+
+    def case(text: str, test: str, gold: str) -> dict[str, object]:
+        return {"text": text, "functionality": test, "label_gold": gold, "templ_id": "1"}
+
+    corpora = root / "corpora"
+    write(
+        corpora / "gab_hate_corpus" / "posts.jsonl.gz",
+        [gab("they should all be shot", 1, 1, 0), gab("those people are vermin", 0, 1, 0),
+         gab("shut up you fat idiot", 0, 0, 1), gab("prayer and fasting help", 0, 0, 0),
+         "not json", {"text": "no labels"}],
+    )  # fmt: skip
+    write(
+        corpora / "hatecheck" / "cases.jsonl.gz",
+        [case("I hate gay people.", "derog_neg_emote_h", "hateful"),
+         case("I will cut their throats.", "threat_dir_h", "hateful"),
+         case("I love gay people.", "ident_pos_nh", "non-hateful"),
+         case("I hate you.", "target_indiv_nh", "non-hateful"),
+         case("No fucking way.", "profanity_nh", "non-hateful"),
+         case("odd gold", "x", "maybe")],
+    )  # fmt: skip
+    return corpora
+
+
 def test_corpus_maps_every_source_and_keeps_evaluation_sources_apart(tmp_path: Path) -> None:
     write_corpus(tmp_path)
-    train, check, report = read_chat_corpus(tmp_path, hand_written=False)
+    corpora = write_own_corpora(tmp_path)
+    train, check, report = read_chat_corpus(tmp_path, hand_written=False, corpus_dir=corpora)
     labels = {i.text: (i.source, i.label, i.kind) for i in train}
     assert labels["you stupid idiot"] == ("davidson", 1, "offensive")
     assert labels["lovely day at the park"] == ("davidson", 0, "ok")
@@ -327,6 +373,17 @@ def test_corpus_maps_every_source_and_keeps_evaluation_sources_apart(tmp_path: P
     assert "[deleted]" not in labels
     assert labels["kill them all"] == ("ethos_hate", 1, "threat")
     assert labels["i love my neighbours"] == ("ethos_hate", 0, "ok")
+    # the project's own corpora: Gab Hate Corpus and HateCheck
+    assert labels["they should all be shot"] == ("gab_hate_corpus", 1, "threat")
+    assert labels["those people are vermin"] == ("gab_hate_corpus", 1, "hate")
+    assert labels["shut up you fat idiot"] == ("gab_hate_corpus", 1, "offensive")
+    assert labels["prayer and fasting help"] == ("gab_hate_corpus", 0, "ok")
+    assert labels["I hate gay people."] == ("hatecheck", 1, "hate")
+    assert labels["I will cut their throats."] == ("hatecheck", 1, "threat")
+    assert labels["I love gay people."] == ("hatecheck", 0, "ok")
+    # HateCheck's "non-hateful" abuse of a person and profanity are not ok here: left out
+    assert "I hate you." not in labels and "No fucking way." not in labels
+    assert report["bad_rows"] >= 3  # the broken JSON line, the unlabelled post, "maybe"
     weak = next(i for i in train if i.text == "weak offensive vote")
     assert weak.weight == pytest.approx(1 / 3)
     # a text that an evaluation-only source holds is evaluated, never trained on
@@ -347,7 +404,7 @@ def test_evaluation_reports_every_left_out_source(tmp_path: Path) -> None:
     write_corpus(tmp_path)
     config = ChatConfig(word_min_df=1, char_min_df=1)
     report, _fitted, _features, items = evaluate_chat(
-        tmp_path, config, apc_python=None, log=lambda _m: None
+        tmp_path, config, apc_python=None, log=lambda _m: None, corpus_dir=tmp_path / "none"
     )
     by_source = report["model"]["by_source"]
     assert set(by_source) >= {"davidson", "toxic_spans_civil_comments", "conda_dota2_game_chat"}
@@ -356,3 +413,58 @@ def test_evaluation_reports_every_left_out_source(tmp_path: Path) -> None:
     assert report["baseline_alt_profanity_check"].startswith("not run")
     assert 0.0 <= report["model"]["threshold"] <= 1.0
     assert any(i.source == "hand-written" for i in items)
+    fair = report["model"]["mean_over_baseline_unseen_sources"]
+    assert "davidson" not in fair["sources"] and "conda_dota2_game_chat" in fair["sources"]
+    assert any("gab_hate_corpus" in path for path in report["data_report"]["missing_files"])
+
+
+# ----------------------------------------------------------------------------- fair baseline
+
+
+def test_baseline_unseen_mean_leaves_out_what_the_baseline_trained_on() -> None:
+    by_source = {
+        "davidson": {"roc_auc": 0.99, "recall_at_10pct_false_alarms_own_threshold": 0.98},
+        "jigsaw-sample": {"roc_auc": 0.97, "recall_at_10pct_false_alarms_own_threshold": 0.9},
+        "hatexplain": {"roc_auc": 0.6, "recall_at_10pct_false_alarms_own_threshold": 0.2},
+        "ethos_hate": {"roc_auc": 0.8, "recall_at_10pct_false_alarms_own_threshold": None},
+    }
+    mean = baseline_unseen_mean(by_source)
+    assert mean["sources"] == ["ethos_hate", "hatexplain"]
+    assert mean["roc_auc"] == pytest.approx(0.7)
+    assert mean["recall_at_10pct_false_alarms_own_threshold"] == pytest.approx(0.2)
+    assert baseline_unseen_mean(by_source, seen=())["roc_auc"] == pytest.approx(0.84)
+
+
+def test_ship_rule_counts_only_sources_the_baseline_never_saw() -> None:
+    def report(aucs: dict[str, float]) -> dict[str, object]:
+        rows = {s: {"roc_auc": a, "recall_at_10pct_false_alarms_own_threshold": a / 2}
+                for s, a in aucs.items()}  # fmt: skip
+        return {
+            "by_source": rows,
+            "mean_over_left_out_sources": {"roc_auc": float(np.mean(list(aucs.values()))),
+                                           "recall": 0.3},
+            "mean_over_baseline_unseen_sources": baseline_unseen_mean(rows),
+        }  # fmt: skip
+
+    # the baseline wins overall only through the set it was trained on
+    ours = report({"davidson": 0.85, "hatexplain": 0.70, "ethos_hate": 0.76})
+    theirs = report({"davidson": 0.99, "hatexplain": 0.66, "ethos_hate": 0.72})
+    verdict = beats_baseline(ours, theirs)
+    assert verdict["ships"] and verdict["mean_roc_auc_baseline_unseen"]
+    assert not verdict["mean_roc_auc"]  # over every source it loses, and that is reported
+    assert "davidson" in verdict["rule"] and verdict["baseline_seen_sources"] == list(BASELINE_SEEN)
+    assert not beats_baseline(theirs, ours)["ships"]
+    assert not beats_baseline(ours, ours)["ships"]  # a tie does not ship
+    assert beats_baseline(ours, "not run: no python")["ships"] is False
+
+
+def test_shipped_corpora_are_compact_and_documented() -> None:
+    assert set(CORPUS_SOURCES) <= set(TRAIN_SOURCES)
+    assert not set(CORPUS_SOURCES) & set(BASELINE_SEEN)
+    for name in CORPUS_SOURCES:
+        folder = CHAT_CORPUS_DIR / name
+        files = list(folder.glob("*.jsonl.gz"))
+        assert len(files) == 1 and files[0].stat().st_size < 6_000_000
+        source = (folder / "SOURCE.md").read_text(encoding="utf-8")
+        assert "commit" in source and "Licence" in source and "Label mapping" in source
+        assert "github.com/" in source
