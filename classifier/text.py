@@ -44,6 +44,7 @@ _BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 _BINARY_SHARE = 0.02
 _BINARY_SAMPLE = 8192
 _HIGH_BYTES = bytes(range(128, 256))
+_HTML_START = re.compile(rb"\s{0,64}<(?:!doctype\s+html|html[\s>]|head[\s>]|!--)", re.I)
 _WESTERN_SHARE = 0.05
 # Brotli 1.1 (the version mitmproxy 11 pins) cannot limit its output per call; feeding it
 # small steps bounds how much one step can produce before the cap is checked.
@@ -234,6 +235,10 @@ def _looks_binary(data: bytes) -> bool:
         return False
     if sample.startswith((b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04")):
         return True
+    if _HTML_START.match(sample):
+        # a page that opens as HTML is read whatever follows: zero bytes or junk appended to
+        # harmful HTML must not make the scan look away
+        return False
     control = len(sample) - len(sample.translate(None, _BINARY_BYTES))
     return control / len(sample) > _BINARY_SHARE
 

@@ -249,3 +249,14 @@ def test_a_truncated_compressed_page_still_gives_its_beginning(encoding: str) ->
     }[encoding](page)
     out = decompress_capped(packed[: len(packed) // 2], encoding, 1 << 20)
     assert out.startswith(b"<html><body><p>beginning of the page")
+
+
+@pytest.mark.parametrize(
+    "padding", [b"\0" * 60_000, bytes(range(32)) * 2000, b"\x89PNG" * 9000], ids=repr
+)
+@pytest.mark.parametrize("opening", [b"<!DOCTYPE html>", b"\n <html lang=en>", b"<!-- x -->"])
+def test_a_page_that_opens_as_html_is_read_whatever_follows(opening: bytes, padding: bytes) -> None:
+    """Zero bytes or junk after the page must not make it look like a binary file (the scan
+    would then look away)."""
+    page = opening + b"<head><title>Casino bonus</title></head><body><p>spin and win</p>"
+    assert "spin and win" in html_to_text(page + padding, "text/html")
