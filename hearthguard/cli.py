@@ -61,7 +61,7 @@ def _inherit_data_dir(ctx: click.Context, _param: click.Parameter, value: Path |
     return ctx.find_root().params.get("data_dir")
 
 
-data_dir_option = click.option(
+data_dir_option: Callable[[Any], Any] = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -1204,3 +1204,10 @@ def router_rules_command(lan: str | None, fmt: str, transparent_port: int, dns_p
     click.echo(
         router_rules(lan or _default_lan(), fmt, RouterPorts(transparent_port, dns_port)), nl=False
     )
+
+
+# registered last: they use the helpers above
+from hearthguard.cli_backup import backup, restore  # noqa: E402
+
+main.add_command(backup)
+main.add_command(restore)
