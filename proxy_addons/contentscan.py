@@ -11,12 +11,14 @@ while (option ``hearthguard_scan_cache``), so a page fetched again is not scanne
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mitmproxy import ctx, http
 from mitmproxy.addonmanager import Loader
+from mitmproxy.net import encoding as content_encoding
 
 from classifier.categories import BENIGN
 from classifier.models import PageModel
@@ -32,8 +34,14 @@ from proxy_addons.state import ProxyState, client_ip
 
 __all__ = ["ContentScan", "PageVerdict", "scan_page"]
 
-#: HTML answers larger than this (by Content-Length) are streamed, not scanned.
+log = logging.getLogger(__name__)
+
+#: HTML answers larger than this (by Content-Length) are not held whole: their beginning is
+#: judged as they stream (see `_StreamingScan`).
 SCAN_LIMIT = 2 * 1024 * 1024
+#: Of such a page, this much (as sent, maybe compressed) is held back and judged first; more
+#: than one 128 KB zstd block, so that a compressed beginning always decodes.
+STREAM_SCAN_BYTES = 160 * 1024
 _MAX_REMEMBERED = 20_000
 
 
@@ -115,12 +123,17 @@ class ContentScan:
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         response = flow.response
-        if response is None or flow.error or response.stream:
+        if response is None or flow.error or callable(response.stream):
             return
         length = response.headers.get("content-length", "")
-        too_big = length.isdigit() and int(length) > SCAN_LIMIT
-        if too_big or not _is_html(response) or self._scanning_profile(flow) is None:
+        # stream already True: mitmproxy found it larger than stream_large_bodies
+        too_big = response.stream is True or (length.isdigit() and int(length) > SCAN_LIMIT)
+        profile = self._scanning_profile(flow) if _is_html(response) else None
+        if profile is None:
             response.stream = True
+        elif too_big:
+            # too large to hold: judged as it streams, never passed on unread
+            response.stream = _StreamingScan(self, flow, profile) if _may_end_early(flow) else True
 
     def _recall(self, key: str) -> PageVerdict | None:
         found = self._remembered.get(key)
@@ -186,6 +199,52 @@ class ContentScan:
             dashboard=self.state.dashboard_url,
         )
 
+    def judge_beginning(self, flow: http.HTTPFlow, profile: Profile, raw: bytes) -> bytes | None:
+        """What to send instead of a page too large to hold whose beginning is ``raw``: None
+        to let it through, else the block page encoded like the page (``b""`` when it
+        cannot be encoded: the page is then cut)."""
+        response = flow.response
+        assert response is not None
+        encoding = response.headers.get("content-encoding", "")
+        verdict, _ = scan_page(
+            self.state.page_model,
+            raw,
+            encoding,
+            response.headers.get("content-type"),
+            self.state.phrase_scorer,
+        )
+        decision = decide_page(
+            profile, verdict.category, verdict.score, verdict.explanation
+        ) or decide_phrases(
+            profile, verdict.phrase_category, verdict.phrase_total, phrase_limit(profile.preset)
+        )
+        snapshot = self.state.snapshot
+        if decision is None:
+            return None
+        if snapshot is None:
+            return b""
+        host, ip = flow_host(flow), client_ip(flow.client_conn)
+        _, device = snapshot.profile_for(ip)
+        flow.metadata[METADATA_KEY] = decision
+        log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
+        page = (
+            self.pages.for_flow(
+                flow,
+                decision,
+                host=host,
+                ip=ip,
+                profile=profile,
+                snapshot=snapshot,
+                now=self.state.now(),
+                dashboard=self.state.dashboard_url,
+            ).content
+            or b""
+        )
+        try:
+            return content_encoding.encode(page, encoding) if encoding else page
+        except ValueError:  # e.g. "gzip, gzip": cut the page rather than send it unread
+            return b""
+
     def _keep_for_learning(
         self,
         flow: http.HTTPFlow,
@@ -232,3 +291,49 @@ class ContentScan:
         self.state.pending_examples.append(
             Example(text[:MAX_TEXT], listed.category, f"list:{listed.category}")
         )
+
+
+def _may_end_early(flow: http.HTTPFlow) -> bool:
+    """Frame the answer so that the proxy may end it at any point: without a Content-Length
+    (chunked for HTTP/1.1). False for HTTP/1.0 clients, which cannot be told."""
+    response = flow.response
+    assert response is not None
+    version = flow.request.http_version
+    if version not in ("HTTP/1.1", "HTTP/2.0", "HTTP/3"):
+        return False
+    if "content-length" in response.headers:
+        del response.headers["content-length"]
+    if version == "HTTP/1.1":
+        response.headers["transfer-encoding"] = "chunked"
+    # what is sent may turn out to be the block page: no cache may keep it for this address
+    response.headers["cache-control"] = "no-store"
+    return True
+
+
+class _StreamingScan:
+    """The body of a page too large to hold (over ``SCAN_LIMIT``): its first
+    ``STREAM_SCAN_BYTES`` are held back and judged before any of it is sent, then the page
+    flows on, or the block page is sent in its place and the rest is dropped. The judging runs
+    on the event loop (a few milliseconds, for rare pages); an error cuts the page."""
+
+    def __init__(self, scan: ContentScan, flow: http.HTTPFlow, profile: Profile) -> None:
+        self.scan, self.flow, self.profile = scan, flow, profile
+        self.held = bytearray()
+        self.passing: bool | None = None  # None while holding; False once blocked
+
+    def __call__(self, chunk: bytes) -> list[bytes]:
+        # a list, never b"": mitmproxy sends an empty chunk, which ends a chunked body
+        if self.passing is not None:
+            return [chunk] if self.passing and chunk else []
+        self.held += chunk
+        if chunk and len(self.held) < STREAM_SCAN_BYTES:
+            return []  # chunk b"" is the end of the body: judge what there is
+        held, self.held = bytes(self.held), bytearray()
+        try:
+            replacement = self.scan.judge_beginning(self.flow, self.profile, held)
+        except Exception as exc:  # fail closed: the page is not shown unread
+            log.error("A large page could not be checked (%s); it was cut.", type(exc).__name__)
+            replacement = b""
+        self.passing = replacement is None
+        sent = held if replacement is None else replacement
+        return [sent] if sent else []
