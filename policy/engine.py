@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.domains import DomainIndex, IndexFormatError
+from classifier.domains import DomainIndex
 from classifier.hotline import load_hotlines
 from classifier.models import MODEL_NAMES, LoadedModels, PageModel, UrlModel, load_models
 from policy.datadir import DataDir
-from policy.snapshot import IllegalList, UrlVerdictSource
+from policy.indexhealth import open_category_index
+from policy.snapshot import CategoryIndex, IllegalList, UrlVerdictSource
 
 __all__ = [
     "CachedUrlModel",
@@ -58,7 +59,7 @@ class CachedUrlModel:
 
 @dataclass(frozen=True)
 class Engine:
-    index: DomainIndex
+    index: CategoryIndex
     url_model: UrlVerdictSource | None = None
     illegal: tuple[IllegalList, ...] = ()
     problems: tuple[str, ...] = ()
@@ -87,14 +88,13 @@ def load_household_models(
     return models, tuple(problems)
 
 
-def load_index(data: DataDir) -> tuple[DomainIndex, str | None]:
-    """The compiled category index, or an empty one and the reason it could not be opened."""
+def load_index(data: DataDir) -> tuple[CategoryIndex, str | None]:
+    """The compiled category index and None; an empty one when no lists are imported yet; a
+    damaged one is an ``UnavailableIndex`` (decisions that need the lists block as "could not
+    check", as in the proxy). The second value says what is wrong."""
     if not data.index.exists():
         return DomainIndex.empty(), "No category lists are imported yet."
-    try:
-        return DomainIndex.open(data.index), None
-    except (IndexFormatError, OSError) as exc:
-        return DomainIndex.empty(), f"The category index {data.index} is unusable ({exc})."
+    return open_category_index(data, None)
 
 
 def hotline_dir(data: DataDir) -> Path:

@@ -6,6 +6,7 @@ files on disk."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import struct
 import time
@@ -180,3 +181,10 @@ def test_hearthguard_run_starts_on_a_truncated_index_blocks_then_rebuilds_it(dat
     assert "Error logged during startup" not in log and "Traceback" not in log
     with DomainIndex.open(data_dir.index) as index:
         assert len(index) > 100_000
+
+
+def test_check_on_a_damaged_index_answers_could_not_check_not_allow(data_dir) -> None:
+    data_dir.index.write_bytes(DAMAGES["garbage"](b""))
+    result = CliRunner().invoke(main, ["check", LISTED, UNLISTED, "--data-dir", str(data_dir.root)])
+    answers = [json.loads(line) for line in result.output.splitlines()]
+    assert [(a["action"], a["reason"]) for a in answers] == [("block", "filter_error")] * 2
