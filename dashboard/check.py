@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from dashboard.forms import CheckForm, show_error
 from dashboard.storage import local_now, policy
-from policy.check import check_url
+from policy.check import CheckEngine, check_url
 from policy.sites import rule_sites
 from policy.validate import InputError
 
@@ -19,6 +19,17 @@ def _site(host: str) -> str:
         return rule_sites(host)[0]
     except InputError:
         return ""
+
+
+def _engine() -> CheckEngine:
+    """The app's lists and models for checks, loaded on the first check and again only when
+    their files change."""
+    engine = current_app.extensions.get("hearthguard_check")
+    if engine is None:
+        engine = current_app.extensions["hearthguard_check"] = CheckEngine(
+            current_app.config["DATA"]
+        )
+    return engine
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -37,6 +48,7 @@ def index() -> str | tuple[str, int]:
                 form.profile.data or "",
                 form.url.data or "",
                 local_now(),
+                _engine(),
             )
         except InputError as exc:
             show_error(form, exc, "url")

@@ -19,9 +19,8 @@ from typing import Any, TypeVar
 
 import click
 
-from policy.check import url_request
+from policy.check import CheckedLines, batch_url_verdicts, check_lines
 from policy.datadir import DataDir, default_data_dir, find_data_dir
-from policy.decide import decide
 from policy.model import Action, Profile
 from policy.presets import PRESETS, preset
 from policy.store import PolicyStore, StoreError, load_snapshot
@@ -228,7 +227,10 @@ def check(
     with _store(data.root) as store:
         engine = load_engine(data)
         snapshot = load_snapshot(
-            store, index=engine.index, url_model=engine.url_model, illegal=engine.illegal
+            store,
+            index=engine.index,
+            url_model=batch_url_verdicts(engine.url_model),
+            illegal=engine.illegal,
         )
         if profile_name:
             profile = store.profile(profile_name)
@@ -249,18 +251,17 @@ def check(
         else:
             profile = snapshot.profiles[snapshot.default_profile]
     now = at_local(when.date(), when.time(), snapshot.zone) if when else datetime.now(snapshot.zone)
-    bad = 0
-    for url in _lines(urls or sys.stdin):
-        try:
-            request = url_request(url, profile)
-        except InputError as exc:
-            bad += 1
-            click.echo(json.dumps({"url": url, "error": exc.message}))
-            continue
-        decision = decide(request, snapshot, now)
-        out = {"url": url, **decision.as_dict()}
-        click.echo(json.dumps(out, ensure_ascii=False))
-    if bad:
+    counts = CheckedLines()
+    batch: list[str] = []
+    for line in check_lines(_lines(urls or sys.stdin), profile, snapshot, now, counts):
+        batch.append(line)
+        if len(batch) >= 1000:
+            sys.stdout.write("\n".join(batch) + "\n")
+            batch.clear()
+    if batch:
+        sys.stdout.write("\n".join(batch) + "\n")
+    sys.stdout.flush()
+    if counts.bad:
         sys.exit(EXIT_BAD_INPUT)
 
 

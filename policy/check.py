@@ -1,20 +1,52 @@
-"""What Hearthguard would decide for a web address: the engine ``hearthguard check`` uses."""
+"""What Hearthguard would decide for a web address: the engine ``hearthguard check`` and the
+dashboard's "Test a site" use.
+
+``check_url`` decides one address (the dashboard); given a ``CheckEngine`` it reuses the
+lists and models it loaded before until one of their files changes. ``check_lines`` decides
+a stream of addresses (``hearthguard check``): in chunks, asking the URL model about the
+hosts no list knows once per chunk, in one batch, and writing each distinct decision's JSON
+once.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from os import stat_result
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from classifier.categories import BENIGN
 from policy.datadir import DataDir
 from policy.decide import decide
-from policy.engine import load_engine
+from policy.engine import Engine, hotline_dir, load_engine
 from policy.model import Decision, Profile, Request
+from policy.snapshot import Snapshot, UrlVerdictSource
 from policy.store import PolicyStore, load_snapshot
 from policy.validate import InputError
 
-__all__ = ["check_url", "url_request"]
+__all__ = [
+    "BatchUrlVerdicts",
+    "CheckEngine",
+    "CheckedLines",
+    "check_lines",
+    "check_url",
+    "url_request",
+]
 
 MAX_URL = 2000
+#: Addresses decided together: the URL model judges the unknown hosts of one chunk at once.
+CHUNK = 2000
+_MAX_REMEMBERED = 50_000
+
+
+#: Plain addresses (letters, digits, dots and dashes in the name; no user, no brackets, no
+#: spaces or control characters) that ``urlsplit`` would split the same way, without its cost.
+_PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::[0-9]*)?(/[^?#]*)?(?:\?([^#]*))?(?:#.*)?")
 
 
 def url_request(url: str, profile: Profile) -> Request:
@@ -22,6 +54,18 @@ def url_request(url: str, profile: Profile) -> Request:
     raw = (url or "").strip()
     if len(raw) > MAX_URL:
         raise InputError("url", f"Web addresses can be at most {MAX_URL} characters long.")
+    plain = _PLAIN_URL.fullmatch(raw if "://" in raw else f"http://{raw}")
+    if plain is not None and raw.isprintable():
+        scheme, name, path, query = plain.groups()
+        host = name.lower().rstrip(".")
+        if host:
+            path = (path or "/") + (f"?{query}" if query else "")
+            return Request(host, path, profile.name, None, scheme)
+    return _split_request(raw, profile)
+
+
+def _split_request(raw: str, profile: Profile) -> Request:
+    """``url_request`` for every address, through ``urlsplit``."""
     try:
         parts = urlsplit(raw if "://" in raw else f"http://{raw}")
         host = (parts.hostname or "").rstrip(".")
@@ -33,16 +77,187 @@ def url_request(url: str, profile: Profile) -> Request:
     return Request(host, path, profile.name, None, parts.scheme)
 
 
+def _files_of(data: DataDir) -> tuple[tuple[str, int, int, int], ...]:
+    """Path, inode, size and modification time of every file ``load_engine`` reads."""
+    found: list[tuple[str, int, int, int]] = []
+    candidates: list[Path] = [data.index]
+    for folder in (data.models_dir, hotline_dir(data)):
+        try:
+            candidates.extend(sorted(folder.iterdir()))
+        except OSError:
+            continue
+    for path in candidates:
+        try:
+            st: stat_result = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
+
+
+class CheckEngine:
+    """The lists and models ``check_url`` decides with, loaded once and loaded again only when
+    one of their files (the category index, retrained models, hotline lists) is replaced,
+    grown or touched. Safe to share between threads."""
+
+    def __init__(self, data: DataDir) -> None:
+        self.data = data
+        self._lock = threading.Lock()
+        self._files: tuple[tuple[str, int, int, int], ...] | None = None
+        self._engine: Engine | None = None
+
+    def current(self) -> Engine:
+        """The engine for the files as they are now."""
+        files = _files_of(self.data)
+        with self._lock:
+            if self._engine is None or files != self._files:
+                self._engine = load_engine(self.data)
+                self._files = files
+            return self._engine
+
+
 def check_url(
-    data: DataDir, store: PolicyStore, profile_name: str, url: str, now: datetime
+    data: DataDir,
+    store: PolicyStore,
+    profile_name: str,
+    url: str,
+    now: datetime,
+    engine: CheckEngine | None = None,
 ) -> tuple[Request, Decision, tuple[str, ...]]:
     """Decide ``url`` for the profile with the installed lists and models, as the proxy would
     (for a device that is not paused). Returns the request, the decision, and any problems
-    loading the lists (an empty index decides less)."""
+    loading the lists (an empty index decides less). With ``engine`` the lists and models
+    are those it holds (reloaded when their files change); without, they are loaded now."""
     profile = store.profile(profile_name)
     request = url_request(url, profile)
-    engine = load_engine(data)
+    loaded = engine.current() if engine is not None else load_engine(data)
     snapshot = load_snapshot(
-        store, index=engine.index, url_model=engine.url_model, illegal=engine.illegal
+        store, index=loaded.index, url_model=loaded.url_model, illegal=loaded.illegal
     )
-    return request, decide(request, snapshot, now), engine.problems
+    return request, decide(request, snapshot, now), loaded.problems
+
+
+@dataclass
+class BatchUrlVerdicts:
+    """The URL model as ``check_lines`` asks it: hosts it has not judged yet are collected
+    (and answered "benign" for now), judged together by ``judge_asked``, and remembered (at
+    most 50,000). Decisions taken while a host was waiting must be taken again."""
+
+    model: UrlVerdictSource
+    batch: object = None  # the model's own ``predict(list)``, when it has one
+    asked: dict[str, None] = field(default_factory=dict)
+    provisional: int = 0  # answers given while the host was waiting
+    _verdicts: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _explained: dict[tuple[str, int], list[tuple[str, float]]] = field(default_factory=dict)
+
+    def classify(self, host: str, path: str) -> tuple[str, float]:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            self.asked[host] = None
+            self.provisional += 1
+            return BENIGN, 0.0
+        return verdict
+
+    def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]:
+        key = (host, k)
+        found = self._explained.get(key)
+        if found is None:
+            found = self.model.explain(host, k=k)
+            if len(self._explained) >= _MAX_REMEMBERED:
+                self._explained.clear()
+            self._explained[key] = found
+        return found
+
+    def judge_asked(self) -> None:
+        """Judge every host asked about since the last call."""
+        hosts = list(self.asked)
+        self.asked.clear()
+        if len(self._verdicts) + len(hosts) > _MAX_REMEMBERED:
+            self._verdicts.clear()
+        predict = getattr(self.batch, "predict", None)
+        if predict is not None and len(hosts) > 1:
+            for host, verdict in zip(hosts, predict(hosts), strict=True):
+                self._verdicts[host] = (verdict.category, verdict.score)
+        else:
+            for host in hosts:
+                self._verdicts[host] = self.model.classify(host, "/")
+
+
+def batch_url_verdicts(source: UrlVerdictSource | None) -> BatchUrlVerdicts | None:
+    """``source`` (the engine's URL model) wrapped for ``check_lines``."""
+    if source is None:
+        return None
+    return BatchUrlVerdicts(source, getattr(source, "model", None))
+
+
+@dataclass
+class CheckedLines:
+    """How many of the addresses ``check_lines`` read were not web addresses."""
+
+    bad: int = 0
+
+
+def check_lines(
+    urls: Iterable[str],
+    profile: Profile,
+    snapshot: Snapshot,
+    now: datetime,
+    counts: CheckedLines,
+) -> Iterator[str]:
+    """One JSON line per address, in order: ``{"url", **decision.as_dict()}``, or
+    ``{"url", "error"}`` for what is not a web address (counted in ``counts.bad``).
+
+    When ``snapshot.url_model`` is a ``BatchUrlVerdicts`` the hosts no list knows are
+    judged once per chunk of ``CHUNK`` addresses and the decisions that waited for them are
+    taken again; the lines are the same as deciding one address at a time.
+    """
+    batched = snapshot.url_model if isinstance(snapshot.url_model, BatchUrlVerdicts) else None
+    tails: dict[Decision, str] = {}
+    chunk: list[str] = []
+    for url in urls:
+        chunk.append(url)
+        if len(chunk) >= CHUNK:
+            yield from _check_chunk(chunk, profile, snapshot, now, counts, batched, tails)
+            chunk = []
+    if chunk:
+        yield from _check_chunk(chunk, profile, snapshot, now, counts, batched, tails)
+
+
+def _check_chunk(
+    chunk: list[str],
+    profile: Profile,
+    snapshot: Snapshot,
+    now: datetime,
+    counts: CheckedLines,
+    batched: BatchUrlVerdicts | None,
+    tails: dict[Decision, str],
+) -> Iterator[str]:
+    results: list[Decision | str] = []
+    waiting: list[tuple[int, Request]] = []
+    for url in chunk:
+        try:
+            request = url_request(url, profile)
+        except InputError as exc:
+            counts.bad += 1
+            results.append(json.dumps({"url": url, "error": exc.message}))
+            continue
+        provisional = batched.provisional if batched is not None else 0
+        results.append(decide(request, snapshot, now))
+        if batched is not None and batched.provisional != provisional:
+            waiting.append((len(results) - 1, request))
+    if batched is not None and batched.asked:
+        batched.judge_asked()
+        for position, request in waiting:
+            results[position] = decide(request, snapshot, now)
+    if len(tails) > _MAX_REMEMBERED:
+        tails.clear()
+    for url, result in zip(chunk, results, strict=True):
+        if isinstance(result, str):
+            yield result
+            continue
+        tail = tails.get(result)
+        if tail is None:
+            # json.dumps of {"url": u, **d} is '{"url": <u>, ' followed by the rest of d's
+            tail = json.dumps(result.as_dict(), ensure_ascii=False)[1:]
+            tails[result] = tail
+        yield '{"url": ' + json.dumps(url, ensure_ascii=False) + ", " + tail

@@ -1,0 +1,157 @@
+"""Deciding many addresses at once gives the lines deciding them one by one gives; the
+dashboard's check reuses its lists and models until their files change."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from policy import check
+from policy.check import (
+    BatchUrlVerdicts,
+    CheckedLines,
+    CheckEngine,
+    batch_url_verdicts,
+    check_lines,
+    check_url,
+    url_request,
+)
+from policy.decide import decide
+from policy.engine import load_engine
+from policy.model import Reason
+from policy.store import load_snapshot
+from policy.validate import InputError
+from tests.support.lists import make_index, parsed
+
+NOW = datetime(2026, 6, 10, 12, tzinfo=timezone(timedelta(hours=2)))
+
+
+def _one_by_one(urls, profile, snapshot) -> list[str]:
+    """What ``hearthguard check`` printed before it decided in chunks."""
+    lines = []
+    for url in urls:
+        try:
+            request = url_request(url, profile)
+        except InputError as exc:
+            lines.append(json.dumps({"url": url, "error": exc.message}))
+            continue
+        decision = decide(request, snapshot, NOW)
+        lines.append(json.dumps({"url": url, **decision.as_dict()}, ensure_ascii=False))
+    return lines
+
+
+def test_chunks_give_the_same_lines_as_one_address_at_a_time(store, data_dir, monkeypatch) -> None:
+    make_index(
+        data_dir.index,
+        [
+            parsed("ut1/gambling", "gambling", ["casino.example"]),
+            parsed("ut1/health", "health", ["clinic.example"]),
+        ],
+    )
+    engine = load_engine(data_dir)
+    assert engine.url_model is not None
+    plain = load_snapshot(store, index=engine.index, url_model=engine.url_model)
+    batched = load_snapshot(
+        store, index=engine.index, url_model=batch_url_verdicts(engine.url_model)
+    )
+    profile = plain.profiles[plain.default_profile]
+    # names the URL model judges (some it blocks), listed hosts, repeats of one unknown host
+    # in a chunk and across chunks, addresses that are not web addresses, non-ASCII paths
+    urls = []
+    for i in range(120):
+        urls += [
+            f"https://free-casino-bonus{i % 7}.example/slots?spin={i}",
+            f"casino.example/table/{i}",
+            f"https://www.clinic.example/advice/{i}",
+            f"http://school{i % 5}.example/über/{i}",
+            "ftp://files.example" if i % 30 == 0 else f"cheap-pills{i % 3}.example",
+            "http://[::1" if i % 40 == 0 else f"https://news{i}.example/",
+        ]
+    monkeypatch.setattr(check, "CHUNK", 97)  # several chunks, split mid-pattern
+    counts = CheckedLines()
+    got = list(check_lines(urls, profile, batched, NOW, counts))
+    assert got == _one_by_one(urls, profile, plain)
+    assert counts.bad == 4 + 3
+    reasons = {json.loads(line).get("reason") for line in got}
+    assert {"model_blocked", "category_blocked", "protected_category", "not_blocked"} <= reasons
+
+
+def test_a_host_waiting_for_the_model_is_decided_again_not_allowed(store, data_dir) -> None:
+    engine = load_engine(data_dir)
+    wrapped = batch_url_verdicts(engine.url_model)
+    assert isinstance(wrapped, BatchUrlVerdicts)
+    snapshot = load_snapshot(store, index=engine.index, url_model=wrapped)
+    profile = snapshot.profiles[snapshot.default_profile]
+    url = "https://free-casino-bonus-slots.example/"
+    alone = decide(url_request(url, profile), load_snapshot(store, url_model=engine.url_model), NOW)
+    assert alone.reason is Reason.MODEL_BLOCKED  # the model blocks this name on its own
+    (line,) = check_lines([url], profile, snapshot, NOW, CheckedLines())
+    assert json.loads(line)["reason"] == "model_blocked"
+    assert wrapped.asked == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://Ex.COM./a?b#c",
+        "http://a.com:99999/x",
+        "http://user@a.com/",
+        "http://a.com?x",
+        "http://a.com#f",
+        "http://a.com/p;params?q",
+        "HTTP://A.com",
+        "a.com:80",
+        "mailto:x",
+        "http://.",
+        "https://a.com/é?ü#x",
+        "http://a.com/\x7f",
+        "http://[::1]/",
+        "http://1.2.3.4:8/x",
+        "a.com/p?q=1&r=2",
+        "http://a.com:/x",
+        "http://a.com/?#",
+        "//a.com",
+        "http:///a",
+        "https://a.com\\b",
+        " https://a.com/x ",
+    ],
+)
+def test_plain_addresses_split_as_urlsplit_splits_them(store, url: str) -> None:
+    profile = store.profile("Household")
+
+    def split(f):  # the request, or the error message
+        try:
+            r = f(url, profile)
+            return (r.host, r.path, r.scheme)
+        except InputError as exc:
+            return exc.message
+
+    assert split(url_request) == split(lambda u, p: check._split_request(u.strip(), p))
+
+
+def test_the_dashboard_engine_is_reused_until_the_index_file_changes(store, data_dir) -> None:
+    make_index(data_dir.index, [parsed("ut1/gambling", "gambling", ["casino.example"])])
+    engine = CheckEngine(data_dir)
+    _, first, _ = check_url(data_dir, store, "Household", "casino.example", NOW, engine)
+    loaded = engine.current()
+    assert engine.current() is loaded  # nothing changed: nothing loaded again
+    assert first.reason is Reason.CATEGORY_BLOCKED
+    # a list update replaces the index file: the next check sees it
+    replacement = Path(str(data_dir.index) + ".new")
+    make_index(replacement, [parsed("ut1/health", "health", ["casino.example"])])
+    os.replace(replacement, data_dir.index)
+    _, second, _ = check_url(data_dir, store, "Household", "casino.example", NOW, engine)
+    assert engine.current() is not loaded
+    assert second.reason is Reason.PROTECTED_CATEGORY
+
+
+def test_a_retrained_model_file_is_seen(store, data_dir) -> None:
+    engine = CheckEngine(data_dir)
+    loaded = engine.current()
+    data_dir.models_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir.models_dir / "url.json").write_text("{}")  # damaged: bundled model used again
+    assert engine.current() is not loaded
