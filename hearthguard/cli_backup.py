@@ -1,5 +1,8 @@
 """``hearthguard backup FILE`` and ``hearthguard restore FILE``: the whole household, CA
-included (the work is done in ``policy.backup``)."""
+included (the work is done in ``policy.backup``).
+
+``hearthguard.cli`` registers these commands at its end; import that module, not this one.
+"""
 
 from __future__ import annotations
 
