@@ -79,7 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         storage,
         timerules,
     )
-    from dashboard.labels import category_label, reason_label
+    from dashboard.labels import category_label, preset_label, reason_label
 
     storage.init_app(app)
     security.init_app(app)
@@ -103,6 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.jinja_env.filters["category"] = category_label
     app.jinja_env.filters["reason"] = reason_label
+    app.jinja_env.filters["preset"] = preset_label
     app.jinja_env.globals["alert_kind"] = alerts.kind_label
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["moment"] = _moment

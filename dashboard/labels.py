@@ -6,7 +6,16 @@ from types import MappingProxyType
 
 from flask_babel import lazy_gettext as _l
 
-__all__ = ["CATEGORY_LABELS", "DURATIONS", "REASONS", "THEMES", "category_label", "reason_label"]
+__all__ = [
+    "CATEGORY_LABELS",
+    "DURATIONS",
+    "PRESET_LABELS",
+    "REASONS",
+    "THEMES",
+    "category_label",
+    "preset_label",
+    "reason_label",
+]
 
 CATEGORY_LABELS = MappingProxyType(
     {
@@ -70,6 +79,9 @@ REASONS = MappingProxyType(
 DURATIONS = MappingProxyType(
     {"15m": _l("15 min"), "1h": _l("1 hour"), "today": _l("Today"), "always": _l("Always")}
 )
+PRESET_LABELS = MappingProxyType(
+    {"young": _l("Young"), "child": _l("Child"), "teen": _l("Teen"), "adult": _l("Adult")}
+)
 
 
 def category_label(name: str | None) -> str:
@@ -77,6 +89,11 @@ def category_label(name: str | None) -> str:
     if not name:
         return ""
     return str(CATEGORY_LABELS.get(name, name.replace("_", " ")))
+
+
+def preset_label(name: str) -> str:
+    """An age preset's name for parents ("young" -> "Young", in the page's language)."""
+    return str(PRESET_LABELS.get(name, name))
 
 
 def reason_label(reason: str) -> str:

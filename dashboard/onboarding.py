@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from dashboard.public import dashboard_host, proxy_address
@@ -29,7 +30,7 @@ def _plain_url(endpoint: str, **values: Any) -> str:
 @bp.route("/")
 def index() -> str:
     hint = describe_user_agent(request.headers.get("User-Agent"))
-    kinds = [(k, kind_label(k)) for k in DEVICE_KINDS]
+    kinds = [(k, _(kind_label(k))) for k in DEVICE_KINDS]
     return render_template("onboarding/index.html", kinds=kinds, this_kind=hint.kind)
 
 
@@ -46,7 +47,7 @@ def guide(kind: str) -> str:
     return render_template(
         "onboarding/guide.html",
         kind=kind,
-        label=kind_label(kind),
+        label=_(kind_label(kind)),
         pac_url=pac_url,
         wpad_url=_plain_url("public.wpad"),
         ca_url=ca_url,
@@ -61,7 +62,7 @@ def guide(kind: str) -> str:
 def no_certificate() -> str:
     """Why blocked secure sites show a connection error on devices without the certificate."""
     return render_template(
-        "onboarding/no_certificate.html", kinds=[(k, kind_label(k)) for k in DEVICE_KINDS]
+        "onboarding/no_certificate.html", kinds=[(k, _(kind_label(k))) for k in DEVICE_KINDS]
     )
 
 

@@ -271,7 +271,7 @@ def reset(pid: int | None = None, name: str | None = None) -> Response:
     if preset is None:
         abort(404)
     policy().update_profile(profile.name, blocked=preset.blocked, actor=session["parent"])
-    flash(_("Kinds of sites reset to the “%(preset)s” preset.", preset=preset.label), "settings")
+    flash(_("Kinds of sites reset to the “%(preset)s” preset.", preset=_(preset.label)), "settings")
     return redirect(profile_url(profile, "profiles.edit", _anchor="settings"))
 
 

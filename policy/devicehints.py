@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from policy.messages import N_
+
 __all__ = [
     "DEVICE_KINDS",
     "DeviceHint",
@@ -27,7 +29,7 @@ __all__ = [
 #: Onboarding guides exist for these kinds, in this order.
 DEVICE_KINDS: tuple[str, ...] = ("ios", "android", "windows", "macos", "chromeos", "linux")
 _KIND_LABELS = {
-    "ios": "iPhone or iPad",
+    "ios": N_("iPhone or iPad"),
     "android": "Android",
     "windows": "Windows",
     "macos": "Mac",

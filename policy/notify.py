@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from policy.activity import AccessRequest, AlertRecord
+from policy.messages import N_
 from policy.validate import InputError
 
 __all__ = [
@@ -42,11 +43,11 @@ __all__ = [
 
 #: What parents can be told about, and the words the dashboard shows for each.
 KIND_LABELS = {
-    "ask": "A child asks to open a blocked site",
-    "chat": "Chat-safety alerts",
-    "upset": "A child says something online upset them",
-    "lists": "A block list has failed to update for a week",
-    "bypass": "A device tries to get around the filter, or is online without it",
+    "ask": N_("A child asks to open a blocked site"),
+    "chat": N_("Chat-safety alerts"),
+    "upset": N_("A child says something online upset them"),
+    "lists": N_("A block list has failed to update for a week"),
+    "bypass": N_("A device tries to get around the filter, or is online without it"),
 }
 NOTIFY_KINDS = tuple(KIND_LABELS)
 ALERT_TITLES = {

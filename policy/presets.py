@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policy.messages import N_
+
 __all__ = ["PRESETS", "Preset", "preset"]
 
 
@@ -73,15 +75,24 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
         Preset(
-            "young", "Under 9", _YOUNG, 0.7, 0.6, True, True, "strict", True, _YOUNG_SERVICES
+            "young", N_("Under 9"), _YOUNG, 0.7, 0.6, True, True, "strict", True, _YOUNG_SERVICES
         ),
         Preset(
-            "child", "About 9 to 12", _CHILD, 0.8, 0.7, True, True, "strict", True, _CHILD_SERVICES
+            "child",
+            N_("About 9 to 12"),
+            _CHILD,
+            0.8,
+            0.7,
+            True,
+            True,
+            "strict",
+            True,
+            _CHILD_SERVICES,
         ),
-        Preset("teen", "13 to 17", _TEEN, 0.9, 0.8, True, True, "moderate", True),
+        Preset("teen", N_("13 to 17"), _TEEN, 0.9, 0.8, True, True, "moderate", True),
         Preset(
             "adult",
-            "Adult",
+            N_("Adult"),
             frozenset({"malware", "phishing"}),
             0.95,
             0.95,
