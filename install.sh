@@ -4,9 +4,11 @@
 #   ./install.sh              set up .venv and the data directory, then run Hearthguard
 #   ./install.sh --no-start   set everything up, but do not start
 #   ./install.sh --test       also install what the tests need, then run the whole suite
-#   sudo ./install.sh --service
+#   sudo ./install.sh --service [--mode SPEC]...
 #                             install as a system service: user "hearthguard", /opt/hearthguard,
-#                             data in /var/lib/hearthguard, systemd unit hearthguard.service
+#                             data in /var/lib/hearthguard, systemd unit hearthguard.service;
+#                             --mode as for `hearthguard run` (e.g. --mode dns@53), kept when
+#                             re-run without it; a port below 1024 gives the unit that right
 #
 # Re-running is safe: what exists is kept and brought up to date.
 set -euo pipefail
@@ -17,9 +19,11 @@ UT1_URL="http://dsi.ut-capitole.fr/blacklists/download/blacklists.tar.gz"
 ACTION=run
 # Debian packages the test suite needs beyond a minimal Debian 12: the browser, and every
 # library the browser driver links that a minimal system lacks (tests/test_install.py checks).
-# dnsutils, nftables, wireguard-tools, wireguard-go: the DNS-mode, gateway and WireGuard tests
-TEST_APT_PACKAGES="chromium libatomic1 dnsutils nftables wireguard-tools wireguard-go"
+# dnsutils, nftables, wireguard-tools, wireguard-go: the DNS-mode, gateway and WireGuard tests;
+# systemd: systemd-analyze verifies the service unit (tests/test_service_unit.py)
+TEST_APT_PACKAGES="chromium libatomic1 dnsutils nftables wireguard-tools wireguard-go systemd"
 ROOT=""          # --root DIR: write the service files below DIR (used by tests), touch nothing else
+MODES=()         # --mode SPEC, repeatable: the modes the service runs (default: as before, or regular)
 
 say() { printf 'hearthguard: %s\n' "$*"; }
 die() { printf 'hearthguard: %s\n' "$*" >&2; exit 1; }
@@ -34,6 +38,14 @@ while [ $# -gt 0 ]; do
     --no-start) ACTION=setup ;;
     --service) ACTION=service ;;
     --root) shift; [ $# -gt 0 ] || die "--root needs a directory"; ROOT=$1 ;;
+    --mode)
+      shift
+      # mode[:data][@[host:]port], as mitmproxy reads it; nothing else reaches the unit file
+      if [ $# -eq 0 ] || ! [[ $1 =~ ^[a-z0-9]+(:[A-Za-z0-9_./-]+)?(@([A-Za-z0-9_.:-]+:)?[0-9]{1,5})?$ ]]; then
+        printf 'hearthguard: --mode needs a mode like regular, transparent@8082 or dns@53\n' >&2
+        exit 2
+      fi
+      MODES+=("$1") ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -110,7 +122,29 @@ record_data_dir() {  # record_data_dir VENV DATA_DIR: where the installed `heart
   mv "$1/hearthguard-data-dir.tmp" "$1/hearthguard-data-dir"
 }
 
+mode_port() {  # mode_port SPEC: the port a mode listens on (mitmproxy's defaults without @PORT)
+  local spec=$1
+  case $spec in
+    *@*) spec=${spec##*@}; printf '%s\n' "${spec##*:}" ;;
+    dns*) echo 53 ;;
+    wireguard*) echo 51820 ;;
+    *) echo 8080 ;;  # regular, transparent, socks5, upstream: `hearthguard run`'s proxy port
+  esac
+}
+
+unit_capabilities() {  # the capabilities the modes need: binding a port below 1024, nothing else
+  # (transparent mode reads SO_ORIGINAL_DST and WireGuard runs in user space: neither needs
+  # CAP_NET_ADMIN; the firewall rules are loaded by root, outside the service)
+  local spec
+  for spec in "${MODES[@]}"; do
+    if [ "$(mode_port "$spec")" -lt 1024 ]; then echo CAP_NET_BIND_SERVICE; return 0; fi
+  done
+}
+
 render_unit() {  # the systemd unit, to stdout
+  local modes="" spec caps
+  for spec in "${MODES[@]}"; do modes="$modes --mode $spec"; done
+  caps=$(unit_capabilities)
   cat <<EOF
 [Unit]
 Description=Hearthguard household filtering proxy
@@ -123,18 +157,32 @@ Type=simple
 User=hearthguard
 Group=hearthguard
 Environment=HEARTHGUARD_DATA_DIR=/var/lib/hearthguard
-ExecStart=/opt/hearthguard/venv/bin/hearthguard run --data-dir /var/lib/hearthguard
+ExecStart=/opt/hearthguard/venv/bin/hearthguard run --data-dir /var/lib/hearthguard$modes
 Restart=on-failure
 RestartSec=5
 StateDirectory=hearthguard
 StateDirectoryMode=0700
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+UMask=0077
+${caps:+AmbientCapabilities=$caps
+}CapabilityBoundingSet=$caps
 NoNewPrivileges=yes
 ProtectSystem=strict
+ReadWritePaths=/var/lib/hearthguard
 ProtectHome=yes
 PrivateTmp=yes
-ReadWritePaths=/var/lib/hearthguard
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+SystemCallArchitectures=native
 
 [Install]
 WantedBy=multi-user.target
@@ -162,6 +210,10 @@ install_service() {
     chown -R hearthguard:hearthguard "$data"
   fi
   record_data_dir "$opt/venv" /var/lib/hearthguard
+  if [ ${#MODES[@]} -eq 0 ] && [ -f "$unit_dir/hearthguard.service" ]; then
+    # re-run without --mode: keep the modes the unit already runs
+    read -r -a MODES <<< "$(sed -n 's/^ExecStart=.* --data-dir [^ ]*//p' "$unit_dir/hearthguard.service" | sed 's/--mode //g')"
+  fi
   render_unit > "$unit_dir/hearthguard.service.tmp"
   mv "$unit_dir/hearthguard.service.tmp" "$unit_dir/hearthguard.service"
   say "wrote $unit_dir/hearthguard.service"
