@@ -6,6 +6,7 @@ Paths (every answer is bounded; nothing leaves 127.0.0.1):
   (a page's beginning, then about a gibibyte of zeros once inflated);
 - ``/huge/<adult|plain>/<length|chunked>``: a 100 MB HTML page on one line, generated while it
   is sent, with a Content-Length or chunked;
+- ``/page/<adult|plain>``: a small page, harmful or not;
 - ``/badbytes``: invalid UTF-8 and Latin-1 bytes in a header and in the body;
 - ``/reset``: the connection is reset (RST) before any answer;
 - ``/close``: the connection is closed after half the announced body;
@@ -75,6 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
                     parts[1], ADULT_HEAD if parts[2] == "adult" else PLAIN_HEAD
                 )
                 self._answer(body, {"Content-Encoding": encoding})
+            elif parts[0] == "page":
+                head = ADULT_HEAD if parts[1:2] == ["adult"] else PLAIN_HEAD
+                self._answer(head + b"</body></html>", {})
             elif parts[0] == "huge":
                 self._huge(ADULT_HEAD if parts[1] == "adult" else PLAIN_HEAD, parts[2] == "chunked")
             elif parts[0] == "badbytes":
