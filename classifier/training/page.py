@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import random
 import warnings
+import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -212,16 +214,66 @@ def bar_common_phrases(
     return {**table, "weights": weights}, sorted(barred)
 
 
+#: Phrases must occur in at least this many training documents to be features.
+PAGE_MIN_DF = 3
+_DF_BUCKETS = 1 << 24
+
+
+def _buckets(gram: str) -> tuple[int, int]:
+    raw = gram.encode("utf-8", "surrogatepass")
+    return zlib.crc32(raw) & (_DF_BUCKETS - 1), zlib.adler32(raw) & (_DF_BUCKETS - 1)
+
+
+def frequent_ngrams(texts: Sequence[str], min_df: int = PAGE_MIN_DF) -> list[str]:
+    """Every phrase (``page_ngrams``) found in at least ``min_df`` of ``texts``, sorted,
+    counted in bounded memory.
+
+    A dict of every distinct phrase of the corpus (1.7 million) and scikit-learn's
+    list-of-ints matrix building took most of the 700+ MB that training and household
+    retraining peaked at. Here document frequencies go first into two 16 MB tables of
+    saturating counters indexed by two hashes (a phrase's count is at most the smaller of
+    its two cells), so only phrases that may reach ``min_df`` are then counted exactly.
+    """
+    cells = np.zeros((2, _DF_BUCKETS), dtype=np.uint8)
+    for text in texts:
+        pairs = np.array([_buckets(gram) for gram in set(page_ngrams(text))], dtype=np.int64)
+        if pairs.size:
+            for row in (0, 1):
+                column = pairs[:, row]
+                cells[row, column] = np.minimum(cells[row, column], min_df - 1) + 1
+    exact: Counter[str] = Counter()
+    for text in texts:
+        exact.update(
+            g
+            for g in set(page_ngrams(text))
+            if min(cells[0, (b := _buckets(g))[0]], cells[1, b[1]]) >= min_df
+        )
+    return sorted(g for g, n in exact.items() if n >= min_df)
+
+
 def _vectorize(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
-    from sklearn.feature_extraction.text import CountVectorizer
+    """Binary phrase presence for ``texts`` (a CSR matrix) over the phrases of at least
+    ``PAGE_MIN_DF`` documents that are not only stop words, and those phrases: the columns
+    of a ``CountVectorizer(min_df=PAGE_MIN_DF)``, built without its per-entry Python ints."""
+    from scipy.sparse import csr_matrix
 
     from classifier.train import _only_stop_words
 
-    vectorizer = CountVectorizer(analyzer=page_ngrams, binary=True, min_df=3, dtype=np.float64)
-    matrix = vectorizer.fit_transform(list(texts))
-    names = vectorizer.get_feature_names_out()
-    informative = np.array([not _only_stop_words(name) for name in names], dtype=bool)
-    return matrix[:, informative].tocsr(), names[informative]
+    names = [g for g in frequent_ngrams(texts) if not _only_stop_words(g)]
+    column = {name: i for i, name in enumerate(names)}
+    indices, indptr = array("i"), array("q", [0])
+    for text in texts:
+        indices.extend(sorted({column[g] for g in page_ngrams(text) if g in column}))
+        indptr.append(len(indices))
+    matrix = csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float64),
+            np.frombuffer(indices, dtype=np.int32),
+            np.frombuffer(indptr, dtype=np.int64),
+        ),
+        shape=(len(texts), len(names)),
+    )
+    return matrix, np.asarray(names, dtype=object)
 
 
 def fit_page_table(
