@@ -24,6 +24,7 @@ from hearthguard.i18n import LANGUAGES, best_language, country_name, format_mome
 from policy.accounts import create_parent
 from policy.datadir import DataDir
 from policy.model import Action, Decision, Profile
+from policy.services import shipped_services
 from policy.snapshot import Snapshot
 from policy.store import PolicyStore
 from proxy_addons.blockpage import REASON_TEMPLATES, BlockPages
@@ -146,6 +147,12 @@ def test_lazy_and_plural_messages_are_extracted() -> None:
     assert "That name and password do not match." in messages  # _(...) in dashboard/auth.py
     assert ("%(num)s rule", "%(num)s rules") in messages  # ngettext in a template
     assert not any(f.startswith(("tests/", "benchmarks/")) for fs in messages.values() for f in fs)
+
+
+def test_words_from_data_files_shown_through_gettext_are_extracted() -> None:
+    """The profile page shows the service groups' names from services.json through gettext."""
+    labels = shipped_services().group_labels.values()
+    assert labels and [label for label in labels if label not in fresh_messages()] == []
 
 
 def test_the_catalog_template_matches_a_fresh_extraction() -> None:
@@ -366,6 +373,9 @@ def test_dashboard_pages_contain_no_english_sentences(data_dir: DataDir, languag
     pages = ["/", "/profiles/", "/profiles/new", "/devices/", "/devices/new", "/activity/"]
     pages += ["/activity/log", "/alerts/", "/check/", "/settings/", "/requests/", "/learning/"]
     pages += ["/setup-device/", "/setup-device/no-certificate", "/no/such/page"]
+    listing = client.get("/profiles/").get_data(as_text=True)
+    pages += sorted(set(re.findall(r'href="(/profiles/\d+)"', listing)))
+    assert len(pages) == 17  # both profiles' own pages are among them
     for url in pages:
         page = client.get(url).get_data(as_text=True)
         assert f'<html lang="{language}"' in page, url
