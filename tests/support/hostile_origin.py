@@ -128,8 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.server.origin.sent[self.path] = len(body)  # before the client can have read it
         self.wfile.write(body)
-        self.server.origin.sent[self.path] = len(body)
 
     def _huge(self, head: bytes, chunked: bool) -> None:
         """``head`` then words on one line, up to exactly ``HUGE_BYTES``, written as it goes."""
