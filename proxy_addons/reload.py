@@ -6,9 +6,11 @@ import asyncio
 import gc
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -120,7 +122,7 @@ class PolicyReload:
         if self.store is not None:
             self.store.close()
         self.store, self.data = store, data
-        self.state.activity = ActivityStore(data.activity_db)
+        self.state.activity = self._open_activity()
         self.state.trust_file = data.ca_trust
         self.state.learning = Learning(data.learning_dir)
         self._open_index()
@@ -217,6 +219,53 @@ class PolicyReload:
         except OSError as exc:
             log.warning("Could not write %s/status.json (%s).", self.data.root, exc)
 
+    def _open_activity(self) -> ActivityStore | None:
+        """activity.db for the log. A damaged one is moved aside (kept, and reported) and a
+        new one started; one that cannot be opened now (locked, disk full) leaves the proxy
+        filtering without a log until a later poll opens it."""
+        assert self.data is not None
+        path = self.data.activity_db
+        try:
+            store = ActivityStore(path)
+        except sqlite3.OperationalError as exc:
+            self._warn(
+                "activity",
+                f"The activity log {path} cannot be opened now ({exc}); filtering goes on, "
+                "and logging starts when it can.",
+            )
+            return None
+        except sqlite3.DatabaseError as exc:
+            kept = path.with_name(f"{path.name}.damaged-{datetime.now(UTC):%Y%m%d-%H%M%S}")
+            try:
+                for suffix in ("", "-wal", "-shm"):
+                    old = path.with_name(path.name + suffix)
+                    if old.exists():
+                        os.replace(old, kept.with_name(kept.name + suffix))
+                store = ActivityStore(path)
+            except (OSError, sqlite3.DatabaseError) as again:
+                self._warn(
+                    "activity",
+                    f"The activity log {path} is damaged ({exc}) and no new one could be "
+                    f"started ({again}); filtering goes on without a log.",
+                )
+                return None
+            self._warn(
+                "activity",
+                f"The activity log {path} was damaged ({exc}); it is kept as {kept.name} and "
+                "a new log was started.",
+            )
+            return store
+        if self._problems.get("activity") and "was damaged" not in self._problems["activity"][0]:
+            self._report("activity", ())
+        return store
+
+    def _warn(self, part: str, message: str) -> None:
+        """Log and report a problem of ``part`` once (not again on every poll)."""
+        if self._problems.get(part) != (message,):
+            # a warning, not an error: mitmproxy stops at start-up on any logged error
+            log.warning("%s", message)
+            self._report(part, (message,))
+
     def _open_hotlines(self) -> None:
         assert self.data is not None
         self._hotline_stamp = _folder_stamp(hotline_dir(self.data))
@@ -265,6 +314,8 @@ class PolicyReload:
         """Return a new snapshot when policy.db or the index changed, else None."""
         assert self.store is not None and self.data is not None
         self._check_repair()
+        if self.state.activity is None:
+            self.state.activity = self._open_activity()
         index_changed = _stamp(self.data.index) != self._index_stamp
         if index_changed:
             self._open_index()

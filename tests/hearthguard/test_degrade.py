@@ -126,6 +126,18 @@ def test_a_damaged_replacement_keeps_the_index_in_use_until_a_sound_one_arrives(
         assert read_status(data_dir)["problems"] == []
 
 
+def test_a_damaged_activity_log_is_kept_aside_and_filtering_goes_on(data_dir) -> None:
+    garbage = b"not an activity log " * 200
+    data_dir.activity_db.write_bytes(garbage)
+    flow = decide_through_proxy(data_dir, LISTED)
+    assert flow.metadata["hearthguard"].reason is Reason.CATEGORY_BLOCKED
+    (kept,) = data_dir.root.glob("activity.db.damaged-*")
+    assert kept.read_bytes() == garbage
+    assert data_dir.activity_db.read_bytes()[:16] == b"SQLite format 3\x00"
+    (problem,) = read_status(data_dir)["problems"]
+    assert "activity log" in problem and kept.name in problem
+
+
 def test_lists_rebuild_repairs_the_index_from_the_files_on_disk(data_dir) -> None:
     data_dir.index.write_bytes(b"")
     result = CliRunner().invoke(main, ["--data-dir", str(data_dir.root), "lists", "rebuild"])
@@ -148,6 +160,7 @@ def get(port: int, host: str) -> tuple[int, bytes]:
 @pytest.mark.process
 def test_hearthguard_run_starts_on_a_truncated_index_blocks_then_rebuilds_it(data_dir) -> None:
     data_dir.index.write_bytes(DAMAGES["truncated"](data_dir.index.read_bytes()))
+    data_dir.activity_db.write_bytes(b"garbage" * 100)  # and a damaged activity log
     script = REPO / "tests" / "support" / "route_test_hosts.py"
     with serve_origin() as origin:
         env = {"HG_TEST_ORIGIN_PORT": str(origin.port)}
@@ -175,7 +188,8 @@ def test_hearthguard_run_starts_on_a_truncated_index_blocks_then_rebuilds_it(dat
             assert (status, b"hello from origin" in body) == (200, True)
             status, body = get(port, LISTED)
             assert b"could not be checked" not in body and b"adult" in body.lower()
-            assert read_status(data_dir)["problems"] == []
+            problems = read_status(data_dir)["problems"]
+            assert len(problems) == 1 and "activity log" in problems[0]
     log = (data_dir.root / "run.log").read_text()
     assert "categories.idx is unusable" in log and "Rebuilding the category index" in log
     assert "Error logged during startup" not in log and "Traceback" not in log
