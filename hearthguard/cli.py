@@ -152,7 +152,7 @@ def run(
     settings: tuple[str, ...],
 ) -> None:
     """Start the filtering proxy and the parent dashboard (in the foreground)."""
-    from hearthguard.init_data import require_household
+    from hearthguard.init_data import ca_problem, require_household
     from hearthguard.runner import RunConfig, run_hearthguard
     from proxy_addons.wireguard import check_modes, prepare_modes
 
@@ -172,6 +172,9 @@ def run(
         click.echo(setup.stderr.strip() or setup.stdout.strip(), err=True)
         sys.exit(setup.returncode)
     data = DataDir(root)
+    problem = ca_problem(data)
+    if problem:
+        _fail(problem)
     config = RunConfig(
         data=data,
         listen_host=listen_host,

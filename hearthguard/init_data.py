@@ -19,7 +19,7 @@ from policy.datadir import DataDir
 from policy.lists import ListLibrary
 from policy.store import DEFAULT_PROFILE, PolicyStore, StoreError
 
-__all__ = ["InitResult", "init_data_dir", "open_household", "require_household"]
+__all__ = ["InitResult", "ca_problem", "init_data_dir", "open_household", "require_household"]
 
 CA_ORGANIZATION = "Hearthguard"
 _BUNDLED = str(BUNDLE_DIR.resolve())
@@ -120,3 +120,19 @@ def open_household(root: Path, how_found: str = "") -> DataDir:
     Hearthguard brings, a missing index); raises `StoreError` when there is none."""
     require_household(root, how_found)
     return init_data_dir(root).data
+
+
+def ca_problem(data: DataDir) -> str | None:
+    """None when the household CA (certificate and private key) loads; else what is wrong,
+    in one line. A new CA is never made in its place: every device trusts this one."""
+    try:
+        certs.CertStore.from_store(str(data.ca_dir), "mitmproxy", 2048)
+    except Exception as exc:  # noqa: BLE001 - mitmproxy and cryptography raise many kinds
+        why = str(exc).split(". ")[0].strip("('\"")
+        return (
+            f"The household CA in {data.ca_dir} cannot be read ({type(exc).__name__}: {why}). "
+            "Nothing was changed. Restore it with `hearthguard restore BACKUP`; only if there "
+            "is no backup, move the ca folder away and run `hearthguard init` to make a new "
+            "one (every device must then trust the new certificate)."
+        )
+    return None

@@ -202,3 +202,18 @@ def test_check_on_a_damaged_index_answers_could_not_check_not_allow(data_dir) ->
     result = CliRunner().invoke(main, ["check", LISTED, UNLISTED, "--data-dir", str(data_dir.root)])
     answers = [json.loads(line) for line in result.output.splitlines()]
     assert [(a["action"], a["reason"]) for a in answers] == [("block", "filter_error")] * 2
+
+
+def test_run_stops_with_advice_on_a_damaged_ca_and_never_makes_a_new_one(data_dir) -> None:
+    key = data_dir.ca_dir / "mitmproxy-ca.pem"
+    key.write_bytes(b"-----BEGIN PRIVATE KEY-----\ngarbage\n")
+    before = sorted(p.name for p in data_dir.ca_dir.iterdir())
+    result = CliRunner().invoke(
+        main,
+        ["run", "--data-dir", str(data_dir.root), "--proxy-port", "0", "--dashboard-port", "0"],
+    )
+    assert result.exit_code == 2
+    assert "The household CA in" in result.output and "hearthguard restore" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert key.read_bytes() == b"-----BEGIN PRIVATE KEY-----\ngarbage\n"
+    assert sorted(p.name for p in data_dir.ca_dir.iterdir()) == before
