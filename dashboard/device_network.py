@@ -11,6 +11,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from dashboard.forms import error_text
 from dashboard.qr import qr_svg
 from dashboard.storage import activity
 from policy.model import Device
@@ -65,5 +66,5 @@ def device_network(device: Device, now: datetime) -> DeviceNetwork:
             conf = client_config(read_keys(path), endpoint)
             qr = qr_svg(conf, label=_("WireGuard configuration for %(name)s", name=device.name))
         except InputError as exc:
-            error = exc.message
+            error = error_text(exc)
     return DeviceNetwork(unprotected, tries, hosts, slug, conf, qr, endpoint, error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -36,6 +37,7 @@ __all__ = [
     "RuleForm",
     "ScheduleForm",
     "SetupForm",
+    "error_text",
     "show_error",
 ]
 
@@ -184,9 +186,14 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Configuration file (JSON)"), validators=[FileRequired()])
 
 
+def error_text(error: InputError) -> str:
+    """A policy error's message in the page's language (as written when it has no translation)."""
+    return gettext(error.template, **error.params)
+
+
 def show_error(form: FlaskForm, error: InputError, fallback: str = "name") -> None:
     """Attach a policy error to the field it is about (or ``fallback``)."""
     field = getattr(form, error.field, None)
     if not isinstance(field, Field):
         field = getattr(form, fallback)
-    field.errors = [*field.errors, error.message]
+    field.errors = [*field.errors, error_text(error)]

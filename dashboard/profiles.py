@@ -17,6 +17,7 @@ from dashboard.forms import (
     RenameForm,
     RuleForm,
     ScheduleForm,
+    error_text,
     show_error,
 )
 from dashboard.labels import THEMES
@@ -251,7 +252,7 @@ def save_services(pid: int | None = None, name: str | None = None) -> Page | Res
     try:
         saved = policy().update_profile(profile.name, services=chosen, actor=session["parent"])
     except InputError as exc:
-        return _edit_page(profile, services_error=exc.message), 400
+        return _edit_page(profile, services_error=error_text(exc)), 400
     table = shipped_services()
     names = [s.name for s in table.services if s.id in saved.services]
     flash(
@@ -302,7 +303,7 @@ def delete(pid: int | None = None, name: str | None = None) -> Page | Response:
     try:
         policy().delete_profile(profile.name, actor=session["parent"])
     except InputError as exc:
-        return _edit_page(profile, delete_error=exc.message)
+        return _edit_page(profile, delete_error=error_text(exc))
     flash(_("The profile “%(name)s” was deleted.", name=profile.name), "profiles")
     return redirect(url_for("profiles.index"))
 

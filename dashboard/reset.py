@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from dashboard.forms import error_text
 from dashboard.passwords import PasswordBusy, argon2_slot
 from dashboard.storage import policy
 from policy.accounts import MIN_PASSWORD
@@ -52,7 +53,7 @@ def reset_password() -> str | tuple[str, int]:
         except PasswordBusy:
             return render_template("auth/reset.html", form=form, token=token, user=user), 429
         except InputError as exc:
-            form.password.errors = [*form.password.errors, exc.message]
+            form.password.errors = [*form.password.errors, error_text(exc)]
         else:
             return render_template("auth/reset.html", form=None, token="", user=user, done=True)
     return render_template("auth/reset.html", form=form, token=token, user=user)

@@ -23,6 +23,7 @@ from dashboard.forms import (
     ImportForm,
     ParentForm,
     PasswordForm,
+    error_text,
     show_error,
 )
 from dashboard.passwords import PasswordBusy, argon2_slot, check_password_throttled
@@ -154,7 +155,7 @@ def delete_parent(username: str) -> Page | BaseResponse:
     try:
         policy().delete_parent(username, actor=session["parent"])
     except InputError as exc:
-        return _page(parent_error=exc.message)
+        return _page(parent_error=error_text(exc))
     return redirect(url_for("settings.index", saved="parent"))
 
 

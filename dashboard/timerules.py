@@ -17,6 +17,7 @@ from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from dashboard.forms import error_text
 from dashboard.storage import activity, local_now, policy
 from policy.budgets import BUDGET_DAYS, EVERYTHING, GROUPS, allowance, clean_minutes
 from policy.model import Holiday, Profile, Schedule
@@ -166,7 +167,7 @@ def pause(pid: int | None = None, name: str | None = None) -> Response:
                 raise InputError("duration", _("Choose how long the pause lasts."))
         policy().pause_profile(profile.name, until, actor=session["parent"])
     except InputError as exc:
-        return _back(profile, exc.message)
+        return _back(profile, error_text(exc))
     return _back(profile)
 
 
@@ -187,7 +188,7 @@ def budget(pid: int | None = None, name: str | None = None) -> Response:
             actor=session["parent"],
         )
     except InputError as exc:
-        return _back(profile, exc.message)
+        return _back(profile, error_text(exc))
     return _back(profile)
 
 
@@ -204,7 +205,7 @@ def bonus(pid: int | None = None, name: str | None = None) -> Response:
             actor=session["parent"],
         )
     except InputError as exc:
-        return _back(profile, exc.message)
+        return _back(profile, error_text(exc))
     return _back(profile)
 
 
@@ -224,7 +225,7 @@ def add_holiday(pid: int | None = None, name: str | None = None) -> Response:
             Holiday(first, last, kind, label, profile.name), actor=session["parent"]
         )
     except InputError as exc:
-        return _back(profile, exc.message)
+        return _back(profile, error_text(exc))
     return _back(profile)
 
 

@@ -9,6 +9,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from policy.messages import N_
 from policy.store import PolicyStore
 from policy.validate import InputError
 
@@ -35,9 +36,9 @@ def create_parent(
     """Create a parent account, or set a new password for an existing one (which ends every
     session of that parent but ``keep_session``, the digest of the one making the change)."""
     if len(password) < MIN_PASSWORD:
-        raise InputError("password", f"Use at least {MIN_PASSWORD} characters.")
+        raise InputError("password", N_("Use at least %(n)s characters."), n=MIN_PASSWORD)
     if len(password) > 1024:
-        raise InputError("password", "That password is too long.")
+        raise InputError("password", N_("That password is too long."))
     store.set_parent(username, _hasher.hash(password), actor=actor, keep_session=keep_session)
     store.set_setting("setup_token", "", actor=actor)
 

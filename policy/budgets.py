@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from types import MappingProxyType
 
 from classifier.categories import PROTECTED
+from policy.messages import N_
 from policy.model import Budget, Holiday, Profile, Usage
 from policy.timerules import at_local, effective_weekday
 from policy.validate import InputError
@@ -71,11 +72,13 @@ def clean_minutes(raw: str | int, field: str = "minutes") -> int:
     try:
         minutes = int(str(raw).strip())
     except ValueError:
-        raise InputError(field, f"“{str(raw)[:20]}” is not a number of minutes.") from None
+        raise InputError(
+            field, N_("“%(value)s” is not a number of minutes."), value=str(raw)[:20]
+        ) from None
     if minutes < 0:
-        raise InputError(field, "Minutes cannot be negative (0 means none at all that day).")
+        raise InputError(field, N_("Minutes cannot be negative (0 means none at all that day)."))
     if minutes > MAX_MINUTES:
-        raise InputError(field, f"A day has {MAX_MINUTES} minutes; choose at most that.")
+        raise InputError(field, N_("A day has %(n)s minutes; choose at most that."), n=MAX_MINUTES)
     return minutes
 
 

@@ -85,14 +85,17 @@ def clean_notify_urls(raw: str) -> str:
 
     urls = [u for u in re.split(r"[\s,]+", raw or "") if u]
     if len(urls) > _MAX_URLS:
-        raise InputError("notify_urls", f"At most {_MAX_URLS} notification addresses.")
+        raise InputError("notify_urls", N_("At most %(n)s notification addresses."), n=_MAX_URLS)
     for url in urls:
         if len(url) > 2000 or not _SCHEME.match(url) or not apprise_accepts(url):
             shown = url.split("://", 1)[0][:20]
             raise InputError(
                 "notify_urls",
-                f"“{shown}://…” is not a notification address Hearthguard can send to "
-                "(see the Apprise URL list: ntfy://, mailto://, tgram://, json://, ...).",
+                N_(
+                    "“%(value)s://…” is not a notification address Hearthguard can send to "
+                    "(see the Apprise URL list: ntfy://, mailto://, tgram://, json://, ...)."
+                ),
+                value=shown,
             )
     return " ".join(urls)
 
@@ -115,10 +118,12 @@ def _quiet_window(raw: str) -> tuple[time, time] | None:
         return None
     match = _QUIET.match(text)
     if match is None:
-        raise InputError("quiet_hours", f"“{text[:20]}” is not like 22:00-07:00 (or empty).")
+        raise InputError(
+            "quiet_hours", N_("“%(value)s” is not like 22:00-07:00 (or empty)."), value=text[:20]
+        )
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if (h1, m1) == (h2, m2):
-        raise InputError("quiet_hours", "Quiet hours must start and end at different times.")
+        raise InputError("quiet_hours", N_("Quiet hours must start and end at different times."))
     return time(h1, m1), time(h2, m2)
 
 

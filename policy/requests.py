@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 from policy.activity import AccessRequest, ActivityStore
 from policy.budgets import MAX_MINUTES
+from policy.messages import N_
 from policy.model import Action, Reason
 from policy.store import PolicyStore
 from policy.validate import InputError, clean_domain
@@ -59,17 +60,19 @@ def answer(
     try:
         pending = activity.request(request_id)
     except KeyError:
-        raise InputError("request", "That request no longer exists.") from None
+        raise InputError("request", N_("That request no longer exists.")) from None
     if pending.status != "pending":
         raise InputError("request", f"That request was already {pending.status}.")
     if len(note) > 500:
-        raise InputError("note", "Please keep the note under 500 characters.")
+        raise InputError("note", N_("Please keep the note under 500 characters."))
     until = None
     if approve and pending.reason == Reason.TIME_BUDGET.value:
         # "more time": bonus minutes of the spent group, for today
         until = approval_end(duration, now)
         if until is None:
-            raise InputError("duration", "More time is for today: 15 minutes, an hour or today.")
+            raise InputError(
+                "duration", N_("More time is for today: 15 minutes, an hour or today.")
+            )
         minutes = min(MAX_MINUTES, max(1, round((until - now).total_seconds() / 60)))
         policy.add_bonus(pending.profile, pending.category or "", minutes, now.date(), actor=actor)
     elif approve:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from policy.address import registrable_domain
+from policy.messages import N_
 from policy.validate import InputError, clean_domain
 
 __all__ = ["MAX_SITES", "rule_sites"]
@@ -26,14 +27,16 @@ def rule_sites(text: str, field: str = "domain") -> list[str]:
     """
     entries = [e for e in _SEPARATORS.split(text or "") if e]
     if not entries:
-        raise InputError(field, "Type a site, like example.com.")
+        raise InputError(field, N_("Type a site, like example.com."))
     if len(entries) > MAX_SITES:
-        raise InputError(field, f"At most {MAX_SITES} sites at once.")
+        raise InputError(field, N_("At most %(n)s sites at once."), n=MAX_SITES)
     sites: list[str] = []
     for entry in entries:
         host = clean_domain(entry, field)
         if "." not in host and ":" not in host:
-            raise InputError(field, f"“{entry[:80]}” is not a site name, like example.com.")
+            raise InputError(
+                field, N_("“%(value)s” is not a site name, like example.com."), value=entry[:80]
+            )
         site = host if host[-1:].isdigit() or ":" in host else registrable_domain(host)
         if site not in sites:
             sites.append(site)

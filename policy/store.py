@@ -21,6 +21,7 @@ from sqlite_utils.migrations import Migrations
 
 from classifier.categories import PROTECTED
 from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
+from policy.messages import N_
 from policy.model import (
     YOUTUBE_MODES,
     Action,
@@ -401,7 +402,12 @@ class PolicyStore:
         row = self.db.execute("SELECT id FROM profiles WHERE name = ?", [name]).fetchone()
         if row is None:
             names = ", ".join(self.profile_names()) or "none yet"
-            raise InputError(field, f"There is no profile called “{name}” (profiles: {names}).")
+            raise InputError(
+                field,
+                N_("There is no profile called “%(name)s” (profiles: %(names)s)."),
+                name=name,
+                names=names,
+            )
         return int(row[0])
 
     def profile_names(self) -> list[str]:
@@ -414,7 +420,7 @@ class PolicyStore:
         except KeyError as exc:
             raise InputError("preset", str(exc.args[0])) from None
         if self.db.execute("SELECT 1 FROM profiles WHERE name = ?", [name]).fetchone():
-            raise InputError("name", f"A profile called “{name}” already exists.")
+            raise InputError("name", N_("A profile called “%(name)s” already exists."), name=name)
         with self.transaction() as conn:
             _insert_profile(conn, name, p.name, p)
             self._audit(conn, actor, "profile.add", f"{name} ({p.name})")
@@ -445,7 +451,9 @@ class PolicyStore:
                 "SELECT 1 FROM profiles WHERE name = ? AND id != ?", [new_name, profile_id]
             ).fetchone()
             if clash:
-                raise InputError("name", f"A profile called “{new_name}” already exists.")
+                raise InputError(
+                    "name", N_("A profile called “%(name)s” already exists."), name=new_name
+                )
             changes["name"] = new_name
         if blocked is not None:
             chosen = {c.strip().lower() for c in blocked if c.strip()}
@@ -453,7 +461,8 @@ class PolicyStore:
             if protected:
                 raise InputError(
                     "blocked",
-                    f"{', '.join(sorted(protected))} must stay reachable and cannot be blocked.",
+                    N_("%(kinds)s must stay reachable and cannot be blocked."),
+                    kinds=", ".join(sorted(protected)),
                 )
             changes["blocked"] = json.dumps(sorted(chosen))
         for key, value in (("url_threshold", url_threshold), ("page_threshold", page_threshold)):
@@ -497,14 +506,15 @@ class PolicyStore:
     def delete_profile(self, name: str, *, actor: str = "system") -> None:
         profile_id = self._profile_id(name)
         if self.get_setting("default_profile") == name:
-            raise InputError("profile", "The household's default profile cannot be deleted.")
+            raise InputError("profile", N_("The household's default profile cannot be deleted."))
         used = self.db.execute(
             "SELECT name FROM devices WHERE profile_id = ?", [profile_id]
         ).fetchall()
         if used:
             raise InputError(
                 "profile",
-                f"Move these devices to another profile first: {', '.join(r[0] for r in used)}.",
+                N_("Move these devices to another profile first: %(names)s."),
+                names=", ".join(r[0] for r in used),
             )
         with self.transaction() as conn:
             conn.execute("DELETE FROM profiles WHERE id = ?", [profile_id])
@@ -616,7 +626,7 @@ class PolicyStore:
         (``schedule.device``); refuses empty, mistaken or overlapping windows. Its id."""
         profile_id = self._profile_id(profile)
         if not schedule.days or not schedule.days <= set(range(1, 8)):
-            raise InputError("days", "Choose at least one day of the week.")
+            raise InputError("days", N_("Choose at least one day of the week."))
         check_window(schedule.start, schedule.end)
         device_id = None
         if schedule.device is not None:
@@ -624,7 +634,10 @@ class PolicyStore:
             if device.profile.lower() != profile.lower():
                 raise InputError(
                     "device",
-                    f"“{device.name}” uses the profile “{device.profile}”, not “{profile}”.",
+                    N_("“%(device)s” uses the profile “%(used)s”, not “%(profile)s”."),
+                    device=device.name,
+                    used=device.profile,
+                    profile=profile,
                 )
             device_id = device.device_id
             schedule = replace(schedule, device=device.name)
@@ -670,15 +683,23 @@ class PolicyStore:
         if ip and not Network.from_settings(self.get_setting("lan_ranges"), None).is_lan(ip):
             raise InputError(
                 "ip",
-                f"{ip} is not an address on the home network (the lan_ranges setting); "
-                "use the address the device has at home.",
+                N_(
+                    "%(ip)s is not an address on the home network (the lan_ranges setting); "
+                    "use the address the device has at home."
+                ),
+                ip=ip,
             )
         if self.db.execute("SELECT 1 FROM devices WHERE name = ?", [name]).fetchone():
-            raise InputError("name", f"A device called “{name}” already exists.")
+            raise InputError("name", N_("A device called “%(name)s” already exists."), name=name)
         if ip:
             owner = self.db.execute("SELECT name FROM devices WHERE ip = ?", [ip]).fetchone()
             if owner:
-                raise InputError("ip", f"{ip} already belongs to the device “{owner[0]}”.")
+                raise InputError(
+                    "ip",
+                    N_("%(ip)s already belongs to the device “%(name)s”."),
+                    ip=ip,
+                    name=owner[0],
+                )
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO devices (name, ip, mac, profile_id, created_at) "
@@ -702,7 +723,7 @@ class PolicyStore:
         """Move a device to a profile, mark its CA, or pause it (``paused_until=None`` resumes)."""
         row = self.db.execute("SELECT id FROM devices WHERE name = ?", [name]).fetchone()
         if row is None:
-            raise InputError("device", f"There is no device called “{name}”.")
+            raise InputError("device", N_("There is no device called “%(name)s”."), name=name)
         changes: dict[str, Any] = {}
         if profile is not None:
             changes["profile_id"] = self._profile_id(profile)
@@ -721,14 +742,14 @@ class PolicyStore:
         with self.transaction() as conn:
             cursor = conn.execute("DELETE FROM devices WHERE name = ?", [name])
             if not cursor.rowcount:
-                raise InputError("device", f"There is no device called “{name}”.")
+                raise InputError("device", N_("There is no device called “%(name)s”."), name=name)
             self._audit(conn, actor, "device.delete", name)
 
     def device(self, name: str) -> Device:
         for device in self.devices():
             if device.name.lower() == name.lower():
                 return device
-        raise InputError("device", f"There is no device called “{name}”.")
+        raise InputError("device", N_("There is no device called “%(name)s”."), name=name)
 
     def devices(self) -> list[Device]:
         device_schedules = self._device_schedules()
@@ -897,9 +918,9 @@ class PolicyStore:
     def delete_parent(self, username: str, *, actor: str = "system") -> None:
         """Remove a parent account and end its sessions; the last one cannot be removed."""
         if username not in self.parent_names():
-            raise InputError("username", f"There is no parent called “{username}”.")
+            raise InputError("username", N_("There is no parent called “%(name)s”."), name=username)
         if len(self.parent_names()) <= 1:
-            raise InputError("username", "The last parent account cannot be removed.")
+            raise InputError("username", N_("The last parent account cannot be removed."))
         with self.transaction() as conn:
             conn.execute(
                 "DELETE FROM parent_sessions WHERE parent_id = "
@@ -1141,7 +1162,7 @@ class PolicyStore:
         group = clean_group(group)
         minutes = clean_minutes(minutes)
         if minutes == 0:
-            raise InputError("minutes", "Bonus time is at least 1 minute.")
+            raise InputError("minutes", N_("Bonus time is at least 1 minute."))
         if not self.db.execute(
             "SELECT 1 FROM budgets WHERE profile_id = ? AND grp = ?", [profile_id, group]
         ).fetchone():
@@ -1166,9 +1187,9 @@ class PolicyStore:
         if holiday.kind not in HOLIDAY_KINDS:
             raise InputError("kind", f"A holiday is one of: {', '.join(HOLIDAY_KINDS)}.")
         if holiday.end < holiday.start:
-            raise InputError("until", "The last day of a holiday cannot be before its first.")
+            raise InputError("until", N_("The last day of a holiday cannot be before its first."))
         if (holiday.end - holiday.start).days > 366:
-            raise InputError("until", "A holiday can last at most a year.")
+            raise InputError("until", N_("A holiday can last at most a year."))
         profile_id = self._profile_id(holiday.profile) if holiday.profile else None
         label = clean_name(holiday.label, "label")
         with self.transaction() as conn:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from policy.messages import N_
 from policy.model import Device, Holiday, Profile, Schedule
 from policy.validate import InputError
 
@@ -61,13 +62,17 @@ def parse_clock(text: str, field: str = "time") -> time:
     """A time of day typed ``HH:MM`` (00:00 to 23:59)."""
     found = _CLOCK.match(text or "")
     if found is None:
-        raise InputError(field, f"“{(text or '')[:20]}” is not a time of day, like 20:30.")
+        raise InputError(
+            field, N_("“%(value)s” is not a time of day, like 20:30."), value=(text or "")[:20]
+        )
     hours, minutes = int(found.group(1)), int(found.group(2))
     if hours == 24 and minutes == 0:
-        raise InputError(field, "Write midnight as 00:00.")
+        raise InputError(field, N_("Write midnight as 00:00."))
     if hours > 23 or minutes > 59:
         raise InputError(
-            field, f"“{text.strip()}” is not a time of day: hours go to 23, minutes to 59."
+            field,
+            N_("“%(value)s” is not a time of day: hours go to 23, minutes to 59."),
+            value=text.strip(),
         )
     return time(hours, minutes)
 
@@ -77,7 +82,9 @@ def parse_date(text: str, field: str = "date") -> date:
     try:
         return date.fromisoformat((text or "").strip())
     except ValueError:
-        raise InputError(field, f"“{(text or '')[:20]}” is not a date, like 2026-12-24.") from None
+        raise InputError(
+            field, N_("“%(value)s” is not a date, like 2026-12-24."), value=(text or "")[:20]
+        ) from None
 
 
 def _day(name: str) -> int:
@@ -106,8 +113,11 @@ def parse_days(text: str) -> frozenset[int]:
     except ValueError:
         raise InputError(
             "days",
-            f"“{text[:40]}” is not a set of days; write for example mon-fri, sat,sun, "
-            "fri-mon, weekdays or weekend.",
+            N_(
+                "“%(value)s” is not a set of days; write for example mon-fri, sat,sun, "
+                "fri-mon, weekdays or weekend."
+            ),
+            value=text[:40],
         ) from None
     return frozenset(days)
 
@@ -140,10 +150,12 @@ def parse_duration(text: str, field: str = "for") -> timedelta:
     else:
         found = _DURATION.match(raw)
         if found is None or not raw or not (found.group(1) or found.group(2)):
-            raise InputError(field, f"“{raw[:20]}” is not a length of time, like 30m or 1h.")
+            raise InputError(
+                field, N_("“%(value)s” is not a length of time, like 30m or 1h."), value=raw[:20]
+            )
         minutes = int(found.group(1) or 0) * 60 + int(found.group(2) or 0)
     if not 1 <= minutes <= 24 * 60:
-        raise InputError(field, "Choose between 1 minute and 24 hours.")
+        raise InputError(field, N_("Choose between 1 minute and 24 hours."))
     return timedelta(minutes=minutes)
 
 
@@ -159,13 +171,18 @@ def check_window(start: time, end: time) -> None:
     offline and is refused as a mistake, naming the window the parent probably meant.
     """
     if start == end:
-        raise InputError("end", "The window is empty: the end must differ from the start.")
+        raise InputError("end", N_("The window is empty: the end must differ from the start."))
     if end < start and end != time(0) and _duration(start, end) > MAX_OVERNIGHT:
         hours = _duration(start, end).total_seconds() / 3600
         raise InputError(
             "end",
-            f"{start:%H:%M} until {end:%H:%M} ends before it starts, so it would run past "
-            f"midnight for {hours:g} hours. Did you mean {end:%H:%M} until {start:%H:%M}?",
+            N_(
+                "%(start)s until %(end)s ends before it starts, so it would run past midnight "
+                "for %(hours)s hours. Did you mean %(end)s until %(start)s?"
+            ),
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            hours=f"{hours:g}",
         )
 
 
@@ -192,11 +209,25 @@ def check_overlap(new: Schedule, existing: Iterable[Schedule]) -> None:
             continue
         for a, b in mine:
             if any(a < d and c < b for c, d in _spans(other)):
-                who = f" for {other.device}" if other.device else ""
+                message = (
+                    N_(
+                        "This overlaps “%(label)s” for %(device)s (%(days)s %(start)s–%(end)s). "
+                        "Change or remove that one first."
+                    )
+                    if other.device
+                    else N_(
+                        "This overlaps “%(label)s” (%(days)s %(start)s–%(end)s). "
+                        "Change or remove that one first."
+                    )
+                )
                 raise InputError(
                     "start",
-                    f"This overlaps “{other.label}”{who} ({format_days(other.days)} "
-                    f"{other.start:%H:%M}–{other.end:%H:%M}). Change or remove that one first.",
+                    message,
+                    label=other.label,
+                    device=other.device or "",
+                    days=format_days(other.days),
+                    start=f"{other.start:%H:%M}",
+                    end=f"{other.end:%H:%M}",
                 )
 
 

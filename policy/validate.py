@@ -12,6 +12,7 @@ import unicodedata
 from datetime import time
 
 from classifier.listformats import is_public_suffix, normalise_host
+from policy.messages import N_
 
 __all__ = [
     "InputError",
@@ -27,23 +28,32 @@ _MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 
 
 class InputError(ValueError):
-    """A value a parent typed that Hearthguard cannot accept; ``field`` names where."""
+    """A value a parent typed that Hearthguard cannot accept; ``field`` names where.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    ``message`` may hold ``%(name)s`` placeholders filled from ``params``. ``message`` is then
+    the text with them filled in, ``template`` the text as written (marked with ``N_`` for
+    translation) and ``params`` the values, so the dashboard can show it in the reader's
+    language and the CLI as it is.
+    """
+
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        text = message % params if params else message
+        super().__init__(text)
         self.field = field
-        self.message = message
+        self.message = text
+        self.template = message
+        self.params = params
 
 
 def clean_name(value: str, field: str = "name") -> str:
     """A display name: 1-64 printable characters, surrounding space removed."""
     name = " ".join((value or "").split())
     if not name:
-        raise InputError(field, "Please enter a name.")
+        raise InputError(field, N_("Please enter a name."))
     if len(name) > MAX_NAME:
-        raise InputError(field, f"Names can be at most {MAX_NAME} characters long.")
+        raise InputError(field, N_("Names can be at most %(n)s characters long."), n=MAX_NAME)
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InputError(field, "Names cannot contain control characters.")
+        raise InputError(field, N_("Names cannot contain control characters."))
     return name
 
 
@@ -65,9 +75,13 @@ def clean_domain(value: str, field: str = "domain") -> str:
         return address  # a parent may allow an address (a printer, a game console)
     host = normalise_host(raw) if raw else None
     if host is None:
-        raise InputError(field, f"“{value[:80]}” is not a valid domain name, like example.com.")
+        raise InputError(
+            field, N_("“%(value)s” is not a valid domain name, like example.com."), value=value[:80]
+        )
     if is_public_suffix(host):
-        raise InputError(field, f"“{host}” is a whole top-level domain; name a site instead.")
+        raise InputError(
+            field, N_("“%(value)s” is a whole top-level domain; name a site instead."), value=host
+        )
     return host
 
 
@@ -84,7 +98,7 @@ def clean_ip(value: str, field: str = "ip") -> str:
         return str(ipaddress.ip_address((value or "").strip()))
     except ValueError:
         raise InputError(
-            field, f"“{value[:80]}” is not an IP address, like 192.168.1.23."
+            field, N_("“%(value)s” is not an IP address, like 192.168.1.23."), value=value[:80]
         ) from None
 
 
@@ -92,7 +106,9 @@ def clean_mac(value: str, field: str = "mac") -> str:
     """A MAC address as lower-case ``aa:bb:cc:dd:ee:ff``."""
     mac = (value or "").strip().lower()
     if not _MAC.match(mac):
-        raise InputError(field, f"“{value[:80]}” is not a MAC address, like aa:bb:cc:dd:ee:ff.")
+        raise InputError(
+            field, N_("“%(value)s” is not a MAC address, like aa:bb:cc:dd:ee:ff."), value=value[:80]
+        )
     return mac.replace("-", ":")
 
 
@@ -102,4 +118,6 @@ def clean_clock(value: str, field: str = "time") -> time:
         hours, minutes = (value or "").strip().split(":")
         return time(int(hours), int(minutes))
     except ValueError:
-        raise InputError(field, f"“{value[:20]}” is not a time of day, like 20:30.") from None
+        raise InputError(
+            field, N_("“%(value)s” is not a time of day, like 20:30."), value=value[:20]
+        ) from None

@@ -27,6 +27,7 @@ from policy.model import Action, Decision, Profile
 from policy.services import shipped_services
 from policy.snapshot import Snapshot
 from policy.store import PolicyStore
+from policy.validate import InputError, clean_domain
 from proxy_addons.blockpage import REASON_TEMPLATES, BlockPages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -320,16 +321,20 @@ def _dashboard(data_dir: DataDir, language: str | None) -> Flask:
     return app
 
 
+def _csrf(page: str) -> str:
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert token, "the page has no CSRF token"
+    return token.group(1)
+
+
 def _login(client: FlaskClient, data_dir: DataDir, headers: dict[str, str]) -> None:
     store = PolicyStore(data_dir.policy_db)
     create_parent(store, "mum", PASSWORD, actor="test")
     store.close()
     page = client.get("/login", headers=headers).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    assert token, "the login page has no CSRF token"
     answer = client.post(
         "/login",
-        data={"username": "mum", "password": PASSWORD, "csrf_token": token.group(1)},
+        data={"username": "mum", "password": PASSWORD, "csrf_token": _csrf(page)},
         headers=headers,
     )
     assert answer.status_code == 302
@@ -381,6 +386,39 @@ def test_dashboard_pages_contain_no_english_sentences(data_dir: DataDir, languag
         assert f'<html lang="{language}"' in page, url
         leftovers.update(f"{url}: {m}" for m in english if m.replace("'", "&#39;") in page)
     assert leftovers == set()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("cs", "„bad..name“ není platný název domény, například example.com."),
+        ("de", "„bad..name“ ist kein gültiger Domainname, etwa example.com."),
+        ("en", "“bad..name” is not a valid domain name, like example.com."),
+    ],
+)
+def test_policy_errors_reach_the_parent_in_their_language(
+    data_dir: DataDir, language: str, expected: str
+) -> None:
+    client = _dashboard(data_dir, language).test_client()
+    _login(client, data_dir, {})
+    form = {"domain": "bad..name", "profile": "Household", "action": "allow", "duration": "1h"}
+    form["csrf_token"] = _csrf(client.get("/").get_data(as_text=True))
+    page = client.post("/allow", data=form).get_data(as_text=True)
+    assert expected in page
+
+
+def test_policy_errors_keep_their_english_text_and_values() -> None:
+    """The CLI prints ``message``; the dashboard translates ``template`` with ``params``."""
+    with pytest.raises(InputError) as caught:
+        clean_domain("bad..name")
+    error = caught.value
+    assert (
+        error.message == str(error) == "“bad..name” is not a valid domain name, like example.com."
+    )
+    assert error.template == "“%(value)s” is not a valid domain name, like example.com."
+    assert error.params == {"value": "bad..name"} and error.template in fresh_messages()
+    plain = InputError("name", "100% sure")  # no values: the text is left as it is
+    assert plain.message == plain.template == "100% sure"
 
 
 # -- the helpers ------------------------------------------------------------------------------
