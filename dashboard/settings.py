@@ -29,7 +29,7 @@ from dashboard.forms import (
 from dashboard.passwords import PasswordBusy, argon2_slot, check_password_throttled
 from dashboard.sessions import current_digest
 from dashboard.storage import local_now, policy
-from hearthguard.i18n import LANGUAGES, country_name
+from hearthguard.i18n import LANGUAGES, country_name, sort_key
 from policy.accounts import create_parent
 from policy.config_io import export_configuration, import_configuration
 from policy.helplines import COUNTRIES
@@ -55,7 +55,7 @@ def _household_form(formdata: bool = False) -> HouseholdForm:
         ("", _("Not set (116 111 and the international hotline directory)")),
         *sorted(
             ((c, f"{country_name(c, language, h.name)} ({c})") for c, h in COUNTRIES.items()),
-            key=lambda x: x[1],
+            key=lambda x: sort_key(x[1]),
         ),
     ]
     if not formdata:

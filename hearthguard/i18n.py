@@ -8,6 +8,7 @@ shown to a reader use that language's day and month names.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 
 from babel import Locale, UnknownLocaleError
@@ -16,7 +17,14 @@ from babel.support import NullTranslations, Translations
 
 from hearthguard import TRANSLATIONS
 
-__all__ = ["LANGUAGES", "best_language", "country_name", "format_moment", "translations"]
+__all__ = [
+    "LANGUAGES",
+    "best_language",
+    "country_name",
+    "format_moment",
+    "sort_key",
+    "translations",
+]
 
 #: Languages with a catalog (English is the source language).
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "cs")
@@ -112,3 +120,10 @@ def format_moment(moment: date | datetime | time, fmt: str, language: str) -> st
 def country_name(code: str, language: str, fallback: str) -> str:
     """The name of the country with ISO code ``code`` in ``language``, else ``fallback``."""
     return _locale(language).territories.get(code.upper(), fallback)
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    """A key that puts letters with accents beside their plain letter ("Österreich" among the
+    O names, not after "Z"); case is ignored. Not a full collation (Czech "ch" sorts as c+h)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain.casefold(), text

@@ -20,7 +20,14 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from hearthguard import TEMPLATES, TRANSLATIONS
-from hearthguard.i18n import LANGUAGES, best_language, country_name, format_moment, translations
+from hearthguard.i18n import (
+    LANGUAGES,
+    best_language,
+    country_name,
+    format_moment,
+    sort_key,
+    translations,
+)
 from policy.accounts import create_parent
 from policy.datadir import DataDir
 from policy.model import Action, Decision, Profile
@@ -460,3 +467,15 @@ def test_country_names_follow_the_language() -> None:
     assert country_name("DE", "cs", "Germany") == "Německo"
     assert country_name("gb", "fr", "United Kingdom") == "Royaume-Uni"
     assert country_name("ZZZ", "de", "Elsewhere") == "Elsewhere"
+
+
+def test_names_sort_with_accents_beside_their_letters() -> None:
+    names = ["Polen", "Österreich", "Zypern", "Dänemark", "Deutschland", "Estland"]
+    assert sorted(names, key=sort_key) == [
+        "Dänemark",
+        "Deutschland",
+        "Estland",
+        "Österreich",
+        "Polen",
+        "Zypern",
+    ]
