@@ -295,11 +295,12 @@ class ContentScan:
 
 def _may_end_early(flow: http.HTTPFlow) -> bool:
     """Frame the answer so that the proxy may end it at any point: without a Content-Length
-    (chunked for HTTP/1.1). False for HTTP/1.0 clients, which cannot be told."""
+    (chunked for HTTP/1.1; for HTTP/1.0 the proxy closes the connection at its end). False for
+    a protocol it does not know."""
     response = flow.response
     assert response is not None
     version = flow.request.http_version
-    if version not in ("HTTP/1.1", "HTTP/2.0", "HTTP/3"):
+    if version not in ("HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "HTTP/3"):
         return False
     if "content-length" in response.headers:
         del response.headers["content-length"]
