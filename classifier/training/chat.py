@@ -506,9 +506,10 @@ def baseline_unseen_mean(
     by_source: dict[str, dict[str, Any]], seen: Sequence[str] = BASELINE_SEEN
 ) -> dict[str, Any]:
     """The mean over the sources of ``by_source`` that are not in ``seen`` (every source
-    weighs the same) of each figure in ``_MEAN_KEYS``, and the sources it is over: the
-    comparison with alt-profanity-check that is cross-source for both models."""
-    sources = sorted(s for s in by_source if s not in set(seen))
+    weighs the same; the hand-written lines, never a test source, never count) of each
+    figure in ``_MEAN_KEYS``, and the sources it is over: the comparison with
+    alt-profanity-check that is cross-source for both models."""
+    sources = sorted(s for s in by_source if s not in {*seen, HAND_WRITTEN})
     means: dict[str, Any] = {"sources": sources}
     for key in _MEAN_KEYS:
         values = [float(v) for s in sources if (v := by_source[s].get(key)) is not None]
@@ -663,28 +664,36 @@ def evaluate_chat(
 SHIPPED_CONFIG = ChatConfig(identity_classes=True, c=0.3, lexicon_scale=3.0)
 
 #: Designs compared leave-one-source-out in one run of ``classifier.training.chat_variants``
-#: (mean over the six left-out training sources, threshold at 10 % false alarms).
+#: (threshold at 10 % false alarms), with alt-profanity-check on the same messages.
 DESIGN_COMPARISON: dict[str, Any] = {
-    "measured": "2026-11-29, one machine, leave-one-source-out over the six training sources; "
-    "each row changes one thing from 'normalised + lexicon' (C=0.3, balance 0.5, "
-    "cyberbullying identity classes in, hand-written lines in)",
-    "mean_roc_auc": {
-        "normalised + lexicon": 0.7273,
-        "normalised without lexicon": 0.716,
-        "lexicon as its own branch (scale 3)": 0.7302,
-        "own lexicon branch + marked words (scale 3)": 0.7292,
-        "full source balancing (balance 1)": 0.726,
-        "features seen in >= 3 sources": 0.7291,
-        "C=1": 0.7237,
-        "raw text (no normalisation or lexicon)": 0.7227,
+    "measured": "2026-11-29, one run on one machine, leave-one-source-out over the eight "
+    "training sources (Gab Hate Corpus and HateCheck added); CONDA game chat scored by the "
+    "model trained on all eight. 'unseen' is the mean over the sources alt-profanity-check "
+    "was never trained on (all but Davidson and the Jigsaw sample): cyberbullying, "
+    "HateXplain, Toxic Spans, Reddit misogyny, ETHOS, Gab Hate Corpus, HateCheck, CONDA",
+    "mean_roc_auc_unseen": {
+        "alt-profanity-check": 0.7039,
+        "shipped design (lexicon branch, scale 3, C=0.3, balance 0.5)": 0.7214,
+        "full source balancing (balance 1)": 0.7221,
+        "features seen in >= 3 sources": 0.7213,
+        "C=0.1": 0.7166,
     },
-    "finding": "normalisation alone does not raise the mean (0.716 normalised without the "
-    "lexicon against 0.723 on raw text); with the lexicon, which needs normalised words, it "
-    "reaches 0.730. Against the shipped design, raw text does better on cyberbullying and "
-    "game chat (0.766 and 0.748 against 0.756 and 0.743) and worse on HateXplain and Toxic "
-    "Spans (0.646 and 0.555 against 0.676 and 0.570). Normalisation is kept for deliberate "
-    "spelling tricks (b1tch, f u c k), which these corpora hardly hold.",
-    "chosen": "lexicon as its own branch (scale 3)",
+    "mean_roc_auc_eight_left_out_training_sources": {
+        "alt-profanity-check": 0.729,
+        "shipped design (lexicon branch, scale 3, C=0.3, balance 0.5)": 0.7339,
+        "full source balancing (balance 1)": 0.7346,
+        "features seen in >= 3 sources": 0.7342,
+        "C=0.1": 0.73,
+    },
+    "earlier": "with the six earlier training sources (no Gab Hate Corpus or HateCheck), the "
+    "same design had 0.730 over six left-out sources against alt-profanity-check's 0.752, "
+    "and normalisation without the lexicon 0.716, raw text 0.723",
+    "finding": "the two new sources, not a design change, moved the model past "
+    "alt-profanity-check on the sources it never saw; the design variants differ by less "
+    "than 0.001 in the unseen mean (full source balancing +0.0007, within run-to-run "
+    "noise, and lower recall at the shared threshold: 30.9 % against 31.8 %), so the "
+    "design is unchanged",
+    "chosen": "shipped design (lexicon branch, scale 3, C=0.3, balance 0.5)",
 }
 
 #: Licences of the sources the shipped chat model is trained on or measured with.
