@@ -15,6 +15,7 @@ from typing import Any
 
 from classifier.categories import PROTECTED
 from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
+from policy.messages import N_
 from policy.model import YOUTUBE_MODES, Action, Budget, Device, Profile, Rule, Schedule
 from policy.presets import PRESETS
 from policy.services import shipped_services
@@ -351,16 +352,18 @@ def parse_configuration(
     may take (besides empty).
     """
     if len(text) > MAX_DOCUMENT:
-        raise InputError("file", "The file is too large to be a Hearthguard configuration.")
+        raise InputError("file", N_("The file is too large to be a Hearthguard configuration."))
     try:
         doc = json.loads(text)
     except (ValueError, UnicodeDecodeError):
-        raise InputError("file", "The file is not JSON.") from None
+        raise InputError("file", N_("The file is not JSON.")) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise InputError("file", "The file is not a Hearthguard configuration export.")
+        raise InputError("file", N_("The file is not a Hearthguard configuration export."))
     if doc.get("version") != VERSION:
         raise InputError(
-            "file", f"The file has version {doc.get('version')!r}; this Hearthguard reads 1."
+            "file",
+            N_("The file has version %(version)s; this Hearthguard reads 1."),
+            version=repr(doc.get("version")),
         )
     c = _Checker()
     profiles: list[Profile] = []
@@ -425,7 +428,9 @@ def parse_configuration(
         shown = "; ".join(c.errors[:_MAX_ERRORS])
         more = len(c.errors) - _MAX_ERRORS
         suffix = f" (and {more} more)" if more > 0 else ""
-        raise InputError("file", f"Nothing was changed. Problems: {shown}{suffix}.")
+        raise InputError(
+            "file", N_("Nothing was changed. Problems: %(problems)s."), problems=shown + suffix
+        )
     return profiles, devices, settings
 
 
