@@ -3,9 +3,11 @@
 HTML answers to requests the filter allowed are held back (up to ``SCAN_LIMIT``) for profiles
 with content scanning on; the first 64 KB are decompressed (capped: a gzip bomb is cut, not
 inflated), turned into visible text and scored by the page model in a worker thread, and a
-page the profile blocks is replaced by the block page. Everything else is streamed straight
-through, so large downloads never sit in memory. Verdicts are remembered per page for a
-while (option ``hearthguard_scan_cache``), so a page fetched again is not scanned again.
+page the profile blocks is replaced by the block page. A page too large to hold is judged on
+its first ``STREAM_SCAN_BYTES`` before any of it is sent (`_StreamingScan`). Everything else
+is streamed straight through, so large downloads never sit in memory. Verdicts are remembered
+per page for a while (option ``hearthguard_scan_cache``), so a page fetched again is not
+scanned again.
 """
 
 from __future__ import annotations
