@@ -174,11 +174,7 @@ class ContentScan:
             self._remember(key, verdict)
         else:
             verdict = remembered
-        decision = decide_page(
-            profile, verdict.category, verdict.score, verdict.explanation
-        ) or decide_phrases(
-            profile, verdict.phrase_category, verdict.phrase_total, phrase_limit(profile.preset)
-        )
+        decision = _page_decision(profile, verdict)
         snapshot = self.state.snapshot
         if snapshot is None:
             return
@@ -215,11 +211,7 @@ class ContentScan:
             response.headers.get("content-type"),
             self.state.phrase_scorer,
         )
-        decision = decide_page(
-            profile, verdict.category, verdict.score, verdict.explanation
-        ) or decide_phrases(
-            profile, verdict.phrase_category, verdict.phrase_total, phrase_limit(profile.preset)
-        )
+        decision = _page_decision(profile, verdict)
         snapshot = self.state.snapshot
         if decision is None:
             return None
@@ -293,6 +285,16 @@ class ContentScan:
         self.state.pending_examples.append(
             Example(text[:MAX_TEXT], listed.category, f"list:{listed.category}")
         )
+
+
+def _page_decision(profile: Profile, verdict: PageVerdict) -> Decision | None:
+    """The block a page's verdict earns for ``profile`` (page model first, then phrase lists),
+    or None."""
+    return decide_page(
+        profile, verdict.category, verdict.score, verdict.explanation
+    ) or decide_phrases(
+        profile, verdict.phrase_category, verdict.phrase_total, phrase_limit(profile.preset)
+    )
 
 
 def _may_end_early(flow: http.HTTPFlow) -> bool:
