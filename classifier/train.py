@@ -1405,6 +1405,13 @@ _ATTRIBUTION_ROWS = (
      "github.com/ellamguest/online-misogyny-eacl2021", "MIT", "chat"),
     ("ETHOS hate speech", "Mollas et al. (2022), "
      "github.com/intelligence-csd-auth-gr/Ethos-Hate-Speech-Dataset", "GPL-3.0", "chat"),
+    ("Gab Hate Corpus (dev and test parts)", "Kennedy et al. (2022), osf.io/edua3; copy from "
+     "github.com/BrendanKennedy/contextualizing-hate-speech-models-with-explanations; "
+     "classifier/data/corpora/chat/gab_hate_corpus/SOURCE.md", "CC BY 4.0 (corpus), MIT "
+     "(repository)", "chat"),
+    ("HateCheck", "Röttger, Vidgen, Nguyen, Waseem, Margetts, Pierrehumbert (ACL 2021), "
+     "github.com/paul-rottger/hatecheck-data; classifier/data/corpora/chat/hatecheck/SOURCE.md",
+     "CC BY 4.0", "chat"),
 )  # fmt: skip
 
 

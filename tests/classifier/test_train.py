@@ -288,3 +288,12 @@ def test_retrain_skips_harmful_categories_the_page_model_lacks(tmp_path: Path) -
     metadata = retrain_page_model(examples, tmp_path / "out", corpus_dir=corpus)
     assert metadata["household_examples"] == {BENIGN: 1, "gambling": 1}
     assert metadata["household_examples_skipped"] == 2
+
+
+def test_the_shipped_attribution_is_what_training_writes() -> None:
+    """The next training run rewrites ATTRIBUTION.md from the table in the code: a row added
+    only to the file (a new corpus) would be lost then."""
+    from classifier.train import BUNDLED_MODEL_DIR, attribution_markdown
+
+    shipped = (BUNDLED_MODEL_DIR / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    assert shipped == attribution_markdown()
