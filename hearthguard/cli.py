@@ -175,6 +175,13 @@ def run(
     problem = ca_problem(data)
     if problem:
         _fail(problem)
+    if f"created {data.ca_dir}" in setup.stdout.splitlines():
+        click.echo(
+            f"hearthguard: warning: the household CA was missing, so a new one was made in "
+            f"{data.ca_dir}; every device must trust the new certificate (or stop Hearthguard "
+            "and restore the old one with `hearthguard restore BACKUP`).",
+            err=True,
+        )
     config = RunConfig(
         data=data,
         listen_host=listen_host,

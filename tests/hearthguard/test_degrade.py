@@ -217,3 +217,15 @@ def test_run_stops_with_advice_on_a_damaged_ca_and_never_makes_a_new_one(data_di
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert key.read_bytes() == b"-----BEGIN PRIVATE KEY-----\ngarbage\n"
     assert sorted(p.name for p in data_dir.ca_dir.iterdir()) == before
+
+
+@pytest.mark.process
+def test_run_says_so_when_a_lost_ca_had_to_be_made_anew(data_dir) -> None:
+    old = (data_dir.ca_dir / "mitmproxy-ca-cert.pem").read_bytes()
+    for path in data_dir.ca_dir.iterdir():
+        path.unlink()
+    with running_hearthguard(data_dir.root):
+        pass
+    log = (data_dir.root / "run.log").read_text()
+    assert "the household CA was missing, so a new one was made" in log
+    assert (data_dir.ca_dir / "mitmproxy-ca-cert.pem").read_bytes() != old
