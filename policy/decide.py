@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from datetime import datetime
 
 from classifier.categories import BENIGN, ILLEGAL, PROTECTED
@@ -90,9 +91,26 @@ def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
     try:
         return _decide(request, snapshot, now)
     except Exception as exc:  # noqa: BLE001 - any failure must block, whatever it is
-        # no host here: the system journal must not become a browsing history
-        log.error("Deciding a request failed (%s: %s); it is blocked.", type(exc).__name__, exc)
+        _log_failure(exc)
         return Decision(Action.BLOCK, Reason.FILTER_ERROR, None, f"error: {type(exc).__name__}")
+
+
+#: One log line per kind of error per this many seconds: a damaged index fails every request
+#: until it is rebuilt, and the journal must not fill with the same line.
+_LOG_EVERY = 60.0
+_logged: dict[str, tuple[float, int]] = {}  # kind -> (last line's time, failures since)
+
+
+def _log_failure(exc: Exception) -> None:
+    kind, now = type(exc).__name__, time.monotonic()
+    last, since = _logged.get(kind, (float("-inf"), 0))
+    if now - last < _LOG_EVERY:
+        _logged[kind] = (last, since + 1)
+        return
+    _logged[kind] = (now, 0)
+    more = f" ({since} more since the last such line)" if since else ""
+    # no host here: the system journal must not become a browsing history
+    log.error("Deciding a request failed (%s: %s); it is blocked.%s", kind, exc, more)
 
 
 def _decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import policy.decide
 from policy.address import (
     HostKind,
     normalise_host,
@@ -102,10 +104,17 @@ class _BrokenIndex:
         raise RuntimeError("damaged index")
 
 
-def test_an_error_while_deciding_blocks() -> None:
+def test_an_error_while_deciding_blocks(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policy.decide, "_logged", {})  # no line of an earlier test counts
     broken = Snapshot(1, snapshot().profiles, "Mia", index=_BrokenIndex())
-    decision = decide(Request("example.com"), broken, NOW)
-    assert (decision.action, decision.reason) == (Action.BLOCK, Reason.FILTER_ERROR)
+    with caplog.at_level(logging.ERROR, logger="policy.decide"):
+        decisions = [decide(Request(f"site{i}.example"), broken, NOW) for i in range(50)]
+    assert {(d.action, d.reason) for d in decisions} == {(Action.BLOCK, Reason.FILTER_ERROR)}
+    # every failure blocks, but the journal gets one line a minute, without a host
+    lines = [r.getMessage() for r in caplog.records if "Deciding a request failed" in r.message]
+    assert len(lines) == 1 and "site" not in lines[0]
 
 
 _TEXT = st.one_of(st.text(max_size=300), st.binary(max_size=300))
