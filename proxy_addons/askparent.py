@@ -148,7 +148,10 @@ class AskParent:
             return
         length = flow.request.headers.get("content-length", "0")
         chunked = "chunked" in flow.request.headers.get("transfer-encoding", "").lower()
-        if flow.request.stream or chunked or not length.isdigit() or int(length) > _MAX_BODY:
+        # a block page's form is never compressed: a compressed body could inflate to gigabytes
+        encoded = flow.request.headers.get("content-encoding", "identity").strip().lower()
+        too_big = not length.isdigit() or int(length) > _MAX_BODY
+        if flow.request.stream or chunked or too_big or encoded not in ("", "identity"):
             flow.kill()  # nothing a block page sends; never let it stream to the origin
             return
         flow.metadata[METADATA_KEY] = True

@@ -93,7 +93,10 @@ class ChildReport:
         if path not in (_UPSET, _ABOUT):
             return
         length = flow.request.headers.get("content-length", "0")
-        if flow.request.stream or not length.isdigit() or int(length) > _MAX_BODY:
+        # the form is never compressed: a compressed body could inflate to gigabytes
+        encoded = flow.request.headers.get("content-encoding", "identity").strip().lower()
+        too_big = not length.isdigit() or int(length) > _MAX_BODY
+        if flow.request.stream or too_big or encoded not in ("", "identity"):
             flow.kill()
             return
         flow.metadata[_METADATA_KEY] = True

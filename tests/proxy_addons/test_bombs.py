@@ -7,15 +7,17 @@ import gzip
 import json
 import tracemalloc
 
+import pytest
 from mitmproxy.test import tflow
 
 from proxy_addons.chatwatch import ChatWatch
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.timekeeper import TimeKeeper
 from tests.proxy_addons.conftest import request_flow
+from tests.proxy_addons.test_askparent import run
 from tests.proxy_addons.test_chatwatch import CHILD, setup_household
 from tests.proxy_addons.test_timekeeper import mia  # noqa: F401  (fixture)
-from tests.support.bombs import gzip_bomb
+from tests.support.bombs import brotli_bomb, gzip_bomb
 
 #: Far below the gibibyte a bomb inflates to, far above what a capped decode needs.
 PEAK_LIMIT = 64 << 20
@@ -86,3 +88,20 @@ def test_a_compressed_chat_message_is_still_read(chain) -> None:
     watch.request(_chat_post(gzip.compress(message), "gzip"))
     alerts = watch.process(watch._take())
     assert [a.kind for a in alerts] == ["self_harm_words"]
+
+
+@pytest.mark.parametrize(
+    ("path", "mebibytes"), [("/.hearthguard/ask", 256), ("/.hearthguard/upset", 64)]
+)
+def test_a_compressed_form_posted_to_the_proxys_own_pages_is_refused(chain, path, mebibytes):
+    """A few KB of brotli that inflate to hundreds of MiB, posted to the ask-a-parent or the
+    something-upset-me page (any device can reach them): refused unread, never inflated."""
+    bomb = brotli_bomb(b"message=hello&token=", mebibytes)
+    flow = request_flow("blocked.example", path, client_ip=CHILD)
+    flow.request.method = "POST"
+    flow.request.headers["content-type"] = "application/x-www-form-urlencoded"
+    flow.request.headers["content-encoding"] = "br"
+    flow.request.raw_content = bomb
+    assert len(bomb) < 64 * 1024
+    assert _peak(lambda: run(chain, flow)) < PEAK_LIMIT
+    assert not flow.live or flow.response.status_code >= 400
