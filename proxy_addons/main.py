@@ -26,6 +26,7 @@ from proxy_addons.timekeeper import TimeKeeper, TimePage
 from proxy_addons.tlsgate import TlsGate
 from proxy_addons.upset import ChildReport
 from proxy_addons.wireguard import WireGuardIdentity
+from proxy_addons.wsdeflate import NoWebSocketCompression
 
 __all__ = ["CertificateLifetime", "make_addons", "make_filter"]
 
@@ -54,6 +55,7 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
         ChildReport(state, pages, chat),  # answers /.hearthguard/upset and /about
         AskParent(state, pages),  # answers /.hearthguard/* before the filter sees it
         HttpFilter(state, pages),
+        NoWebSocketCompression(),  # wsproto would inflate a compressed message without limit
         chat,  # reads chat text the filter let through; never blocks
         ContentScan(state, pages),
         TimeKeeper(state, pages),  # counts minutes; the banner goes on scanned pages

@@ -221,3 +221,20 @@ def test_absurd_urls_are_answered_and_never_let_a_blocked_site_through(
     else:
         assert status_line.startswith(b"HTTP/1.1 ") or answer == b"", answer[:200]
     still_filtering(proxy)
+
+
+def test_a_compressed_websocket_message_is_never_inflated(proxy: Proxy) -> None:
+    """A server claims WebSocket compression and sends one message that would inflate to
+    256 MiB: the claim never reaches the client, the frame closes the connection unread."""
+    answer = raw_request(
+        proxy.port,
+        b"GET http://ws.test/ws-bomb HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+    )
+    head = answer.partition(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 101") and b"sec-websocket-extensions" not in head
+    assert len(answer) < 1 << 20  # no inflated message came through
+    assert_memory_bounded(proxy)
+    still_filtering(proxy)

@@ -58,3 +58,13 @@ def zstd_bomb(head: bytes, mebibytes: int) -> bytes:
     parts += [compressor.compress(_ZEROS) for _ in range(mebibytes)]
     parts.append(compressor.flush())
     return b"".join(parts)
+
+
+@cache
+def websocket_deflate_bomb(mebibytes: int) -> bytes:
+    """One server WebSocket text frame, compressed (RSV1, permessage-deflate), whose message
+    inflates to ``mebibytes`` MiB of zeros (about 1 KB per MiB)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = deflate.compress(_ZEROS) + deflate.flush(zlib.Z_FULL_FLUSH)  # ends 00 00 ff ff
+    payload = (block * mebibytes)[:-4]  # the message's last 4 bytes are implied
+    return b"\xc1\x7f" + struct.pack(">Q", len(payload)) + payload

@@ -6,6 +6,8 @@ Paths (every answer is bounded; nothing leaves 127.0.0.1):
   (a page's beginning, then about a gibibyte of zeros once inflated);
 - ``/huge/<adult|plain>/<length|chunked>``: a 100 MB HTML page on one line, generated while it
   is sent, with a Content-Length or chunked;
+- ``/ws-bomb``: a WebSocket handshake claiming compression, then one compressed message that
+  inflates to 256 MiB;
 - ``/page/<adult|plain>``: a small page, harmful or not;
 - ``/badbytes``: invalid UTF-8 and Latin-1 bytes in a header and in the body;
 - ``/reset``: the connection is reset (RST) before any answer;
@@ -16,6 +18,8 @@ Paths (every answer is bounded; nothing leaves 127.0.0.1):
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import struct
 import threading
@@ -25,7 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.support.bombs import brotli_bomb, double_gzip_bomb, gzip_bomb, zstd_bomb
+from tests.support.bombs import (
+    brotli_bomb,
+    double_gzip_bomb,
+    gzip_bomb,
+    websocket_deflate_bomb,
+    zstd_bomb,
+)
 
 FILLER = " ".join(["the garden library river weather school museum"] * 40)
 ADULT_HEAD = (
@@ -37,6 +47,7 @@ PLAIN_HEAD = (
     "<p>our school garden grows beans, peas and sunflowers every spring</p>"
 ).encode()
 HUGE_BYTES = 100 * 1000 * 1000
+_WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 GIB_MIB = 1024
 
 
@@ -76,6 +87,20 @@ class _Handler(BaseHTTPRequestHandler):
                     parts[1], ADULT_HEAD if parts[2] == "adult" else PLAIN_HEAD
                 )
                 self._answer(body, {"Content-Encoding": encoding})
+            elif parts[0] == "ws-bomb":
+                key = self.headers.get("Sec-WebSocket-Key", "")
+                accept = base64.b64encode(hashlib.sha1((key + _WS_GUID).encode()).digest())
+                self.send_response(101)
+                self.send_header("Upgrade", "websocket")
+                self.send_header("Connection", "Upgrade")
+                self.send_header("Sec-WebSocket-Accept", accept.decode())
+                # claimed whether or not the client offered it: a hostile server
+                self.send_header("Sec-WebSocket-Extensions", "permessage-deflate")
+                self.end_headers()
+                self.wfile.write(websocket_deflate_bomb(256))
+                self.wfile.flush()
+                time.sleep(1)
+                self.close_connection = True
             elif parts[0] == "page":
                 head = ADULT_HEAD if parts[1:2] == ["adult"] else PLAIN_HEAD
                 self._answer(head + b"</body></html>", {})
