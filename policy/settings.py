@@ -132,6 +132,8 @@ def _flag(raw: str) -> bool:
 
 def _language(raw: str) -> str:
     code = raw.strip().lower()
+    if code == "auto":
+        return ""  # follow each browser, as when the setting is empty
     if code and (len(code) != 2 or not code.isalpha()):
         raise InputError("language", f"“{raw[:20]}” is not a language code, like en or de.")
     return code
@@ -174,7 +176,8 @@ SETTINGS: dict[str, Setting] = {
             "language",
             "",
             _language,
-            "Language of block pages and the dashboard (en, de, fr, cs); empty: each browser's.",
+            "Language of block pages and the dashboard (en, de, fr, cs); empty or auto: each "
+            "browser's.",
         ),
         Setting(
             "retention_days",

@@ -32,6 +32,7 @@ from policy.accounts import create_parent
 from policy.datadir import DataDir
 from policy.model import Action, Decision, Profile
 from policy.services import shipped_services
+from policy.settings import clean_setting
 from policy.snapshot import Snapshot
 from policy.store import PolicyStore
 from policy.validate import InputError, clean_domain
@@ -448,6 +449,14 @@ def test_policy_errors_keep_their_english_text_and_values() -> None:
 )
 def test_best_language(household: str | None, browser: str, expected: str) -> None:
     assert best_language(household, browser) == expected
+
+
+def test_the_language_setting_takes_a_catalog_or_auto() -> None:
+    assert clean_setting("language", "auto", languages=LANGUAGES) == ""  # each browser's
+    assert clean_setting("language", "", languages=LANGUAGES) == ""
+    assert clean_setting("language", " CS ", languages=LANGUAGES) == "cs"
+    with pytest.raises(InputError):
+        clean_setting("language", "pl", languages=LANGUAGES)  # no catalog (yet)
 
 
 def test_dates_follow_the_language_and_english_is_unchanged() -> None:
