@@ -209,55 +209,77 @@ def check_lines(
 
     When ``snapshot.url_model`` is a ``BatchUrlVerdicts`` the hosts no list knows are
     judged once per chunk of ``CHUNK`` addresses and the decisions that waited for them are
-    taken again; the lines are the same as deciding one address at a time.
+    taken again. An address seen before (same host, path and scheme) is not decided again:
+    ``decide`` is pure and every address is decided for one profile at one time. The lines
+    are the same as deciding one address at a time.
     """
-    batched = snapshot.url_model if isinstance(snapshot.url_model, BatchUrlVerdicts) else None
-    tails: dict[Decision, str] = {}
+    run = _Run(profile, snapshot, now, counts)
     chunk: list[str] = []
     for url in urls:
         chunk.append(url)
         if len(chunk) >= CHUNK:
-            yield from _check_chunk(chunk, profile, snapshot, now, counts, batched, tails)
+            yield from run.chunk(chunk)
             chunk = []
     if chunk:
-        yield from _check_chunk(chunk, profile, snapshot, now, counts, batched, tails)
+        yield from run.chunk(chunk)
 
 
-def _check_chunk(
-    chunk: list[str],
-    profile: Profile,
-    snapshot: Snapshot,
-    now: datetime,
-    counts: CheckedLines,
-    batched: BatchUrlVerdicts | None,
-    tails: dict[Decision, str],
-) -> Iterator[str]:
-    results: list[Decision | str] = []
-    waiting: list[tuple[int, Request]] = []
-    for url in chunk:
-        try:
-            request = url_request(url, profile)
-        except InputError as exc:
-            counts.bad += 1
-            results.append(json.dumps({"url": url, "error": exc.message}))
-            continue
-        provisional = batched.provisional if batched is not None else 0
-        results.append(decide(request, snapshot, now))
-        if batched is not None and batched.provisional != provisional:
-            waiting.append((len(results) - 1, request))
-    if batched is not None and batched.asked:
-        batched.judge_asked()
-        for position, request in waiting:
-            results[position] = decide(request, snapshot, now)
-    if len(tails) > _MAX_REMEMBERED:
-        tails.clear()
-    for url, result in zip(chunk, results, strict=True):
-        if isinstance(result, str):
-            yield result
-            continue
-        tail = tails.get(result)
-        if tail is None:
-            # json.dumps of {"url": u, **d} is '{"url": <u>, ' followed by the rest of d's
-            tail = json.dumps(result.as_dict(), ensure_ascii=False)[1:]
-            tails[result] = tail
-        yield '{"url": ' + json.dumps(url, ensure_ascii=False) + ", " + tail
+@dataclass
+class _Run:
+    """What one ``check_lines`` call remembers between chunks."""
+
+    profile: Profile
+    snapshot: Snapshot
+    now: datetime
+    counts: CheckedLines
+    decided: dict[tuple[str, str, str], Decision] = field(default_factory=dict)
+    tails: dict[Decision, str] = field(default_factory=dict)
+
+    def chunk(self, chunk: list[str]) -> Iterator[str]:
+        url_model = self.snapshot.url_model
+        batched = url_model if isinstance(url_model, BatchUrlVerdicts) else None
+        results: list[Decision | str] = []
+        waiting: list[tuple[int, Request]] = []
+        if len(self.decided) > _MAX_REMEMBERED:
+            self.decided.clear()
+        for url in chunk:
+            try:
+                request = url_request(url, self.profile)
+            except InputError as exc:
+                self.counts.bad += 1
+                results.append(json.dumps({"url": url, "error": exc.message}))
+                continue
+            known = self.decided.get((request.host, request.path, request.scheme))
+            if known is not None:
+                results.append(known)
+                continue
+            provisional = batched.provisional if batched is not None else 0
+            results.append(decide(request, self.snapshot, self.now))
+            if batched is not None and batched.provisional != provisional:
+                waiting.append((len(results) - 1, request))
+            else:
+                self._keep(request, results[-1])
+        if batched is not None and batched.asked:
+            batched.judge_asked()
+            for position, request in waiting:
+                results[position] = decide(request, self.snapshot, self.now)
+                self._keep(request, results[position])
+        yield from self._lines(chunk, results)
+
+    def _keep(self, request: Request, decision: Decision | str) -> None:
+        if isinstance(decision, Decision):
+            self.decided[(request.host, request.path, request.scheme)] = decision
+
+    def _lines(self, chunk: list[str], results: list[Decision | str]) -> Iterator[str]:
+        if len(self.tails) > _MAX_REMEMBERED:
+            self.tails.clear()
+        for url, result in zip(chunk, results, strict=True):
+            if isinstance(result, str):
+                yield result
+                continue
+            tail = self.tails.get(result)
+            if tail is None:
+                # json.dumps of {"url": u, **d} is '{"url": <u>, ' followed by the rest of d's
+                tail = json.dumps(result.as_dict(), ensure_ascii=False)[1:]
+                self.tails[result] = tail
+            yield '{"url": ' + json.dumps(url, ensure_ascii=False) + ", " + tail
