@@ -45,6 +45,10 @@ CATEGORY_LABELS = MappingProxyType(
         "education": _l("Education"),
         "rights": _l("Human rights and equality"),
         "illegal": _l("Illegal content"),
+        # never decrypted (classifier.categories.SENSITIVE); named on the lists page
+        "bank": _l("Banking"),
+        "government": _l("Government services"),
+        "update": _l("System updates"),
     }
 )
 
