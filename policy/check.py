@@ -24,6 +24,7 @@ from classifier.categories import BENIGN
 from policy.datadir import DataDir
 from policy.decide import decide
 from policy.engine import Engine, hotline_dir, load_engine
+from policy.messages import N_
 from policy.model import Decision, Profile, Request
 from policy.snapshot import Snapshot, UrlVerdictSource
 from policy.store import PolicyStore, load_snapshot
@@ -53,7 +54,9 @@ def url_request(url: str, profile: Profile) -> Request:
     """The request a browser would make for ``url`` (the scheme defaults to http)."""
     raw = (url or "").strip()
     if len(raw) > MAX_URL:
-        raise InputError("url", f"Web addresses can be at most {MAX_URL} characters long.")
+        raise InputError(
+            "url", N_("Web addresses can be at most %(n)s characters long."), n=MAX_URL
+        )
     plain = _PLAIN_URL.fullmatch(raw if "://" in raw else f"http://{raw}")
     if plain is not None and raw.isprintable():
         scheme, name, path, query = plain.groups()
@@ -72,7 +75,9 @@ def _split_request(raw: str, profile: Profile) -> Request:
     except ValueError:
         host, parts = "", None
     if not host or parts is None or parts.scheme not in ("http", "https") or " " in host:
-        raise InputError("url", f"“{raw[:200]}” is not a web address, like example.com/page.")
+        raise InputError(
+            "url", N_("“%(value)s” is not a web address, like example.com/page."), value=raw[:200]
+        )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Request(host, path, profile.name, None, parts.scheme)
 

@@ -62,7 +62,9 @@ def answer(
     except KeyError:
         raise InputError("request", N_("That request no longer exists.")) from None
     if pending.status != "pending":
-        raise InputError("request", f"That request was already {pending.status}.")
+        raise InputError(
+            "request", N_("That request was already %(status)s."), status=pending.status
+        )
     if len(note) > 500:
         raise InputError("note", N_("Please keep the note under 500 characters."))
     until = None

@@ -468,7 +468,7 @@ class PolicyStore:
         for key, value in (("url_threshold", url_threshold), ("page_threshold", page_threshold)):
             if value is not None:
                 if not 0.0 < value <= 1.0:
-                    raise InputError(key, "Strictness must be between 0 and 1.")
+                    raise InputError(key, N_("Strictness must be between 0 and 1."))
                 changes[key] = float(value)
         for key, flag in (
             ("content_scan", content_scan),
@@ -487,7 +487,11 @@ class PolicyStore:
             chosen_services = {s.strip().lower() for s in services if s.strip()}
             unknown = chosen_services - shipped_services().ids
             if unknown:
-                raise InputError("services", f"Unknown services: {', '.join(sorted(unknown))}.")
+                raise InputError(
+                    "services",
+                    N_("Unknown services: %(names)s."),
+                    names=", ".join(sorted(unknown)),
+                )
             changes["services"] = json.dumps(sorted(chosen_services))
         if changes:
             with self.transaction() as conn:
@@ -1130,7 +1134,7 @@ class PolicyStore:
         group = clean_group(group)
         chosen = list(dict.fromkeys(days))
         if not chosen or not set(chosen) <= set(BUDGET_DAYS):
-            raise InputError("days", "A budget is for weekdays, the weekend, or both.")
+            raise InputError("days", N_("A budget is for weekdays, the weekend, or both."))
         if minutes is not None:
             minutes = clean_minutes(minutes)
         with self.transaction() as conn:
@@ -1167,7 +1171,10 @@ class PolicyStore:
             "SELECT 1 FROM budgets WHERE profile_id = ? AND grp = ?", [profile_id, group]
         ).fetchone():
             raise InputError(
-                "group", f"“{profile}” has no {group} budget, so {group} is not limited."
+                "group",
+                N_("“%(profile)s” has no %(group)s budget, so %(group)s is not limited."),
+                profile=profile,
+                group=group,
             )
         with self.transaction() as conn:
             conn.execute(
