@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from policy.messages import N_
 from policy.model import Device
 from policy.network import is_loopback
 from policy.validate import InputError
@@ -187,7 +188,9 @@ def clean_endpoint_host(host: str) -> str:
     if address is not None:
         return f"[{address}]" if address.version == 6 else str(address)
     if not _ENDPOINT_HOST.fullmatch(host) or host.startswith("["):
-        raise InputError("endpoint", f"“{host[:40]}” is not a host name or address.")
+        raise InputError(
+            "endpoint", N_("“%(value)s” is not a host name or address."), value=host[:40]
+        )
     return host
 
 
