@@ -8,6 +8,7 @@ domains or addresses) prints a clear message and exits with code 2, writing noth
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,11 @@ def friendly_errors(func: F) -> F:
             _fail(exc.message)
         except StoreError as exc:
             _fail(str(exc))
+        except sqlite3.OperationalError as exc:
+            if not any(word in str(exc) for word in ("locked", "busy", "full")):
+                raise
+            # another program holds the database past the busy timeout, or the disk is full
+            _fail(f"the household's database could not be changed ({exc}); try again later.")
 
     return wrapper  # type: ignore[return-value]
 
