@@ -45,6 +45,9 @@ SCAN_LIMIT = 2 * 1024 * 1024
 #: than one 128 KB zstd block, so that a compressed beginning always decodes.
 STREAM_SCAN_BYTES = 160 * 1024
 _MAX_REMEMBERED = 20_000
+#: Uncompressed bodies up to this size are scanned on the event loop (well under a
+#: millisecond), the rest in the worker thread.
+INLINE_SCAN = 8 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,15 +165,21 @@ class ContentScan:
         key = f"{host}{flow.request.path.split('?', 1)[0]}"
         remembered, text = self._recall(key), ""
         if remembered is None:
-            verdict, text = await asyncio.get_running_loop().run_in_executor(
-                self._worker,
-                scan_page,
+            scan = (
                 self.state.page_model,
                 response.raw_content,
                 response.headers.get("content-encoding"),
                 response.headers.get("content-type"),
                 self.state.phrase_scorer,
             )
+            if len(response.raw_content) <= INLINE_SCAN and scan[2] in (None, "", "identity"):
+                # a small page is read faster than it can be handed to the worker and back
+                # (a compressed one may hold 64 KB of HTML: it goes to the worker)
+                verdict, text = scan_page(*scan)
+            else:
+                verdict, text = await asyncio.get_running_loop().run_in_executor(
+                    self._worker, scan_page, *scan
+                )
             self._remember(key, verdict)
         else:
             verdict = remembered
