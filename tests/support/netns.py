@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.processes import REPO
+from tests.support.processes import REPO, stop
 
 __all__ = ["exec_in", "hearthguard_in", "link", "missing", "namespaces", "run", "stop"]
 
@@ -85,12 +85,3 @@ def hearthguard_in(
             stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
