@@ -17,6 +17,6 @@ rm -rf "$DATA"
 "$HERE/.venv/bin/hearthguard" device add load-generator --ip 127.0.0.1 --profile Household \
   --ca-installed --data-dir "$DATA" > /dev/null
 export TARGETS=${TARGETS:-"direct mitm e2g ours"}
-export OURS_BLOCK_MARKER='data-hearthguard-block'
+export OURS_BLOCK_MARKER='data-hearthguard-page='
 export OURS_CMD="cd '$HERE' && exec .venv/bin/hearthguard run --data-dir '$DATA' --listen-host 127.0.0.1 --proxy-port \"\$OURS_PORT\" --dashboard-port 0 --set ssl_insecure=true --set hearthguard_scan_cache=${SCAN_CACHE:-600}"
 exec bash "$BENCH/bench.sh"

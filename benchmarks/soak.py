@@ -224,7 +224,7 @@ def _one(i: int, proxy: int, dns_port: int) -> tuple[str, str | None, bool]:
         if kind == "blocked":
             host = f"s{i}.blocked.test"
             status, body = _http(proxy, host, "/")
-            return kind, host, status == 403 and b"data-hearthguard-block" in body
+            return kind, host, status == 403 and b"data-hearthguard-page=" in body
         if kind == "https":
             return kind, None, _https(proxy, f"s{i}.allowed.test") == 200
         if kind == "dns":
@@ -233,7 +233,8 @@ def _one(i: int, proxy: int, dns_port: int) -> tuple[str, str | None, bool]:
         host = f"d{i}.pornhub.com"
         return kind, host, _dns(dns_port, host) == dns.response_codes.NXDOMAIN
     except (OSError, ValueError) as exc:
-        return kind, None, not print(f"request {i} ({kind}) failed: {exc}", file=sys.stderr)
+        print(f"request {i} ({kind}) failed: {exc}", file=sys.stderr)
+        return kind, None, False
 
 
 def main() -> int:
