@@ -18,6 +18,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "dashboard" / "templates"
 SAMPLE = {
     "name": "Household",
     "pid": "1",
+    "did": "1",
     "domain": "example.com",
     "request_id": "1",
     "schedule_id": "1",
