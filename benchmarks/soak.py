@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO))
 from mitmproxy import dns  # noqa: E402
 
 from tests.support.dnsstub import upstream_dns  # noqa: E402
+from tests.support.origin import TlsServer  # noqa: E402
 from tests.support.processes import free_port, wait_for_port  # noqa: E402
 from tests.support.tls import origin_certificate  # noqa: E402
 
@@ -116,21 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    tls: ssl.SSLContext | None = None
-
-    def finish_request(self, request, client_address):  # type: ignore[no-untyped-def]
-        if self.tls is not None:
-            try:
-                request = self.tls.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError):
-                return
-        super().finish_request(request, client_address)
-
-
-def _origin(tls: ssl.SSLContext | None = None) -> _Server:
-    server = _Server(("127.0.0.1", 0), _Handler)
+def _origin(tls: ssl.SSLContext | None = None) -> TlsServer:
+    server = TlsServer(("127.0.0.1", 0), _Handler)
     server.tls = tls
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

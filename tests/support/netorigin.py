@@ -18,10 +18,11 @@ import socket
 import ssl
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from tests.support.dnsstub import upstream_dns
+from tests.support.origin import TlsServer
 
 _lock = threading.Lock()
 
@@ -52,20 +53,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(TlsServer):
     log: Path
     kind: str
-    tls: ssl.SSLContext | None = None
 
-    def finish_request(self, request, client_address):  # type: ignore[no-untyped-def]
-        if self.tls is not None:
-            record(self.log, kind="tls")
-            try:
-                request = self.tls.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError):
-                return
-        super().finish_request(request, client_address)
+    def tls_accepted(self) -> None:
+        record(self.log, kind="tls")
 
 
 def _web(address: str, port: int, log: Path, kind: str, tls: ssl.SSLContext | None) -> None:

@@ -42,23 +42,33 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    origin: Origin
-    pages: dict[str, bytes]
-    tls: ssl.SSLContext | None = None
+class TlsServer(ThreadingHTTPServer):
+    """A threaded HTTP server that speaks TLS on each connection when ``tls`` is set (a
+    handshake that fails ends that connection only)."""
 
-    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
-        self.origin.connections += 1
-        super().process_request(request, client_address)
+    daemon_threads = True
+    tls: ssl.SSLContext | None = None
 
     def finish_request(self, request, client_address):  # type: ignore[no-untyped-def]
         if self.tls is not None:
+            self.tls_accepted()
             try:
                 request = self.tls.wrap_socket(request, server_side=True)
             except (ssl.SSLError, OSError):
                 return
         super().finish_request(request, client_address)
+
+    def tls_accepted(self) -> None:
+        """Called for each connection before its TLS handshake."""
+
+
+class _Server(TlsServer):
+    origin: Origin
+    pages: dict[str, bytes]
+
+    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+        self.origin.connections += 1
+        super().process_request(request, client_address)
 
 
 @contextmanager
