@@ -109,8 +109,8 @@ def bench_hook(count: int = 20_000) -> None:
     from mitmproxy.test import tflow
     from wsproto.frame_protocol import Opcode
 
-    from policy.model import Profile
     from policy.snapshot import Snapshot
+    from policy.values import Profile
     from proxy_addons.chatwatch import ChatWatch
     from proxy_addons.state import ProxyState
 

@@ -17,10 +17,10 @@ import time
 from datetime import UTC, datetime
 
 from policy.decide import decide
-from policy.model import Profile, Request
 from policy.presets import preset
 from policy.services import ServiceTable, shipped_services
 from policy.snapshot import Snapshot
+from policy.values import Profile, Request
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 

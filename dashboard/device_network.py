@@ -14,8 +14,8 @@ from markupsafe import Markup
 from dashboard.forms import error_text
 from dashboard.qr import qr_svg
 from dashboard.storage import activity
-from policy.model import Device
 from policy.validate import InputError
+from policy.values import Device
 from policy.wireguard import client_config, device_slug, read_keys, wireguard_dir
 
 __all__ = ["DeviceNetwork", "device_network"]

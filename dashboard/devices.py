@@ -24,9 +24,9 @@ from dashboard.storage import activity, local_now, policy
 from policy.activity import SeenDevice
 from policy.catrust import read_view
 from policy.devicehints import DeviceHint, OuiTable, describe_user_agent, suggest_name
-from policy.model import Device
 from policy.requests import approval_end
 from policy.validate import InputError
+from policy.values import Device
 
 bp = Blueprint("devices", __name__, url_prefix="/devices")
 

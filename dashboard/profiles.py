@@ -23,12 +23,12 @@ from dashboard.forms import (
 from dashboard.labels import THEMES
 from dashboard.storage import local_now, policy
 from dashboard.timerules import time_view
-from policy.model import Action, Profile, Schedule
 from policy.presets import PRESETS
 from policy.requests import approval_end
 from policy.services import shipped_services
 from policy.sites import rule_sites
 from policy.validate import InputError, clean_clock
+from policy.values import Action, Profile, Schedule
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 

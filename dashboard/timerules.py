@@ -20,9 +20,9 @@ from werkzeug.wrappers import Response
 from dashboard.forms import error_text
 from dashboard.storage import activity, local_now, policy
 from policy.budgets import BUDGET_DAYS, EVERYTHING, GROUPS, allowance, clean_minutes
-from policy.model import Holiday, Profile, Schedule
 from policy.timerules import HOLIDAY_KINDS, parse_date, pause_end
 from policy.validate import InputError
+from policy.values import Holiday, Profile, Schedule
 
 __all__ = ["DayBar", "TimeView", "WeekDay", "bp", "time_view"]
 

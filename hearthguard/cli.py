@@ -22,11 +22,11 @@ import click
 
 from policy.check import CheckedLines, batch_url_verdicts, check_lines
 from policy.datadir import DataDir, default_data_dir, find_data_dir
-from policy.model import Action, Profile
 from policy.presets import PRESETS, preset
 from policy.store import PolicyStore, StoreError, load_snapshot
 from policy.timerules import at_local
 from policy.validate import InputError
+from policy.values import Action, Profile
 
 __all__ = ["main"]
 
@@ -981,8 +981,8 @@ def schedule_add(
     label: str,
 ) -> None:
     """Add an offline window; one ending before it starts runs past midnight."""
-    from policy.model import Schedule
     from policy.timerules import format_days, parse_clock, parse_days
+    from policy.values import Schedule
 
     window = Schedule(
         parse_days(days),
@@ -1063,8 +1063,8 @@ def schedule_holiday(
     remove_id: int | None,
 ) -> None:
     """A holiday override: treat days as weekend, or no bedtime on those nights."""
-    from policy.model import Holiday
     from policy.timerules import parse_date
+    from policy.values import Holiday
 
     with _store(data_dir) as store:
         if remove_id is not None:

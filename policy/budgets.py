@@ -16,9 +16,9 @@ from types import MappingProxyType
 
 from classifier.categories import PROTECTED
 from policy.messages import N_
-from policy.model import Budget, Holiday, Profile, Usage
 from policy.timerules import at_local, effective_weekday
 from policy.validate import InputError
+from policy.values import Budget, Holiday, Profile, Usage
 
 __all__ = [
     "BUDGET_DAYS",

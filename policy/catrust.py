@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from policy.address import registrable_domain
-from policy.model import Device
 from policy.safesearch import keeps_restrictions
+from policy.values import Device
 
 __all__ = [
     "CaTrust",

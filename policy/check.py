@@ -25,10 +25,10 @@ from policy.datadir import DataDir
 from policy.decide import decide
 from policy.engine import Engine, hotline_dir, load_engine
 from policy.messages import N_
-from policy.model import Decision, Profile, Request
 from policy.snapshot import Snapshot, UrlVerdictSource
 from policy.store import PolicyStore, load_snapshot
 from policy.validate import InputError
+from policy.values import Decision, Profile, Request
 
 __all__ = [
     "BatchUrlVerdicts",

@@ -16,7 +16,6 @@ from typing import Any
 from classifier.categories import PROTECTED
 from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
 from policy.messages import N_
-from policy.model import YOUTUBE_MODES, Action, Budget, Device, Profile, Rule, Schedule
 from policy.presets import PRESETS
 from policy.services import shipped_services
 from policy.settings import zone_named
@@ -30,6 +29,7 @@ from policy.validate import (
     clean_mac,
     clean_name,
 )
+from policy.values import YOUTUBE_MODES, Action, Budget, Device, Profile, Rule, Schedule
 
 __all__ = [
     "FORMAT",

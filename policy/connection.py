@@ -12,9 +12,9 @@ from datetime import datetime
 
 from policy.address import HostKind, is_loopback_name, normalise_host, same_site
 from policy.decide import decide
-from policy.model import NO_USAGE, Action, Decision, Device, Profile, Reason, Request, Usage
 from policy.network import Network, is_loopback
 from policy.snapshot import Snapshot
+from policy.values import NO_USAGE, Action, Decision, Device, Profile, Reason, Request, Usage
 
 __all__ = [
     "TlsAction",

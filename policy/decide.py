@@ -14,9 +14,9 @@ from datetime import datetime
 
 from classifier.categories import BENIGN, ILLEGAL, PROTECTED
 from policy.address import HostKind, normalise_host, normalise_path
-from policy.model import Action, Decision, Profile, Reason, Request, Rule
 from policy.snapshot import ListMatchLike, Snapshot
 from policy.timelimits import time_decision
+from policy.values import Action, Decision, Profile, Reason, Request, Rule
 
 __all__ = ["decide", "decide_page", "decide_phrases", "domain_matches", "host_parents"]
 

@@ -25,9 +25,9 @@ from datetime import datetime
 
 from policy.address import HostKind, normalise_host
 from policy.decide import decide
-from policy.model import NO_USAGE, Action, Decision, Device, Profile, Reason, Request, Usage
 from policy.safesearch import YOUTUBE_HOSTS
 from policy.snapshot import Snapshot
+from policy.values import NO_USAGE, Action, Decision, Device, Profile, Reason, Request, Usage
 
 __all__ = [
     "BYPASS_NAMES",

@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta
 from policy.activity import AccessRequest, ActivityStore
 from policy.budgets import MAX_MINUTES
 from policy.messages import N_
-from policy.model import Action, Reason
 from policy.store import PolicyStore
 from policy.validate import InputError, clean_domain
+from policy.values import Action, Reason
 
 __all__ = ["DURATIONS", "answer", "approval_end"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from policy.budgets import EVERYTHING, midnight_after
-from policy.model import Action, Holiday, Profile, Rule, Usage
 from policy.timelimits import time_left
+from policy.values import Action, Holiday, Profile, Rule, Usage
 
 __all__ = ["ChildNow", "child_now", "running_allows"]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
 from typing import Protocol
 
-from policy.model import Device, Holiday, Profile
 from policy.network import Network
 from policy.services import ServiceTable, shipped_services
+from policy.values import Device, Holiday, Profile
 
 __all__ = ["CategoryIndex", "IllegalList", "ListMatchLike", "Snapshot", "UrlVerdictSource"]
 

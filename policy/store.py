@@ -22,7 +22,14 @@ from sqlite_utils.migrations import Migrations
 from classifier.categories import PROTECTED
 from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
 from policy.messages import N_
-from policy.model import (
+from policy.network import Network
+from policy.presets import PRESETS, Preset, preset
+from policy.services import shipped_services
+from policy.settings import household_zone
+from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
+from policy.timerules import HOLIDAY_KINDS, check_overlap, check_window
+from policy.validate import InputError, clean_domain, clean_ip, clean_mac, clean_name
+from policy.values import (
     YOUTUBE_MODES,
     Action,
     Bonus,
@@ -33,13 +40,6 @@ from policy.model import (
     Rule,
     Schedule,
 )
-from policy.network import Network
-from policy.presets import PRESETS, Preset, preset
-from policy.services import shipped_services
-from policy.settings import household_zone
-from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
-from policy.timerules import HOLIDAY_KINDS, check_overlap, check_window
-from policy.validate import InputError, clean_domain, clean_ip, clean_mac, clean_name
 
 __all__ = [
     "DEFAULT_PROFILE",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from policy.budgets import EVERYTHING, allowance, groups_for, midnight_after, minute_of
-from policy.model import Action, Decision, Device, Holiday, Profile, Reason, Usage
 from policy.timerules import active_window, next_window, window_end
+from policy.values import Action, Decision, Device, Holiday, Profile, Reason, Usage
 
 __all__ = ["TimeLeft", "access_returns", "time_decision", "time_left"]
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from policy.messages import N_
-from policy.model import Device, Holiday, Profile, Schedule
 from policy.validate import InputError
+from policy.values import Device, Holiday, Profile, Schedule
 
 __all__ = [
     "DAY_NAMES",

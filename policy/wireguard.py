@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from policy.messages import N_
-from policy.model import Device
 from policy.network import is_loopback
 from policy.validate import InputError
+from policy.values import Device
 
 __all__ = [
     "IDENTITY_NETWORK",

@@ -32,8 +32,8 @@ from mitmproxy import ctx, http
 from policy.activity import AccessRequest
 from policy.datadir import DataDir
 from policy.decide import decide
-from policy.model import Decision, Device, Profile, Reason, Request
 from policy.snapshot import Snapshot
+from policy.values import Decision, Device, Profile, Reason, Request
 from proxy_addons.blockpage import BlockPages, Ticket, age_group
 from proxy_addons.httpfilter import flow_host
 from proxy_addons.localtime import format_until

@@ -25,9 +25,9 @@ from hearthguard import TEMPLATES
 from hearthguard.i18n import LANGUAGES, best_language, translations
 from policy.address import normalise_path
 from policy.helplines import help_for
-from policy.model import Decision, Profile, Reason
 from policy.snapshot import Snapshot
 from policy.timelimits import access_returns
+from policy.values import Decision, Profile, Reason
 from proxy_addons.localtime import format_until
 
 __all__ = [

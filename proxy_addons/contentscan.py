@@ -28,8 +28,8 @@ from classifier.phrases import PhraseScorer
 from classifier.text import MAX_HTML_BYTES, decompress_capped, html_to_text
 from policy.decide import decide_page, decide_phrases
 from policy.learning import MAX_TEXT, Example
-from policy.model import Decision, Device, Profile
 from policy.phraselists import phrase_limit
+from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.state import ProxyState, client_ip

@@ -17,7 +17,7 @@ from typing import Any
 from mitmproxy import connection, dns, http, tcp, tls, udp, websocket  # noqa: F401
 from mitmproxy.proxy import server_hooks
 
-from policy.model import Action, Decision, Reason
+from policy.values import Action, Decision, Reason
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.reset import abort_server_connection
 from proxy_addons.state import ProxyState, client_ip

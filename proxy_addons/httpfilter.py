@@ -7,8 +7,8 @@ from mitmproxy import http
 from policy.activity import DecisionEvent
 from policy.address import normalise_host, normalise_path
 from policy.connection import connect_by_name, decide_names
-from policy.model import Decision, Device, Profile, Reason
 from policy.safesearch import forced_query, youtube_restrict_header
+from policy.values import Decision, Device, Profile, Reason
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.state import ProxyState, client_ip, names_its_target
 

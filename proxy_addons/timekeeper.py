@@ -20,9 +20,9 @@ from mitmproxy import ctx, dns, http, tls
 from classifier.text import decompress_capped
 from policy.address import normalise_host
 from policy.budgets import WARN_AT, groups_for, minute_of
-from policy.model import Action, Decision, Profile, Reason
 from policy.snapshot import Snapshot
 from policy.timelimits import time_left
+from policy.values import Action, Decision, Profile, Reason
 from proxy_addons.blockpage import BlockPages, age_group
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.localtime import format_until

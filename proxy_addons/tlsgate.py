@@ -40,7 +40,7 @@ from policy.connection import (
     decide_tls,
     decide_tunnel,
 )
-from policy.model import Profile
+from policy.values import Profile
 from proxy_addons.httpfilter import log_decision
 from proxy_addons.reset import abort_server_connection
 from proxy_addons.state import ProxyState, client_ip, names_its_target, own_addresses

@@ -30,12 +30,12 @@ from hearthguard.i18n import (
 )
 from policy.accounts import create_parent
 from policy.datadir import DataDir
-from policy.model import Action, Decision, Profile
 from policy.services import shipped_services
 from policy.settings import clean_setting
 from policy.snapshot import Snapshot
 from policy.store import PolicyStore
 from policy.validate import InputError, clean_domain
+from policy.values import Action, Decision, Profile
 from proxy_addons.blockpage import REASON_TEMPLATES, BlockPages
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ from classifier.models import UrlModel, load_models
 from classifier.training.url import rights_sensitive_hosts
 from policy.decide import decide
 from policy.engine import CachedUrlModel
-from policy.model import Action, Profile, Reason, Request
 from policy.presets import preset
 from policy.snapshot import Snapshot
+from policy.values import Action, Profile, Reason, Request
 from tests.support.lists import make_index, parsed
 
 CHILD = 0.8  # the child preset's URL threshold

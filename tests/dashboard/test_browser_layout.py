@@ -17,8 +17,8 @@ from dashboard.serve import DashboardServer, tls_context
 from hearthguard.runner import dashboard_certificate
 from policy.accounts import create_parent
 from policy.activity import ActivityStore, DecisionEvent, DeviceSighting
-from policy.model import Action
 from policy.store import ListRecord, PolicyStore
+from policy.values import Action
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.dashboard.conftest import page_text
 from tests.support.lists import make_index, parsed
 from tests.support.processes import REPO

@@ -13,8 +13,8 @@ from flask import Flask
 from dashboard import create_app
 from policy.activity import ActivityStore, DecisionEvent, DeviceSighting
 from policy.decide import decide
-from policy.model import Reason, Request
 from policy.store import PolicyStore, load_snapshot
+from policy.values import Reason, Request
 from tests.dashboard.conftest import HttpsClient, page_text
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15"
@@ -139,7 +139,7 @@ def test_the_device_page_shows_what_the_proxy_believes_and_what_it_passes_throug
     client, parent, data_dir
 ) -> None:
     from policy.catrust import CaTrust, write_view
-    from policy.model import Device
+    from policy.values import Device
 
     store = PolicyStore(data_dir.policy_db)
     store.add_device("Tab", profile="Household", ip="192.168.1.5")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from policy.activity import ActivityStore, DeviceSighting
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.dashboard.conftest import csrf_token, page_text
 
 

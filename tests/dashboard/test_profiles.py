@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.dashboard.conftest import page_text
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 
 
 def test_create_profile_and_add_rules(client, auth, data_dir) -> None:

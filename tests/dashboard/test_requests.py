@@ -9,8 +9,8 @@ import pytest
 
 from policy.activity import ActivityStore
 from policy.decide import decide
-from policy.model import Request
 from policy.store import PolicyStore, load_snapshot
+from policy.values import Request
 from tests.dashboard.conftest import csrf_token, page_text
 
 

@@ -23,8 +23,8 @@ import pytest
 from policy.activity import ActivityStore
 from policy.catrust import read_view
 from policy.datadir import DataDir
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.support.origin import Origin, serve_origin
 from tests.support.processes import REPO, running_hearthguard
 from tests.support.tls import origin_certificate

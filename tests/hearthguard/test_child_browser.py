@@ -28,8 +28,8 @@ from playwright.sync_api import Browser, sync_playwright
 from hearthguard.init_data import CA_COMMON_NAME
 from policy.accounts import create_parent
 from policy.activity import ActivityStore
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.support.origin import serve_origin
 from tests.support.processes import REPO, running_hearthguard
 from tests.support.tls import origin_certificate

@@ -18,8 +18,8 @@ from mitmproxy.test import taddons
 
 from classifier.domains import DomainIndex
 from hearthguard.cli import main
-from policy.model import Reason
 from policy.status import read_status
+from policy.values import Reason
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.main import make_addons
 from proxy_addons.reload import PolicyReload

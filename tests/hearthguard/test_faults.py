@@ -27,8 +27,8 @@ import pytest
 
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.hearthguard.test_hostile import get, raw_request
 from tests.support.hostile_origin import HostileOrigin, serve_hostile_origin
 from tests.support.processes import REPO, free_port, hearthguard, running_hearthguard

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from policy.datadir import DataDir
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.support import netns
 from tests.support.processes import REPO
 from tests.support.tls import origin_certificate

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from policy.datadir import DataDir
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.support.hostile_origin import HUGE_BYTES, HostileOrigin, serve_hostile_origin
 from tests.support.processes import REPO, running_hearthguard
 

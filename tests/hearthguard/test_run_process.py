@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from tests.support.origin import Origin, serve_origin
 from tests.support.processes import REPO, hearthguard, running_hearthguard
 from tests.support.tls import origin_certificate

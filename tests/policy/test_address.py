@@ -18,9 +18,9 @@ from policy.address import (
     same_site,
 )
 from policy.decide import decide
-from policy.model import Action, Profile, Reason, Request, Rule
 from policy.network import Network
 from policy.snapshot import Snapshot
+from policy.values import Action, Profile, Reason, Request, Rule
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 

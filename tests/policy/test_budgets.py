@@ -19,11 +19,11 @@ from policy.budgets import (
     remaining,
 )
 from policy.decide import decide
-from policy.model import Bonus, Budget, Device, Holiday, Profile, Reason, Request, Schedule
 from policy.snapshot import Snapshot
 from policy.timelimits import access_returns, time_left
 from policy.timerules import at_local
 from policy.validate import InputError
+from policy.values import Bonus, Budget, Device, Holiday, Profile, Reason, Request, Schedule
 from tests.support.lists import make_index, parsed
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -324,7 +324,7 @@ def test_helplines_stay_reachable_at_bedtime_and_in_a_pause(index) -> None:
 
 
 def test_a_pause_and_a_schedule_come_before_a_budget_and_parents_rules_before_all(index):
-    from policy.model import Action, Rule
+    from policy.values import Action, Rule
 
     bedtime = Schedule(frozenset(range(1, 8)), time(15), time(17))
     tablet = Device("Tablet", "Mia", paused_until=at(WEDNESDAY, 16, 30))
@@ -342,7 +342,7 @@ def test_a_pause_and_a_schedule_come_before_a_budget_and_parents_rules_before_al
 
 
 def test_when_access_comes_back(index) -> None:
-    from policy.model import Action, Decision
+    from policy.values import Action, Decision
 
     bedtime = Schedule(frozenset(range(1, 8)), time(20, 30), time(7))
     profile = mia(schedules=(bedtime,), paused_until=at(WEDNESDAY, 18))

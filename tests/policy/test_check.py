@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from policy.check import check_url, url_request
-from policy.model import Action, Reason
 from policy.validate import InputError
+from policy.values import Action, Reason
 from tests.support.lists import make_index, parsed
 
 NOW = datetime(2026, 6, 10, 12, tzinfo=timezone(timedelta(hours=2)))

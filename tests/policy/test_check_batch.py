@@ -22,9 +22,9 @@ from policy.check import (
 )
 from policy.decide import decide
 from policy.engine import load_engine
-from policy.model import Reason
 from policy.store import load_snapshot
 from policy.validate import InputError
+from policy.values import Reason
 from tests.support.lists import make_index, parsed
 
 NOW = datetime(2026, 6, 10, 12, tzinfo=timezone(timedelta(hours=2)))

@@ -10,9 +10,9 @@ import pytest
 
 from policy.accounts import create_parent
 from policy.config_io import export_configuration, import_configuration, parse_configuration
-from policy.model import Action, Schedule
 from policy.store import PolicyStore
 from policy.validate import InputError
+from policy.values import Action, Schedule
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 LANGS = ("en", "de", "fr", "cs")
@@ -154,7 +154,7 @@ def test_a_database_failure_during_the_import_rolls_everything_back(store) -> No
     profiles, devices, settings = parse_configuration(
         json.dumps(doc), languages=LANGS, countries=COUNTRIES
     )
-    from policy.model import Device
+    from policy.values import Device
 
     clash = [*devices, Device("Twin", "Mia", ip=devices[0].ip)]  # violates UNIQUE(ip)
     with pytest.raises(Exception, match="UNIQUE"):

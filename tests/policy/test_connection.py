@@ -15,9 +15,9 @@ from policy.connection import (
     decide_tls,
     decide_tunnel,
 )
-from policy.model import Action, Decision, Device, Profile, Reason, Rule
 from policy.network import Network
 from policy.snapshot import Snapshot
+from policy.values import Action, Decision, Device, Profile, Reason, Rule
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 CHILD = Profile("Mia", "child", frozenset({"adult"}))

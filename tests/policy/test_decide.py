@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from policy.decide import decide, domain_matches, host_parents
-from policy.model import Action, Device, Profile, Reason, Request, Rule, Schedule
 from policy.presets import preset
 from policy.snapshot import Snapshot
+from policy.values import Action, Device, Profile, Reason, Request, Rule, Schedule
 from tests.support.lists import make_index, parsed
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # a Wednesday afternoon

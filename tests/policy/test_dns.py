@@ -19,8 +19,8 @@ from policy.dns import (
     decide_dns,
     safe_search_target,
 )
-from policy.model import Action, Device, Profile, Reason, Rule
 from policy.snapshot import Snapshot
+from policy.values import Action, Device, Profile, Reason, Rule
 from tests.support.lists import make_index, parsed
 
 NOW = datetime(2026, 11, 29, 15, tzinfo=UTC)

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from policy.config_io import export_configuration, import_configuration, parse_configuration
-from policy.model import Action
 from policy.store import PolicyStore
 from policy.validate import InputError
+from policy.values import Action
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 LANGS = ("en", "de", "fr", "cs")

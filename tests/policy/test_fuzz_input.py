@@ -17,9 +17,9 @@ from classifier.chattext import chat_features
 from policy.address import HostKind, normalise_host, normalise_path
 from policy.alerts_capture import MAX_TEXT, MAX_TEXTS, from_body, from_websocket
 from policy.decide import decide
-from policy.model import Action, Profile, Reason, Request, Rule
 from policy.network import Network
 from policy.snapshot import Snapshot
+from policy.values import Action, Profile, Reason, Request, Rule
 
 FUZZ = settings(max_examples=150, deadline=None)
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)

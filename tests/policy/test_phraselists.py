@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from policy.decide import decide_phrases
-from policy.model import Profile
 from policy.phraselists import (
     import_phrase_list,
     load_phrase_scorer,
@@ -18,6 +17,7 @@ from policy.phraselists import (
 )
 from policy.presets import preset
 from policy.validate import InputError
+from policy.values import Profile
 
 E2G = Path(__file__).resolve().parents[3] / "shared" / "data" / "lists" / "e2guardian"
 ADULT = "Home News About. free porn xxx hardcore porn sex videos pussy cock hardcore sex"

@@ -6,10 +6,10 @@ import pytest
 
 from policy.activity import ActivityStore
 from policy.decide import decide
-from policy.model import Action, Request
 from policy.requests import answer, approval_end
 from policy.store import load_snapshot
 from policy.validate import InputError
+from policy.values import Action, Request
 
 LOCAL = timezone(timedelta(hours=1))
 NOW = datetime(2026, 11, 18, 20, 30, tzinfo=LOCAL)

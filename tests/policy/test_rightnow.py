@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from policy.model import Action, Budget, Profile, Rule, Schedule, Usage
 from policy.presets import preset
 from policy.rightnow import child_now, running_allows
+from policy.values import Action, Budget, Profile, Rule, Schedule, Usage
 
 LONDON = ZoneInfo("Europe/London")
 # Friday 27 November 2026, 22:00 in London

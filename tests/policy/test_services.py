@@ -13,7 +13,6 @@ from classifier.categories import PROTECTED
 from classifier.listformats import is_public_suffix
 from policy.address import HostKind, normalise_host
 from policy.decide import decide
-from policy.model import Action, Profile, Reason, Request, Rule
 from policy.presets import PRESETS, preset
 from policy.services import (
     GROUPS,
@@ -24,6 +23,7 @@ from policy.services import (
 )
 from policy.snapshot import Snapshot
 from policy.store import PolicyStore
+from policy.values import Action, Profile, Reason, Request, Rule
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 TABLE = shipped_services()

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlite_utils import Database
 
-from policy.model import Action
 from policy.store import PolicyStore, StoreError, load_snapshot
 from policy.validate import InputError
+from policy.values import Action
 
 
 def test_init_created_default_profile_and_settings(store: PolicyStore) -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from policy.model import Holiday, Schedule
 from policy.store import PolicyStore, load_snapshot
 from policy.validate import InputError
+from policy.values import Holiday, Schedule
 
 EVERY_DAY = frozenset(range(1, 8))
 

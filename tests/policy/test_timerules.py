@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policy.model import Device, Holiday, Profile, Schedule
 from policy.timerules import (
     active_window,
     at_local,
@@ -23,6 +22,7 @@ from policy.timerules import (
     window_end,
 )
 from policy.validate import InputError
+from policy.values import Device, Holiday, Profile, Schedule
 
 PRAGUE = ZoneInfo("Europe/Prague")
 NEW_YORK = ZoneInfo("America/New_York")

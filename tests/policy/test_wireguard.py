@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policy.model import Device
 from policy.validate import InputError
+from policy.values import Device
 from policy.wireguard import (
     client_config,
     device_slug,

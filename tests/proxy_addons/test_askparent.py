@@ -11,8 +11,8 @@ import pytest
 
 from classifier.hotline import digest_host
 from policy.activity import ActivityStore
-from policy.model import Action
 from policy.requests import answer
+from policy.values import Action
 from proxy_addons.askparent import AskParent, RateLimit, clean_message
 from proxy_addons.blockpage import Ticket
 from tests.proxy_addons.conftest import request_flow

@@ -14,8 +14,8 @@ from classifier.hotline import digest_host, digest_url
 from hearthguard.cli import main
 from hearthguard.i18n import LANGUAGES, translations
 from policy.activity import ActivityStore
-from policy.model import Action, Decision, Device, Profile, Reason
 from policy.snapshot import Snapshot
+from policy.values import Action, Decision, Device, Profile, Reason
 from proxy_addons.activitylog import ActivityWriter
 from proxy_addons.blockpage import (
     HEADERS,

@@ -6,8 +6,8 @@ import asyncio
 
 from mitmproxy.test import taddons, tflow
 
-from policy.model import Action, Reason
 from policy.store import PolicyStore
+from policy.values import Action, Reason
 from proxy_addons.chain import AddonGroup
 from proxy_addons.main import make_addons
 from proxy_addons.reload import PolicyReload

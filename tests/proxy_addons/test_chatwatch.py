@@ -17,8 +17,8 @@ from mitmproxy.test import tflow
 from wsproto.frame_protocol import Opcode
 
 from policy.activity import ActivityStore
-from policy.model import Action
 from policy.store import PolicyStore
+from policy.values import Action
 from proxy_addons.chatwatch import MAX_QUEUE, MAX_QUEUE_BYTES, ChatWatch
 from proxy_addons.notify import Notifier
 from tests.proxy_addons.conftest import request_flow

@@ -9,7 +9,7 @@ import zlib
 import pytest
 from mitmproxy.test import tutils
 
-from policy.model import Reason
+from policy.values import Reason
 from proxy_addons.contentscan import ContentScan, scan_page
 from proxy_addons.httpfilter import HttpFilter
 from tests.proxy_addons.conftest import request_flow

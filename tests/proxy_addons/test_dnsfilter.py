@@ -11,9 +11,9 @@ from mitmproxy import connection, dns
 from mitmproxy.proxy import mode_specs
 from mitmproxy.test import tflow, tutils
 
-from policy.model import Action
 from policy.store import PolicyStore
 from policy.validate import InputError
+from policy.values import Action
 from policy.wireguard import identity_address
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.chain import AddonGroup

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy.model import Action
+from policy.values import Action
 from proxy_addons.httpfilter import HttpFilter
 from tests.proxy_addons.conftest import request_flow
 

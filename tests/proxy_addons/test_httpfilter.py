@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from policy.model import Action, Decision, Reason
+from policy.values import Action, Decision, Reason
 from proxy_addons.httpfilter import HttpFilter
 from tests.proxy_addons.conftest import request_flow
 

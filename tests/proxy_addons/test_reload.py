@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from mitmproxy.test import taddons
 
-from policy.model import Reason
 from policy.status import read_status
+from policy.values import Reason
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.main import make_addons
 from proxy_addons.reload import PolicyReload

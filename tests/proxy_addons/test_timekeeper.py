@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from mitmproxy.test import tflow
 
-from policy.model import Decision, Reason
+from policy.values import Decision, Reason
 from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.timekeeper import TimeKeeper, TimePage, banner_minutes, insert_banner
 from proxy_addons.tlsgate import TlsGate
@@ -121,7 +121,7 @@ def test_minutes_are_written_in_batches_and_come_back_after_a_restart(mia, data_
 def test_the_childs_time_page(mia, store) -> None:
     from datetime import time
 
-    from policy.model import Schedule
+    from policy.values import Schedule
 
     store.add_schedule("Mia", Schedule(frozenset(range(1, 8)), time(23, 58), time(23, 59), "late"))
     mia.refresh()
@@ -160,7 +160,7 @@ def test_allowed_tls_passed_through_is_counted_and_logged_by_host(mia, store) ->
     [(49, None), (50, ("games", 10)), (58, ("games", 2)), (60, ("games", 0))],
 )
 def test_the_banner_appears_at_ten_minutes_left(used_minutes: int, banner) -> None:
-    from policy.model import Profile
+    from policy.values import Profile
 
     profile = Profile("Mia", "child", frozenset())
     assert banner_minutes(profile, frozenset({"games"}), {"games": (used_minutes, 60)}) == banner

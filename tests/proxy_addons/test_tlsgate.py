@@ -10,7 +10,7 @@ from mitmproxy import tls
 from mitmproxy.proxy import context, server_hooks
 from mitmproxy.test import tflow
 
-from policy.model import Action
+from policy.values import Action
 from proxy_addons.tlsgate import TlsGate
 
 
