@@ -144,5 +144,5 @@ def _page_context() -> dict[str, Any]:
 
     pending = 0
     if request.is_secure and current_parent():
-        pending = len(activity().requests(where="status = 'pending'", limit=100))
+        pending = activity().pending_request_count(cap=100)
     return {"lang": str(get_locale() or "en"), "pending_requests": pending}

@@ -17,8 +17,8 @@ def _render(
     errors: dict[int, InputError] | None = None, status: int = 200, confirm: int | None = None
 ) -> tuple[str, int]:
     store = activity()
-    pending = sorted(store.requests(where="status = 'pending'"), key=lambda r: r.request_id)
-    answered = store.requests(where="status != 'pending'", limit=30)
+    pending = sorted(store.pending_requests(), key=lambda r: r.request_id)
+    answered = store.answered_requests(limit=30)
     return (
         render_template(
             "requests/index.html",

@@ -86,7 +86,7 @@ def _page(form: QuickRuleForm | None = None) -> str | tuple[str, int]:
         devices=devices,
         default=store.get_setting("default_profile"),
         new_devices=[s for s in activity().seen_devices() if s.ip not in known],
-        pending=activity().requests(where="status = 'pending'", limit=5),
+        pending=activity().pending_requests(limit=5),
         problems=read_status(current_app.config["DATA"]).get("problems", []),
         form=form,
         now=now,

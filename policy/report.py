@@ -12,10 +12,11 @@ offset at the start of the period (a daylight-saving change inside it shifts by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from policy.activity import ActivityStore, DecisionEvent
+from policy.activity import ActivityStore
+from policy.activity_records import DecisionEvent
 
 __all__ = [
     "ActivityReport",
@@ -42,17 +43,6 @@ class Period:
         step = timedelta(hours=1) if self.view == "day" else timedelta(days=1)
         count = 24 if self.view == "day" else 7
         return [self.start + i * step for i in range(count)]
-
-    def _offset_modifier(self) -> str:
-        offset = self.start.utcoffset() or timedelta(0)
-        return f"{int(offset.total_seconds() // 60):+d} minutes"
-
-    def _bounds(self) -> list[str]:
-        return [_utc(self.start), _utc(self.end)]
-
-
-def _utc(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def period_for(view: str, day: date, tz: Any) -> Period:
@@ -86,56 +76,21 @@ class ActivityReport:
         return sum(n for _, n in self.blocked)
 
 
-def _filters(profile: str | None, device: str | None) -> tuple[str, list[Any]]:
-    sql, params = "", []
-    if profile:
-        sql += " AND profile = ?"
-        params.append(profile)
-    if device:
-        sql += " AND device = ?"
-        params.append(device)
-    return sql, params
-
-
 def activity_report(
     store: ActivityStore, period: Period, *, profile: str | None = None, device: str | None = None
 ) -> ActivityReport:
     """Aggregates for one child (``profile``), one device, or the whole household."""
-    where, params = _filters(profile, device)
-    span = period._bounds()
-    shift = period._offset_modifier()
-    bucket_format = "%Y-%m-%d %H" if period.view == "day" else "%Y-%m-%d"
-    rows = store.select(
-        f"SELECT strftime('{bucket_format}', at, ?) AS bucket, "
-        "COUNT(DISTINCT substr(at, 1, 16)) FROM decisions "
-        f"WHERE at >= ? AND at < ?{where} GROUP BY bucket",
-        [shift, *span, *params],
-    )
-    minutes = dict(rows)
-    online = [(b, int(minutes.get(b.strftime(bucket_format), 0))) for b in period.buckets]
-    top = store.select(
-        "SELECT host, COUNT(DISTINCT substr(at, 1, 16)) AS m FROM decisions "
-        f"WHERE at >= ? AND at < ? AND action = 'allow'{where} "
-        "GROUP BY host ORDER BY m DESC, host LIMIT ?",
-        [*span, *params, _TOP],
-    )
-    blocked = store.select(
-        "SELECT coalesce(category, reason) AS k, COUNT(*) AS n FROM decisions "
-        f"WHERE at >= ? AND at < ? AND action = 'block'{where} "
-        "GROUP BY k ORDER BY n DESC, k LIMIT ?",
-        [*span, *params, _TOP],
-    )
-    asked = store.select(
-        "SELECT status, COUNT(*) FROM access_requests "
-        f"WHERE at >= ? AND at < ?{where} GROUP BY status",
-        [*span, *params],
+    who: dict[str, Any] = {"profile": profile, "device": device}
+    offset = period.start.utcoffset() or timedelta(0)
+    minutes = store.active_minutes(
+        period.start, period.end, hourly=period.view == "day", utc_offset=offset, **who
     )
     return ActivityReport(
         period=period,
-        online=online,
-        top_sites=[(h, int(m)) for h, m in top],
-        blocked=[(k, int(n)) for k, n in blocked],
-        requests={s: int(n) for s, n in asked},
+        online=[(b, minutes.get(b.replace(tzinfo=None), 0)) for b in period.buckets],
+        top_sites=store.top_sites(period.start, period.end, limit=_TOP, **who),
+        blocked=store.blocked_by_category(period.start, period.end, limit=_TOP, **who),
+        requests=store.requests_by_status(period.start, period.end, **who),
     )
 
 
@@ -155,23 +110,13 @@ def search_log(
     store: ActivityStore, query: LogQuery, *, limit: int = 100, offset: int = 0
 ) -> list[DecisionEvent]:
     """Matching decisions, newest first, each with its reason, category and deciding list."""
-    where, params = _filters(query.profile, query.device)
-    if query.text:
-        escaped = query.text.lower()[:200].replace("\\", "\\\\").replace("%", "\\%")
-        where += " AND host LIKE ? ESCAPE '\\'"
-        params.append("%" + escaped.replace("_", "\\_") + "%")
-    if query.action in ("allow", "block"):
-        where += " AND action = ?"
-        params.append(query.action)
-    if query.start is not None:
-        where += " AND at >= ?"
-        params.append(_utc(query.start))
-    if query.end is not None:
-        where += " AND at < ?"
-        params.append(_utc(query.end))
-    rows = store.select(
-        "SELECT at, device, ip, profile, host, action, reason, category, source, score "
-        f"FROM decisions WHERE 1{where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
-        [*params, max(1, min(limit, 500)), max(0, offset)],
+    return store.search_decisions(
+        text=query.text,
+        profile=query.profile,
+        device=query.device,
+        action=query.action,
+        start=query.start,
+        end=query.end,
+        limit=limit,
+        offset=offset,
     )
-    return [DecisionEvent(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]

@@ -11,7 +11,7 @@ from typing import Any
 from mitmproxy import ctx
 from mitmproxy.addonmanager import Loader
 
-from policy.activity import DecisionEvent, DeviceSighting
+from policy.activity_records import DecisionEvent, DeviceSighting
 from policy.learning import Example
 from proxy_addons.state import ProxyState
 

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from mitmproxy import ctx, http
 
-from policy.activity import AccessRequest
+from policy.activity_records import AccessRequest
 from policy.datadir import DataDir
 from policy.decide import decide
 from policy.snapshot import Snapshot
@@ -228,11 +228,9 @@ class AskParent:
         store = self.state.activity
         if store is None:
             return None, False
-        pending = store.requests(
-            where="ip = ? AND host = ? AND status = 'pending'", params=[ip, ticket.host], limit=1
-        )
-        if pending:
-            return pending[0].request_id, False
+        pending = store.pending_request_for(ip, ticket.host)
+        if pending is not None:
+            return pending.request_id, False
         request_id = store.add_request(
             device=device.name if device else None,
             ip=ip,

@@ -13,7 +13,8 @@ from mitmproxy.proxy import mode_specs
 
 from classifier.models import PageModel
 from classifier.phrases import PhraseScorer
-from policy.activity import ActivityLog, ActivityStore
+from policy.activity import ActivityStore
+from policy.activity_queue import ActivityLog
 from policy.budgets import UsageCounter
 from policy.catrust import CaTrust
 from policy.learning import Example, Learning

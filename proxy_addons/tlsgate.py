@@ -28,7 +28,7 @@ from mitmproxy import http, tcp, tls
 from mitmproxy.proxy import server_hooks
 
 from classifier.categories import SENSITIVE
-from policy.activity import DeviceSighting
+from policy.activity_records import DeviceSighting
 from policy.address import HostKind, is_loopback_name, normalise_host
 from policy.catrust import write_view
 from policy.connection import (

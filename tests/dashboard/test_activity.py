@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 
 from dashboard import create_app
-from policy.activity import ActivityStore, DecisionEvent
+from policy.activity import ActivityStore
+from policy.activity_records import DecisionEvent
 from tests.dashboard.conftest import HttpsClient, page_text
 
 LOCAL = timezone(timedelta(hours=1))

@@ -16,7 +16,8 @@ from dashboard import create_app
 from dashboard.serve import DashboardServer, tls_context
 from hearthguard.runner import dashboard_certificate
 from policy.accounts import create_parent
-from policy.activity import ActivityStore, DecisionEvent, DeviceSighting
+from policy.activity import ActivityStore
+from policy.activity_records import DecisionEvent, DeviceSighting
 from policy.store import ListRecord, PolicyStore
 from policy.values import Action
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime, timedelta
 
-from policy.activity import ActivityStore, DecisionEvent
+from policy.activity import ActivityStore
+from policy.activity_records import DecisionEvent
 from policy.store import PolicyStore
 from policy.wireguard import read_keys, wireguard_dir, write_keys
 from tests.dashboard.conftest import page_text

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 
 from dashboard import create_app
-from policy.activity import ActivityStore, DecisionEvent, DeviceSighting
+from policy.activity import ActivityStore
+from policy.activity_records import DecisionEvent, DeviceSighting
 from policy.decide import decide
 from policy.store import PolicyStore, load_snapshot
 from policy.values import Reason, Request

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from policy.activity import ActivityStore, DeviceSighting
+from policy.activity import ActivityStore
+from policy.activity_records import DeviceSighting
 from policy.store import PolicyStore
 from policy.values import Action
 from tests.dashboard.conftest import csrf_token, page_text

@@ -54,7 +54,8 @@ def test_html_in_names_is_escaped(client, auth) -> None:
 def test_assign_a_new_device_seen_by_the_proxy(client, auth, data_dir) -> None:
     from datetime import UTC, datetime
 
-    from policy.activity import ActivityStore, DeviceSighting
+    from policy.activity import ActivityStore
+    from policy.activity_records import DeviceSighting
 
     activity = ActivityStore(data_dir.activity_db)
     activity.write_batch([], [DeviceSighting(datetime.now(UTC), "192.168.1.44")])

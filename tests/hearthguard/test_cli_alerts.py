@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 
 from hearthguard.cli import main
-from policy.activity import ActivityStore, AlertRecord
+from policy.activity import ActivityStore
+from policy.activity_records import AlertRecord
 from policy.store import PolicyStore
 
 

@@ -9,14 +9,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.activity import (
-    MAX_QUEUE,
-    ActivityLog,
-    ActivityStore,
-    DecisionEvent,
-    DeviceSighting,
-    safe_text,
-)
+from policy.activity import ActivityStore
+from policy.activity_queue import MAX_QUEUE, ActivityLog
+from policy.activity_records import DecisionEvent, DeviceSighting, safe_text
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 

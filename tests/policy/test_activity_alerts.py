@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from policy.activity import ActivityStore, AlertRecord
+from policy.activity import ActivityStore
+from policy.activity_records import AlertRecord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

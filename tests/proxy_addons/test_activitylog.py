@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from policy.activity import ActivityStore, DecisionEvent
+from policy.activity import ActivityStore
+from policy.activity_records import DecisionEvent
 from proxy_addons.activitylog import ActivityWriter
 
 
