@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from classifier.domains import build_index  # noqa: E402
-from classifier.listformats import parse_path  # noqa: E402
+from classifier.lists.formats import parse_path  # noqa: E402
+from classifier.lists.index import build_index  # noqa: E402
 
 _CHILD = r"""
 import json, sys, time
@@ -42,7 +42,7 @@ def rss_mb():
 variant, index_path, domains_path, hosts_path = sys.argv[1:5]
 with open(hosts_path) as f:
     hosts = f.read().split()
-from classifier.domains import DomainIndex
+from classifier.lists.index import DomainIndex
 before = rss_mb()
 started = time.perf_counter()
 if variant == "index":

@@ -380,7 +380,7 @@ def main() -> int:
 
     phrases = args.data / "lists" / "e2guardian" / "weightedphraselist"
     if phrases.is_file():
-        from classifier.phrases import load_weighted_phrases
+        from classifier.lists.phrases import load_weighted_phrases
 
         scorer, _ = load_weighted_phrases(phrases)
 

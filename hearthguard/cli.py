@@ -567,7 +567,7 @@ def lists_import(
 @friendly_errors
 def lists_status(data_dir: Path | None, as_json: bool) -> None:
     """Show every list: category, entries, rejected lines, last update, age, errors."""
-    from classifier.bundle import BUNDLE_DIR
+    from classifier.lists.bundle import BUNDLE_DIR
 
     now = datetime.now().astimezone()
     with _store(data_dir) as store:

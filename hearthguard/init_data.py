@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mitmproxy import certs
 
-from classifier.bundle import BUNDLE_DIR, default_sources
+from classifier.lists.bundle import BUNDLE_DIR, default_sources
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.lists import ListLibrary

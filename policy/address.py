@@ -28,7 +28,7 @@ from urllib.parse import unquote_to_bytes
 
 import idna
 
-from classifier.listformats import is_public_suffix
+from classifier.lists.hosts import is_public_suffix
 
 __all__ = [
     "HostKind",

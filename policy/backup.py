@@ -347,7 +347,7 @@ def _carry_lists(previous: DataDir | None, new: DataDir) -> None:
 
 def _bundled_elsewhere(source: str) -> bool:
     """True for a bundled default list recorded under another installation's path."""
-    from classifier.bundle import BUNDLE_DIR, default_sources
+    from classifier.lists.bundle import BUNDLE_DIR, default_sources
 
     if source.startswith(("http://", "https://")) or Path(source).exists():
         return False
@@ -359,7 +359,7 @@ def _compile_lists(new: DataDir) -> tuple[tuple[str, str], ...]:
     """Compile the index for the restored policy. The bundled default lists are imported from
     this installation when no list files came along or the backup names them at another
     installation's path. Returns the lists in use whose files are not here."""
-    from classifier.bundle import default_sources
+    from classifier.lists.bundle import default_sources
 
     store = PolicyStore(new.policy_db)
     try:

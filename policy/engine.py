@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.domains import DomainIndex
-from classifier.hotline import load_hotlines
+from classifier.lists.hotline import load_hotlines
+from classifier.lists.index import DomainIndex
 from classifier.models import MODEL_NAMES, LoadedModels, PageModel, UrlModel, load_models
 from policy.datadir import DataDir
 from policy.indexhealth import open_category_index
@@ -98,7 +98,7 @@ def load_index(data: DataDir) -> tuple[CategoryIndex, str | None]:
 
 
 def hotline_dir(data: DataDir) -> Path:
-    """Where hotline lists live: ``<data dir>/hotline/*.txt`` (see ``classifier.hotline``)."""
+    """Where hotline lists live: ``<data dir>/hotline/*.txt`` (see ``classifier.lists.hotline``)."""
     return data.root / "hotline"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.domains import DomainIndex, IndexFormatError
+from classifier.lists.index import DomainIndex, IndexFormatError
 from policy.datadir import DataDir
 from policy.snapshot import CategoryIndex, ListMatchLike
 from policy.store import PolicyStore

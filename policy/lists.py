@@ -24,9 +24,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from classifier.domains import IndexStats, build_index
-from classifier.listfetch import FetchError, ProgressCallback, fetch, shrink_problem
-from classifier.listformats import ListFormatError, ParsedList, Rejection, parse_path
+from classifier.lists.fetch import FetchError, ProgressCallback, fetch, shrink_problem
+from classifier.lists.formats import parse_path
+from classifier.lists.index import IndexStats, build_index
+from classifier.lists.parsed import ListFormatError, ParsedList, Rejection
 from policy.datadir import DataDir
 from policy.store import ListRecord, PolicyStore
 

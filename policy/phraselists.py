@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from classifier.phrases import (
+from classifier.lists.phrases import (
     ParsedPhraseList,
     PhraseScorer,
     WeightedPhrase,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from classifier.listformats import is_public_suffix
+from classifier.lists.hosts import is_public_suffix
 from policy.address import HostKind, normalise_host
 
 __all__ = [

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import time
 
-from classifier.listformats import is_public_suffix, normalise_host
+from classifier.lists.hosts import is_public_suffix, normalise_host
 from policy.messages import N_
 
 __all__ = [

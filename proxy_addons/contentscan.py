@@ -23,8 +23,8 @@ from mitmproxy.addonmanager import Loader
 from mitmproxy.net import encoding as content_encoding
 
 from classifier.categories import BENIGN
+from classifier.lists.phrases import PhraseScorer
 from classifier.models import PageModel
-from classifier.phrases import PhraseScorer
 from classifier.text import MAX_HTML_BYTES, decompress_capped, html_to_text
 from policy.decide import decide_page, decide_phrases
 from policy.learning import MAX_TEXT, Example

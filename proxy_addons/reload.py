@@ -17,7 +17,7 @@ from typing import IO
 from mitmproxy import ctx, exceptions
 from mitmproxy.addonmanager import Loader
 
-from classifier.domains import DomainIndex
+from classifier.lists.index import DomainIndex
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.engine import CachedUrlModel, hotline_dir, load_household_models, load_illegal

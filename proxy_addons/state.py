@@ -11,8 +11,8 @@ from typing import Any
 from mitmproxy import connection
 from mitmproxy.proxy import mode_specs
 
+from classifier.lists.phrases import PhraseScorer
 from classifier.models import PageModel
-from classifier.phrases import PhraseScorer
 from policy.activity import ActivityStore
 from policy.activity_queue import ActivityLog
 from policy.budgets import UsageCounter

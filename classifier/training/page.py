@@ -380,7 +380,7 @@ def calibrate_table(table: dict[str, Any], docs: Sequence[Example]) -> dict[str,
 def e2guardian_scores(data_dir: Path, texts: Sequence[str]) -> tuple[list[int], list[str]]:
     """Totals and strongest categories of e2guardian's default weighted phrase lists
     (``lists/e2guardian/weightedphraselist`` in the shared data, read at run time)."""
-    from classifier.phrases import load_weighted_phrases
+    from classifier.lists.phrases import load_weighted_phrases
 
     scorer, _report = load_weighted_phrases(
         Path(data_dir) / "lists" / "e2guardian" / "weightedphraselist"

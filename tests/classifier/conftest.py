@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from classifier.domains import DomainIndex, build_index
-from classifier.listformats import ParsedList, parse_path
+from classifier.lists.formats import parse_path
+from classifier.lists.index import DomainIndex, build_index
+from classifier.lists.parsed import ParsedList
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from classifier.domains import DomainIndex
+from classifier.lists.index import DomainIndex
 from hearthguard.cli import main
 from policy.backup import FORMAT, read_manifest
 from policy.store import PolicyStore

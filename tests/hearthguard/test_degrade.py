@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from mitmproxy.test import taddons
 
-from classifier.domains import DomainIndex
+from classifier.lists.index import DomainIndex
 from hearthguard.cli import main
 from policy.status import read_status
 from policy.values import Reason

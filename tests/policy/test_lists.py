@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.domains import DomainIndex
+from classifier.lists.index import DomainIndex
 from hearthguard.updater import update_due
 from policy.lists import ListError, ListLibrary
 from policy.store import ListRecord

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from classifier.categories import PROTECTED
-from classifier.listformats import is_public_suffix
+from classifier.lists.hosts import is_public_suffix
 from policy.address import HostKind, normalise_host
 from policy.decide import decide
 from policy.presets import PRESETS, preset

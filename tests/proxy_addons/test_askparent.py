@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from classifier.hotline import digest_host
+from classifier.lists.hotline import digest_host
 from policy.activity import ActivityStore
 from policy.requests import answer
 from policy.values import Action

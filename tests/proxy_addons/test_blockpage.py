@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from hearthguard.i18n import LANGUAGES, translations
 
 from classifier.categories import BLOCKABLE
-from classifier.hotline import digest_host, digest_url
+from classifier.lists.hotline import digest_host, digest_url
 from hearthguard.cli import main
-from hearthguard.i18n import LANGUAGES, translations
 from policy.activity import ActivityStore
 from policy.snapshot import Snapshot
 from policy.values import Action, Decision, Device, Profile, Reason

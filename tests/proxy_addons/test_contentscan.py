@@ -132,7 +132,7 @@ def test_scan_page_never_raises_on_junk(models) -> None:
 
 
 def test_blocked_pages_await_review_and_listed_hosts_become_examples(scanning, store, tmp_path):
-    from classifier.domains import DomainIndex
+    from classifier.lists.index import DomainIndex
     from proxy_addons.activitylog import ActivityWriter
     from tests.support.lists import make_index, parsed
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from classifier.domains import DomainIndex, build_index
-from classifier.listformats import ParsedList
+from classifier.lists.index import DomainIndex, build_index
+from classifier.lists.parsed import ParsedList
 
 
 def parsed(

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from classifier.listformats import normalise_host
+from classifier.lists.hosts import normalise_host
 
 __all__ = [
     "HotlineError",

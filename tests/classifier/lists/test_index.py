@@ -9,9 +9,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from classifier.bundle import default_sources
-from classifier.domains import DomainIndex, IndexFormatError, ListMatch, build_index
-from classifier.listformats import ParsedList, is_public_suffix, parse_path
+from classifier.lists.bundle import default_sources
+from classifier.lists.formats import parse_path
+from classifier.lists.hosts import is_public_suffix
+from classifier.lists.index import DomainIndex, IndexFormatError, ListMatch, build_index
+from classifier.lists.parsed import ParsedList
 
 
 def plist(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.hotline import (
+from classifier.lists.hotline import (
     MAX_BAD_LINE_NUMBERS,
     HotlineError,
     HotlineLists,

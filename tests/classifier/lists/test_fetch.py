@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from classifier.listfetch import FetchError, extract_archive, fetch, shrink_problem
-from classifier.listformats import parse_path
+from classifier.lists.fetch import FetchError, extract_archive, fetch, shrink_problem
+from classifier.lists.formats import parse_path
 
 LIST = b"0.0.0.0 007angels.com\n0.0.0.0 www.007angels.com\n"
 HTML = b"<!DOCTYPE html>\n<html><head><title>Oops</title></head><body>Moved</body></html>\n"

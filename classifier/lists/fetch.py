@@ -30,7 +30,7 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import BinaryIO
 
-from classifier.listformats import looks_like_html
+from classifier.lists.parsed import looks_like_html
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -74,7 +74,7 @@ class Refusal:
 class FetchResult:
     """What `fetch` produced inside the destination folder.
 
-    ``path`` is what to hand to `classifier.listformats.parse_path`: the copied or downloaded
+    ``path`` is what to hand to `classifier.lists.formats.parse_path`: the copied or downloaded
     list file, or the folder an archive was unpacked into. ``bytes`` counts bytes read from
     the source; ``files`` the files written. ``refused`` holds up to 100 refused archive
     members; ``refused_total`` counts them all.

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.bundle import default_sources
-from classifier.listformats import (
+from classifier.lists.bundle import default_sources
+from classifier.lists.formats import detect_format, parse_path
+from classifier.lists.hosts import is_public_suffix, normalise_host
+from classifier.lists.parsed import (
     MAX_LINE_CHARS,
     MAX_REJECTION_EXAMPLES,
     REASON_BINARY,
@@ -23,10 +25,6 @@ from classifier.listformats import (
     REASON_TOO_LONG,
     ListFormatError,
     ParsedList,
-    detect_format,
-    is_public_suffix,
-    normalise_host,
-    parse_path,
 )
 
 # --- real snippets -------------------------------------------------------------------------

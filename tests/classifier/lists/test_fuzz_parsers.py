@@ -17,15 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from classifier.hotline import HotlineError, digest_host, parse_hotline
-from classifier.listformats import (
-    FORMATS,
-    ListFormatError,
-    is_public_suffix,
-    is_valid_domain,
-    parse_path,
-)
-from classifier.phrases import compile_phrases, parse_weighted_phrase_list
+from classifier.lists.formats import FORMATS, parse_path
+from classifier.lists.hosts import is_public_suffix, is_valid_domain
+from classifier.lists.hotline import HotlineError, digest_host, parse_hotline
+from classifier.lists.parsed import ListFormatError
+from classifier.lists.phrases import compile_phrases, parse_weighted_phrase_list
 from classifier.text import MAX_TEXT_CHARS, decompress_capped, html_to_text
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -47,13 +47,8 @@ from pathlib import Path
 import marisa_trie
 import numpy as np
 
-from classifier.listformats import (
-    ParsedList,
-    canonical_ip,
-    is_public_suffix,
-    is_valid_domain,
-    normalise_host,
-)
+from classifier.lists.hosts import canonical_ip, is_public_suffix, is_valid_domain, normalise_host
+from classifier.lists.parsed import ParsedList
 
 __all__ = [
     "DomainIndex",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from classifier.categories import BENIGN
-from classifier.phrases import (
+from classifier.lists.phrases import (
     WeightedPhrase,
     compile_phrases,
     load_weighted_phrases,
