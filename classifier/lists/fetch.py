@@ -283,11 +283,11 @@ def extract_archive(
     files = 0
     unpacked = 0
 
-    def refuse(member: str, reason: str) -> None:
-        nonlocal refused_total
-        refused_total += 1
-        if len(refused) < _MAX_REFUSAL_EXAMPLES:
-            refused.append(Refusal(member, reason))
+    def charge(size: int) -> None:
+        nonlocal unpacked
+        unpacked += size
+        if unpacked > max_unpacked_bytes:
+            raise FetchError(f"{archive.name}: unpacks to more than {max_unpacked_bytes} bytes")
 
     try:
         _check_gzip_complete(archive)
@@ -295,59 +295,65 @@ def extract_archive(
             for count, member in enumerate(tar, 1):
                 if count > MAX_MEMBERS:
                     raise FetchError(f"{archive.name}: more than {MAX_MEMBERS} members")
-                name = member.name
-                problem = _member_problem(name)
-                if problem:
-                    refuse(name, problem)
+                problem = _unpack_member(tar, member, root, charge)
+                if problem is None:
+                    if member.isfile() or member.islnk():
+                        files += 1
                     continue
-                target = os.path.join(root, os.path.normpath(name))
-                parent = os.path.realpath(os.path.dirname(target))
-                if not _within(root, parent) or os.path.islink(target):
-                    refuse(name, "would be written through a link")
-                    continue
-                if member.isdir():
-                    os.makedirs(target, mode=0o755, exist_ok=True)
-                elif member.isfile():
-                    unpacked += member.size
-                    if unpacked > max_unpacked_bytes:
-                        raise FetchError(
-                            f"{archive.name}: unpacks to more than {max_unpacked_bytes} bytes"
-                        )
-                    os.makedirs(parent, mode=0o755, exist_ok=True)
-                    source = tar.extractfile(member)
-                    if source is None:
-                        refuse(name, "unreadable member")
-                        continue
-                    with source, open(target, "wb") as out:
-                        shutil.copyfileobj(source, out, _CHUNK)
-                    files += 1
-                elif member.issym():
-                    link = member.linkname
-                    resolved = os.path.realpath(os.path.join(parent, link))
-                    if os.path.isabs(link) or not _within(root, resolved):
-                        refuse(name, f"link pointing outside the folder ({link})")
-                        continue
-                    os.makedirs(parent, mode=0o755, exist_ok=True)
-                    os.symlink(link, target)
-                elif member.islnk():
-                    link = member.linkname
-                    linked = os.path.realpath(os.path.join(root, os.path.normpath(link)))
-                    if (
-                        _member_problem(link)
-                        or not _within(root, linked)
-                        or not os.path.isfile(linked)
-                        or os.path.islink(linked)
-                    ):
-                        refuse(name, f"hard link to something outside or missing ({link})")
-                        continue
-                    os.makedirs(parent, mode=0o755, exist_ok=True)
-                    shutil.copyfile(linked, target)
-                    files += 1
-                else:
-                    refuse(name, "device or other special file")
+                refused_total += 1
+                if len(refused) < _MAX_REFUSAL_EXAMPLES:
+                    refused.append(Refusal(member.name, problem))
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise FetchError(f"{archive.name}: the archive is truncated or damaged ({exc})") from exc
     return files, tuple(refused), refused_total
+
+
+def _unpack_member(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, charge: Callable[[int], None]
+) -> str | None:
+    """Write one archive member under the real folder ``root``; return why it was refused, or
+    None once it is written (a folder, a file, a link inside ``root``). A regular file's size
+    is passed to ``charge`` before it is written (which raises when the cap is passed)."""
+    name = member.name
+    problem = _member_problem(name)
+    if problem:
+        return problem
+    target = os.path.join(root, os.path.normpath(name))
+    parent = os.path.realpath(os.path.dirname(target))
+    if not _within(root, parent) or os.path.islink(target):
+        return "would be written through a link"
+    if member.isdir():
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    elif member.isfile():
+        charge(member.size)
+        os.makedirs(parent, mode=0o755, exist_ok=True)
+        source = tar.extractfile(member)
+        if source is None:
+            return "unreadable member"
+        with source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, _CHUNK)
+    elif member.issym():
+        link = member.linkname
+        resolved = os.path.realpath(os.path.join(parent, link))
+        if os.path.isabs(link) or not _within(root, resolved):
+            return f"link pointing outside the folder ({link})"
+        os.makedirs(parent, mode=0o755, exist_ok=True)
+        os.symlink(link, target)
+    elif member.islnk():
+        link = member.linkname
+        linked = os.path.realpath(os.path.join(root, os.path.normpath(link)))
+        if (
+            _member_problem(link)
+            or not _within(root, linked)
+            or not os.path.isfile(linked)
+            or os.path.islink(linked)
+        ):
+            return f"hard link to something outside or missing ({link})"
+        os.makedirs(parent, mode=0o755, exist_ok=True)
+        shutil.copyfile(linked, target)
+    else:
+        return "device or other special file"
+    return None
 
 
 def _check_gzip_complete(path: Path) -> None:
