@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from mitmproxy import addons, master, options
 from mitmproxy.addons import errorcheck
+from mitmproxy.proxy import server
 
-__all__ = ["NEEDED", "lean_master"]
+__all__ = ["NEEDED", "UDP_CLIENT_IDLE", "lean_master"]
+
+#: Seconds an idle UDP client (a device's DNS resolver, WireGuard) is kept. mitmproxy's own
+#: 20 s is shorter than the 60 s its packet layer remembers the same client address for: a
+#: device that asks again from the same source port after 20 to 60 s idle has its questions
+#: dropped, and every dropped question restarts the 60 s, so a resolver that keeps its port
+#: is never answered again. Longer than 60 s, the packet layer forgets the address first and
+#: the next question opens a fresh connection.
+UDP_CLIENT_IDLE = 75
 
 #: The built-in addons Hearthguard relies on, by class name, and why.
 NEEDED: dict[str, str] = {
@@ -36,6 +45,7 @@ def lean_master(opts: options.Options, *, with_termlog: bool = True) -> master.M
     Options of the dropped addons (``block_list``, ``map_remote``, ``save_stream_file``...)
     do not exist on this master; setting one fails like any unknown option.
     """
+    server.UDP_TIMEOUT = UDP_CLIENT_IDLE
     lean = master.Master(opts, with_termlog=with_termlog)
     lean.addons.add(*(a for a in addons.default_addons() if type(a).__name__ in NEEDED))
     lean.addons.add(errorcheck.ErrorCheck())

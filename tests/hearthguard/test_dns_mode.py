@@ -252,3 +252,17 @@ def test_https_records_lose_their_ech_and_http3_so_the_site_name_stays_visible(
     assert 'alpn="h2"' in record
     assert "ech=" not in record and "h3" not in record
     assert "www.bbc.co.uk" in hg.upstream.asked  # the real record, cleaned on its way back
+
+
+def test_a_device_asking_again_from_the_same_port_after_a_pause_is_answered(
+    hg: DnsMode,
+) -> None:
+    """A resolver that keeps its source port (many routers and embedded devices do) and pauses
+    for longer than an idle UDP connection lives must still be answered, not silently dropped
+    for as long as it keeps asking."""
+    port = free_port()  # a free local port to ask from, twice
+    source = f"{TABLET}#{port}"
+    assert dig(hg.port, "www.bbc.co.uk", source=source).status == "NOERROR"
+    time.sleep(22)  # past mitmproxy's 20 s idle timeout for a UDP client connection
+    answers = [dig(hg.port, "www.bbc.co.uk", source=source).status for _ in range(2)]
+    assert answers == ["NOERROR", "NOERROR"]
