@@ -237,7 +237,7 @@ case $ACTION in
     say "ruff"
     .venv/bin/ruff check .
     say "mypy"
-    .venv/bin/mypy classifier policy proxy_addons dashboard hearthguard
+    .venv/bin/mypy classifier policy proxy_addons dashboard hearthguard ui
     say "tests"
     exec .venv/bin/python -m pytest -q
     ;;

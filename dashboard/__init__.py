@@ -12,9 +12,9 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
-from hearthguard import TEMPLATES, TRANSLATIONS
-from hearthguard.i18n import best_language, format_moment
 from policy.datadir import DataDir, default_data_dir
+from ui import TEMPLATES, TRANSLATIONS
+from ui.i18n import best_language, format_moment
 
 __all__ = ["create_app"]
 

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from dashboard.charts import Chart, column_chart, row_chart
 from dashboard.labels import REASONS, category_label, reason_label
 from dashboard.storage import activity, local_now, policy
-from hearthguard.i18n import format_moment
 from policy.report import ActivityReport, LogQuery, activity_report, period_for, search_log
+from ui.i18n import format_moment
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
 

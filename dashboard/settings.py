@@ -29,11 +29,11 @@ from dashboard.forms import (
 from dashboard.passwords import PasswordBusy, argon2_slot, check_password_throttled
 from dashboard.sessions import current_digest
 from dashboard.storage import local_now, policy
-from hearthguard.i18n import LANGUAGES, country_name, sort_key
 from policy.accounts import create_parent
 from policy.config_io import export_configuration, import_configuration
 from policy.helplines import COUNTRIES
 from policy.validate import InputError
+from ui.i18n import LANGUAGES, country_name, sort_key
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

@@ -924,8 +924,8 @@ def setting() -> None:
 @friendly_errors
 def setting_set(data_dir: Path | None, name: str, value: str) -> None:
     """Set a household setting; `hearthguard setting list` shows them all."""
-    from hearthguard.i18n import LANGUAGES
     from policy.settings import clean_setting
+    from ui.i18n import LANGUAGES
 
     with _store(data_dir) as store:
         cleaned = clean_setting(name, value, profiles=store.profile_names(), languages=LANGUAGES)

@@ -1,6 +1,6 @@
 """The pages a child sees: block pages, "ask a parent" status, and what Hearthguard does.
 
-Every page is rendered from ``hearthguard/templates/block/`` in the household's language (then
+Every page is rendered from ``ui/templates/block/`` in the household's language (then
 the browser's), self-contained (inline CSS, no script, nothing fetched), never cached, and shows
 nothing meant for parents: no list names, matched phrases or scores. A block page that allows
 asking carries a signed ticket (`AskTickets`) naming the device's address, profile, site, URL,
@@ -21,14 +21,14 @@ from typing import Any
 import jinja2
 from mitmproxy import http
 
-from hearthguard import TEMPLATES
-from hearthguard.i18n import LANGUAGES, best_language, translations
 from policy.address import normalise_path
 from policy.helplines import help_for
 from policy.snapshot import Snapshot
 from policy.timelimits import access_returns
 from policy.values import Decision, Profile, Reason
 from proxy_addons.localtime import format_until
+from ui import TEMPLATES
+from ui.i18n import LANGUAGES, best_language, translations
 
 __all__ = [
     "AskTickets",

@@ -1,4 +1,5 @@
-"""Imports point one way: classifier <- policy <- proxy_addons, dashboard."""
+"""Imports point one way: classifier <- policy <- proxy_addons, dashboard <- hearthguard; ui is
+a leaf (templates, catalogs, languages) that any of them may use and that imports none of them."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ REPO = Path(__file__).resolve().parents[1]
 FORBIDDEN = {
     "classifier": {"policy", "proxy_addons", "dashboard", "hearthguard", "mitmproxy", "flask"},
     "policy": {"proxy_addons", "dashboard", "hearthguard", "mitmproxy", "flask", "flask_wtf"},
-    "dashboard": {"proxy_addons", "mitmproxy"},
-    "proxy_addons": {"dashboard", "flask"},
+    "dashboard": {"proxy_addons", "hearthguard", "mitmproxy"},
+    "proxy_addons": {"dashboard", "hearthguard", "flask"},
+    "ui": {"classifier", "policy", "proxy_addons", "dashboard", "hearthguard"},
 }
 
 

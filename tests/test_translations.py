@@ -19,15 +19,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
-from hearthguard import TEMPLATES, TRANSLATIONS
-from hearthguard.i18n import (
-    LANGUAGES,
-    best_language,
-    country_name,
-    format_moment,
-    sort_key,
-    translations,
-)
 from policy.accounts import create_parent
 from policy.datadir import DataDir
 from policy.services import shipped_services
@@ -37,6 +28,15 @@ from policy.store import PolicyStore
 from policy.validate import InputError, clean_domain
 from policy.values import Action, Decision, Profile
 from proxy_addons.blockpage import REASON_TEMPLATES, BlockPages
+from ui import TEMPLATES, TRANSLATIONS
+from ui.i18n import (
+    LANGUAGES,
+    best_language,
+    country_name,
+    format_moment,
+    sort_key,
+    translations,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
@@ -48,11 +48,11 @@ _PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)[sd]|\{[A-Za-z_]\w*\}")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 REFRESH = (
     "the catalog is stale; run:\n"
-    "  .venv/bin/pybabel extract -F babel.cfg -k _l -o hearthguard/translations/messages.pot .\n"
-    "  .venv/bin/pybabel update --no-fuzzy-matching -i hearthguard/translations/messages.pot"
-    " -d hearthguard/translations\n"
+    "  .venv/bin/pybabel extract -F babel.cfg -k _l -o ui/translations/messages.pot .\n"
+    "  .venv/bin/pybabel update --no-fuzzy-matching -i ui/translations/messages.pot"
+    " -d ui/translations\n"
     "then translate the new messages and run: .venv/bin/pybabel compile -d"
-    " hearthguard/translations"
+    " ui/translations"
 )
 
 MsgId = str | tuple[str, str]
@@ -201,7 +201,7 @@ def test_compiled_catalogs_match_their_sources(language: str) -> None:
                     stale.append(message.id)
         elif compiled.gettext(message.id) != message.string:
             stale.append(message.id)
-    assert stale == [], "run: .venv/bin/pybabel compile -d hearthguard/translations"
+    assert stale == [], "run: .venv/bin/pybabel compile -d ui/translations"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from hearthguard.i18n import LANGUAGES, translations
 
 from classifier.categories import BLOCKABLE
 from classifier.lists.hotline import digest_host, digest_url
@@ -27,6 +26,7 @@ from proxy_addons.blockpage import (
 )
 from proxy_addons.httpfilter import HttpFilter
 from tests.proxy_addons.conftest import request_flow
+from ui.i18n import LANGUAGES, translations
 
 NOW = datetime(2026, 3, 4, 15, 30).astimezone()
 IP = "192.168.1.20"

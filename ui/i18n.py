@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.support import NullTranslations, Translations
 
-from hearthguard import TRANSLATIONS
+from ui import TRANSLATIONS
 
 __all__ = [
     "LANGUAGES",
