@@ -14,11 +14,19 @@ from datetime import datetime
 
 from classifier.categories import BENIGN, ILLEGAL, PROTECTED
 from policy.address import HostKind, normalise_host, normalise_path
+from policy.phraselists import phrase_limit
 from policy.snapshot import ListMatchLike, Snapshot
 from policy.timelimits import time_decision
 from policy.values import Action, Decision, Profile, Reason, Request, Rule
 
-__all__ = ["decide", "decide_page", "decide_phrases", "domain_matches", "host_parents"]
+__all__ = [
+    "decide",
+    "decide_page",
+    "decide_page_verdict",
+    "decide_phrases",
+    "domain_matches",
+    "host_parents",
+]
 
 _PROTECTED = frozenset(PROTECTED)
 #: Words of help and support in a host name: the URL model alone never blocks such a host
@@ -212,4 +220,25 @@ def decide_phrases(profile: Profile, category: str, total: int, limit: int) -> D
         return None
     return Decision(
         Action.BLOCK, Reason.CONTENT_BLOCKED, category, f"phrase list: {total} over {limit}"
+    )
+
+
+def decide_page_verdict(
+    profile: Profile,
+    category: str,
+    score: float,
+    explanation: str = "",
+    *,
+    phrase_category: str = BENIGN,
+    phrase_total: int = 0,
+) -> Decision | None:
+    """The content scan's block for a page seen under ``profile``, or None to let it through.
+
+    The page model's verdict (``category`` at ``score``) is judged first (`decide_page`); only
+    when it passes do the household's phrase lists count (`decide_phrases`: the page's
+    ``phrase_total``, strongest in ``phrase_category``, against the naughtiness limit of the
+    profile's preset). Pure.
+    """
+    return decide_page(profile, category, score, explanation) or decide_phrases(
+        profile, phrase_category, phrase_total, phrase_limit(profile.preset)
     )

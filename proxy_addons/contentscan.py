@@ -3,11 +3,13 @@
 HTML answers to requests the filter allowed are held back (up to ``SCAN_LIMIT``) for profiles
 with content scanning on; the first 64 KB are decompressed (capped: a gzip bomb is cut, not
 inflated), turned into visible text and scored by the page model in a worker thread, and a
-page the profile blocks is replaced by the block page. A page too large to hold is judged on
-its first ``STREAM_SCAN_BYTES`` before any of it is sent (`_StreamingScan`). Everything else
-is streamed straight through, so large downloads never sit in memory. Verdicts are remembered
-per page for a while (option ``hearthguard_scan_cache``), so a page fetched again is not
-scanned again.
+page the profile blocks is replaced by the block page. A page too large to hold, and a page
+sent without a Content-Length (which mitmproxy would stream on by itself, unread, once it
+passes ``stream_large_bodies``), is judged on its first ``STREAM_SCAN_BYTES`` before any of it
+is sent (`_HeldPage`): the same verdict, the same remembered verdicts, learning and block page
+as a page held whole. Everything else is streamed straight through, so large downloads never
+sit in memory. Verdicts are remembered per page for a while (option
+``hearthguard_scan_cache``), so a page fetched again is not scanned again.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from dataclasses import dataclass
 from mitmproxy import ctx, http
 from mitmproxy.addonmanager import Loader
 from mitmproxy.net import encoding as content_encoding
+from mitmproxy.net.http.headers import parse_content_type
 
 from classifier.categories import BENIGN
+from classifier.household import MAX_TEXT_CHARS, Example
 from classifier.lists.phrases import PhraseScorer
 from classifier.models import PageModel
 from classifier.text import MAX_HTML_BYTES, decompress_capped, html_to_text
-from policy.decide import decide_page, decide_phrases
-from policy.learning import MAX_TEXT, Example
-from policy.phraselists import phrase_limit
+from policy.decide import decide_page_verdict
 from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
@@ -39,9 +41,10 @@ __all__ = ["ContentScan", "PageVerdict", "scan_page"]
 log = logging.getLogger(__name__)
 
 #: HTML answers larger than this (by Content-Length) are not held whole: their beginning is
-#: judged as they stream (see `_StreamingScan`).
+#: judged as they stream (see `_HeldPage`).
 SCAN_LIMIT = 2 * 1024 * 1024
-#: Of such a page, this much (as sent, maybe compressed) is held back and judged first; more
+#: Of such a page, and of a page of unknown length, this much (as sent, maybe compressed) is
+#: held back and judged first: the scan reads only the first 64 KB of HTML, and this is more
 #: than one 128 KB zstd block, so that a compressed beginning always decodes.
 STREAM_SCAN_BYTES = 160 * 1024
 _MAX_REMEMBERED = 20_000
@@ -130,15 +133,34 @@ class ContentScan:
         response = flow.response
         if response is None or flow.error or callable(response.stream):
             return
-        length = response.headers.get("content-length", "")
-        # stream already True: mitmproxy found it larger than stream_large_bodies
-        too_big = response.stream is True or (length.isdigit() and int(length) > SCAN_LIMIT)
         profile = self._scanning_profile(flow) if _is_html(response) else None
         if profile is None:
             response.stream = True
-        elif too_big:
-            # too large to hold: judged as it streams, never passed on unread
-            response.stream = _StreamingScan(self, flow, profile) if _may_end_early(flow) else True
+            return
+        length = response.headers.get("content-length", "")
+        # stream already True: mitmproxy found it larger than stream_large_bodies
+        if response.stream is True or (length.isdigit() and int(length) > SCAN_LIMIT):
+            self._hold(flow, profile)  # too large to hold whole
+        elif not length.isdigit() and _has_body(flow):
+            # Unknown length (chunked, or until the connection closes): mitmproxy would hold
+            # it, then stream the rest on by itself past stream_large_bodies, with no hook.
+            self._hold(flow, profile)
+
+    def _hold(self, flow: http.HTTPFlow, profile: Profile) -> None:
+        """Judge the page on its beginning as it streams in: never passed on unread."""
+        response = flow.response
+        assert response is not None
+        key = _page_key(flow, flow_host(flow))
+        remembered = self._recall(key)
+        if remembered is not None and _decision(profile, remembered) is None:
+            response.stream = True  # known to pass, as a page held whole would
+        elif _may_end_early(flow):
+            response.stream = _HeldPage(self, flow, profile, key, remembered)
+        else:
+            log.error("A page in an unknown protocol could not be checked; it was cut.")
+            response.stream = _dropped
+            if flow.killable:
+                flow.kill()
 
     def _recall(self, key: str) -> PageVerdict | None:
         found = self._remembered.get(key)
@@ -162,16 +184,12 @@ class ContentScan:
         if profile is None or not response.raw_content:
             return
         host = flow_host(flow)
-        key = f"{host}{flow.request.path.split('?', 1)[0]}"
+        key = _page_key(flow, host)
         remembered, text = self._recall(key), ""
-        if remembered is None:
-            scan = (
-                self.state.page_model,
-                response.raw_content,
-                response.headers.get("content-encoding"),
-                response.headers.get("content-type"),
-                self.state.phrase_scorer,
-            )
+        if remembered is not None:
+            verdict = remembered
+        else:
+            scan = self._scan_of(response, response.raw_content)
             if len(response.raw_content) <= INLINE_SCAN and scan[2] in (None, "", "identity"):
                 # a small page is read faster than it can be handed to the worker and back
                 # (a compressed one may hold 64 KB of HTML: it goes to the worker)
@@ -181,72 +199,92 @@ class ContentScan:
                     self._worker, scan_page, *scan
                 )
             self._remember(key, verdict)
-        else:
-            verdict = remembered
-        decision = _page_decision(profile, verdict)
+        decision = self._settle(flow, profile, host, key, verdict, text)
+        if decision is not None:
+            page = self._block_page(flow, decision, profile, host)
+            if page is None:  # no policy to render the block page with: never the page
+                flow.response = http.Response.make(502, b"", {"cache-control": "no-store"})
+            else:
+                flow.response = page
+
+    def judge_held(
+        self,
+        flow: http.HTTPFlow,
+        profile: Profile,
+        key: str,
+        raw: bytes,
+        remembered: PageVerdict | None = None,
+    ) -> bytes | None:
+        """What to send instead of a page whose beginning ``raw`` was held back (its headers
+        are already sent): None to let it through, else the block page encoded like the page
+        (``b""`` when it cannot be: the page is then cut). Judged as `response` judges a page
+        held whole: the same scan, remembered verdicts, learning, log and block page."""
+        response = flow.response
+        assert response is not None
+        host, text = flow_host(flow), ""
+        verdict = remembered
+        if verdict is None:
+            verdict, text = scan_page(*self._scan_of(response, raw))
+            self._remember(key, verdict)
+        decision = self._settle(flow, profile, host, key, verdict, text)
+        if decision is None:
+            return None
+        page = self._block_page(flow, decision, profile, host)
+        return b"" if page is None else _encoded_like(page.content or b"", response)
+
+    def _scan_of(
+        self, response: http.Response, raw: bytes
+    ) -> tuple[PageModel | None, bytes, str | None, str | None, PhraseScorer | None]:
+        """The arguments of `scan_page` for ``raw``, a body (or its beginning) of ``response``."""
+        return (
+            self.state.page_model,
+            raw,
+            response.headers.get("content-encoding"),
+            response.headers.get("content-type"),
+            self.state.phrase_scorer,
+        )
+
+    def _settle(
+        self,
+        flow: http.HTTPFlow,
+        profile: Profile,
+        host: str,
+        key: str,
+        verdict: PageVerdict,
+        text: str,
+    ) -> Decision | None:
+        """The block ``verdict`` earns (None: the page passes); the page is kept for learning
+        (when ``text`` is new) and a block is recorded on the flow and logged."""
+        decision = _decision(profile, verdict)
         snapshot = self.state.snapshot
         if snapshot is None:
-            return
+            return decision
         ip = client_ip(flow.client_conn)
         _, device = snapshot.profile_for(ip)
         if text and snapshot.learning:
             self._keep_for_learning(flow, host, key, text, verdict, decision, profile, device)
-        if decision is None:
-            return
-        flow.metadata[METADATA_KEY] = decision
-        log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
-        flow.response = self.pages.for_flow(
+        if decision is not None:
+            flow.metadata[METADATA_KEY] = decision
+            log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
+        return decision
+
+    def _block_page(
+        self, flow: http.HTTPFlow, decision: Decision, profile: Profile, host: str
+    ) -> http.Response | None:
+        """The block page for ``decision``; None without a policy snapshot to render it."""
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            return None
+        return self.pages.for_flow(
             flow,
             decision,
             host=host,
-            ip=ip,
+            ip=client_ip(flow.client_conn),
             profile=profile,
             snapshot=snapshot,
             now=self.state.now(),
             dashboard=self.state.dashboard_url,
         )
-
-    def judge_beginning(self, flow: http.HTTPFlow, profile: Profile, raw: bytes) -> bytes | None:
-        """What to send instead of a page too large to hold whose beginning is ``raw``: None
-        to let it through, else the block page encoded like the page (``b""`` when it
-        cannot be encoded: the page is then cut)."""
-        response = flow.response
-        assert response is not None
-        encoding = response.headers.get("content-encoding", "")
-        verdict, _ = scan_page(
-            self.state.page_model,
-            raw,
-            encoding,
-            response.headers.get("content-type"),
-            self.state.phrase_scorer,
-        )
-        decision = _page_decision(profile, verdict)
-        snapshot = self.state.snapshot
-        if decision is None:
-            return None
-        if snapshot is None:
-            return b""
-        host, ip = flow_host(flow), client_ip(flow.client_conn)
-        _, device = snapshot.profile_for(ip)
-        flow.metadata[METADATA_KEY] = decision
-        log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
-        page = (
-            self.pages.for_flow(
-                flow,
-                decision,
-                host=host,
-                ip=ip,
-                profile=profile,
-                snapshot=snapshot,
-                now=self.state.now(),
-                dashboard=self.state.dashboard_url,
-            ).content
-            or b""
-        )
-        try:
-            return content_encoding.encode(page, encoding) if encoding else page
-        except ValueError:  # e.g. "gzip, gzip": cut the page rather than send it unread
-            return b""
 
     def _keep_for_learning(
         self,
@@ -292,18 +330,59 @@ class ContentScan:
             self._sampled.clear()
         self._sampled[host] = day
         self.state.pending_examples.append(
-            Example(text[:MAX_TEXT], listed.category, f"list:{listed.category}")
+            Example(text[:MAX_TEXT_CHARS], listed.category, f"list:{listed.category}")
         )
 
 
-def _page_decision(profile: Profile, verdict: PageVerdict) -> Decision | None:
-    """The block a page's verdict earns for ``profile`` (page model first, then phrase lists),
-    or None."""
-    return decide_page(
-        profile, verdict.category, verdict.score, verdict.explanation
-    ) or decide_phrases(
-        profile, verdict.phrase_category, verdict.phrase_total, phrase_limit(profile.preset)
+def _decision(profile: Profile, verdict: PageVerdict) -> Decision | None:
+    """The policy's block for a page's verdict under ``profile``, or None."""
+    return decide_page_verdict(
+        profile,
+        verdict.category,
+        verdict.score,
+        verdict.explanation,
+        phrase_category=verdict.phrase_category,
+        phrase_total=verdict.phrase_total,
     )
+
+
+def _page_key(flow: http.HTTPFlow, host: str) -> str:
+    """The page a verdict is remembered for: host and path, without the query."""
+    return f"{host}{flow.request.path.split('?', 1)[0]}"
+
+
+def _dropped(chunk: bytes) -> list[bytes]:
+    """A body that is never passed on."""
+    return []
+
+
+def _has_body(flow: http.HTTPFlow) -> bool:
+    """False for answers that never carry a body (HEAD, 1xx, 204, 304)."""
+    response = flow.response
+    assert response is not None
+    status = response.status_code
+    return flow.request.method != "HEAD" and status >= 200 and status not in (204, 304)
+
+
+def _encoded_like(page: bytes, response: http.Response) -> bytes:
+    """The UTF-8 block page ``page`` in the charset and Content-Encoding that ``response``
+    announced (its headers are already sent); characters the charset lacks become HTML
+    character references. ``b""`` when it cannot be encoded (e.g. "gzip, gzip")."""
+    parsed = parse_content_type(response.headers.get("content-type", ""))
+    charset = (parsed[2].get("charset", "") if parsed else "").strip("\"' ").lower()
+    if charset and charset not in ("utf-8", "utf8"):
+        text = page.decode("utf-8")
+        try:
+            page = text.encode(charset, "xmlcharrefreplace")
+        except (LookupError, UnicodeError):  # a charset Python does not know: ASCII is safe
+            page = text.encode("ascii", "xmlcharrefreplace")
+    encoding = response.headers.get("content-encoding", "")
+    if not encoding or encoding.strip().lower() == "identity":
+        return page
+    try:
+        return content_encoding.encode(page, encoding)
+    except ValueError:
+        return b""
 
 
 def _may_end_early(flow: http.HTTPFlow) -> bool:
@@ -324,30 +403,58 @@ def _may_end_early(flow: http.HTTPFlow) -> bool:
     return True
 
 
-class _StreamingScan:
-    """The body of a page too large to hold (over ``SCAN_LIMIT``): its first
-    ``STREAM_SCAN_BYTES`` are held back and judged before any of it is sent, then the page
-    flows on, or the block page is sent in its place and the rest is dropped. The judging runs
-    on the event loop (a few milliseconds, for rare pages); an error cuts the page."""
+class _HeldPage:
+    """The body of a page not held whole (too large, or of unknown length): its first
+    ``STREAM_SCAN_BYTES`` (or all of it, when shorter) are held back and judged before any of
+    it is sent, then the page flows on, or the block page is sent in its place and the rest
+    is dropped. A page whose verdict is ``remembered`` is judged at once.
 
-    def __init__(self, scan: ContentScan, flow: http.HTTPFlow, profile: Profile) -> None:
-        self.scan, self.flow, self.profile = scan, flow, profile
+    An empty chunk is the end of the body, or an empty HTTP/2 DATA frame with more to come:
+    what is held is judged then, and should more come, it is held again until the page's
+    first ``STREAM_SCAN_BYTES`` have been judged together (blocked then, the rest is cut).
+    The judging runs on the event loop (mitmproxy calls this synchronously); an error cuts
+    the page and logs one line.
+    """
+
+    def __init__(
+        self,
+        scan: ContentScan,
+        flow: http.HTTPFlow,
+        profile: Profile,
+        key: str,
+        remembered: PageVerdict | None,
+    ) -> None:
+        self.scan, self.flow, self.profile, self.key = scan, flow, profile, key
+        self.remembered = remembered
         self.held = bytearray()
+        self.sent = b""  # judged and sent while the page's beginning is still being judged
         self.passing: bool | None = None  # None while holding; False once blocked
+        self.judged = False  # True once the whole beginning (or a remembered verdict) passed
 
     def __call__(self, chunk: bytes) -> list[bytes]:
         # a list, never b"": mitmproxy sends an empty chunk, which ends a chunked body
-        if self.passing is not None:
-            return [chunk] if self.passing and chunk else []
+        if self.passing is False or (not chunk and not self.held):
+            return []
+        if self.judged:
+            return [chunk]
         self.held += chunk
-        if chunk and len(self.held) < STREAM_SCAN_BYTES:
-            return []  # chunk b"" is the end of the body: judge what there is
+        beginning = len(self.sent) + len(self.held)
+        if chunk and beginning < STREAM_SCAN_BYTES and self.remembered is None:
+            return []
         held, self.held = bytes(self.held), bytearray()
         try:
-            replacement = self.scan.judge_beginning(self.flow, self.profile, held)
-        except Exception as exc:  # fail closed: the page is not shown unread
-            log.error("A large page could not be checked (%s); it was cut.", type(exc).__name__)
+            replacement = self.scan.judge_held(
+                self.flow, self.profile, self.key, self.sent + held, self.remembered
+            )
+        except Exception as exc:  # noqa: BLE001 - fail closed: the page is not shown unread
+            log.error("A page could not be checked (%s); it was cut.", type(exc).__name__)
             replacement = b""
-        self.passing = replacement is None
-        sent = held if replacement is None else replacement
-        return [sent] if sent else []
+        if replacement is None:
+            self.passing = True
+            self.judged = beginning >= STREAM_SCAN_BYTES or self.remembered is not None
+            self.sent = b"" if self.judged else self.sent + held
+            return [held]
+        self.passing = False
+        if self.sent:
+            return []  # its beginning is out already: the rest is cut, never shown
+        return [replacement] if replacement else []

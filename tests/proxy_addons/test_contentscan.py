@@ -43,6 +43,9 @@ def answered(
     flow.response = tutils.tresp(content=b"")
     flow.response.headers.clear()
     flow.response.headers["content-type"] = "text/html; charset=utf-8"
+    # framed as an origin frames a page it sends whole (a page without a length: see
+    # test_contentscan_chunked.py)
+    flow.response.headers["content-length"] = str(len(body))
     for name, value in (headers or {}).items():
         flow.response.headers[name] = value
     flow.response.raw_content = body
