@@ -12,7 +12,7 @@ chat model is compared with alt-profanity-check on Dota 2 game chat that it neve
 read at run time) when ``--apc-python`` names a throwaway venv that has it
 (``python -m venv /tmp/apc-venv && /tmp/apc-venv/bin/pip install alt-profanity-check``); the
 leave-one-source-out comparison on every corpus is in ``chat.json`` (``python -m
-classifier.train``).
+classifier.training``).
 """
 
 from __future__ import annotations
@@ -349,7 +349,7 @@ def main() -> int:
         )
     )
     rows.append(("url: one at a time", f"{best_rate(url_single_run):,.0f} URLs/s", ""))
-    from classifier.training.chat import chat_pipeline_from_table
+    from classifier.training.chat_pipeline import chat_pipeline_from_table
 
     chat_stock = chat_pipeline_from_table(read_model_file(args.models / "chat.skops"))
 

@@ -12,7 +12,7 @@ reader rebuilds exactly these node kinds and refuses everything else before it i
 
 No name in a file is ever imported or called, so a file cannot run code; reading needs
 neither skops nor scikit-learn. Files are still written with ``skops.io.dump``
-(``classifier.train``); protocols 0 to 2 store these node kinds the same way.
+(``classifier.training``); protocols 0 to 2 store these node kinds the same way.
 """
 
 from __future__ import annotations

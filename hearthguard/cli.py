@@ -826,7 +826,7 @@ def classifier_retrain(data_dir: Path | None) -> None:
     """
     from collections import Counter
 
-    from classifier.train import retrain_page_model
+    from classifier.training.household import retrain_page_model
     from policy.learning import Learning
 
     data = _data(data_dir)

@@ -1,16 +1,17 @@
 """What the page classifier learns from this household, kept in ``<data>/learning/``.
 
 - ``examples.jsonl``: labelled page texts for ``hearthguard classifier retrain``, one
-  ``{"text", "category", "source"}`` object per line (the format ``classifier.train`` reads).
+  ``{"text", "category", "source"}`` object per line (``classifier.household`` owns the format,
+  the text cut and the cap; this module appends to the store and reads it through there).
   ``source`` is ``list:<category>`` for a page of a host a category list names (distant
   supervision) or ``parent:<verdict>`` for a parent's answer in the dashboard.
 - ``review.jsonl``: pages the content scan blocked or nearly blocked, waiting for a parent to
   say whether the classifier was right. Answering one turns it into an example.
 
-Texts are cut to ``MAX_TEXT`` characters and both files are capped; parents can turn the
-collection off (setting ``learning``), and review entries older than the retention period
-are dropped. Appends are cheap (the proxy's writer thread adds lines); the caps are enforced
-by rewriting the file atomically once it holds twice its cap.
+Texts are cut to ``classifier.household.MAX_TEXT_CHARS`` characters and both files are
+capped; parents can turn the collection off (setting ``learning``), and review entries older
+than the retention period are dropped. Appends are cheap (the proxy's writer thread adds
+lines); the caps are enforced by rewriting the file atomically once it holds twice its cap.
 """
 
 from __future__ import annotations
@@ -24,27 +25,17 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from classifier import household
 from classifier.categories import BENIGN, canonical
+from classifier.household import Example, example_row
 
 __all__ = [
-    "Example",
     "Learning",
-    "MAX_EXAMPLES",
     "MAX_REVIEW",
-    "MAX_TEXT",
     "ReviewItem",
 ]
 
-MAX_TEXT = 4000
-MAX_EXAMPLES = 5000
 MAX_REVIEW = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    text: str
-    category: str
-    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +101,18 @@ class Learning:
                     _rewrite(path, kept[-cap:])
 
     def add_examples(self, examples: Iterable[Example]) -> None:
-        self._append(
-            self.examples_path,
-            [
-                {"text": e.text[:MAX_TEXT], "category": canonical(e.category), "source": e.source}
-                for e in examples
-                if e.text.strip()
-            ],
-            MAX_EXAMPLES,
-        )
+        """Append ``examples`` to the store in ``classifier.household``'s format (blank texts
+        are dropped); the store keeps ``classifier.household.MAX_EXAMPLES``, the newest."""
+        rows: list[dict[str, object]] = []
+        for example in examples:
+            row = example_row(example)
+            if row is not None:
+                rows.append(dict(row))
+        self._append(self.examples_path, rows, household.MAX_EXAMPLES)
 
     def examples(self) -> list[Example]:
-        """The newest ``MAX_EXAMPLES`` examples."""
-        rows = _read_jsonl(self.examples_path)[-MAX_EXAMPLES:]
-        return [
-            Example(str(r["text"]), str(r["category"]), str(r.get("source", "")))
-            for r in rows
-            if isinstance(r.get("text"), str) and isinstance(r.get("category"), str)
-        ]
+        """The newest ``classifier.household.MAX_EXAMPLES`` examples (damaged lines skipped)."""
+        return household.read_examples(self.examples_path)[0]
 
     def add_review(
         self,
@@ -150,7 +135,7 @@ class Learning:
             url[:500],
             category,
             round(score, 4),
-            text[:MAX_TEXT],
+            text[: household.MAX_TEXT_CHARS],
             device,
         )
         self._append(self.review_path, [asdict(item)], MAX_REVIEW)

@@ -11,8 +11,8 @@ from typing import Any
 from mitmproxy import ctx
 from mitmproxy.addonmanager import Loader
 
+from classifier.household import Example
 from policy.activity_records import DecisionEvent, DeviceSighting
-from policy.learning import Example
 from proxy_addons.state import ProxyState
 
 __all__ = ["ActivityWriter"]

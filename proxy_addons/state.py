@@ -11,13 +11,14 @@ from typing import Any
 from mitmproxy import connection
 from mitmproxy.proxy import mode_specs
 
+from classifier.household import Example
 from classifier.lists.phrases import PhraseScorer
 from classifier.models import PageModel
 from policy.activity import ActivityStore
 from policy.activity_queue import ActivityLog
 from policy.budgets import UsageCounter
 from policy.catrust import CaTrust
-from policy.learning import Example, Learning
+from policy.learning import Learning
 from policy.network import is_loopback
 from policy.snapshot import Snapshot
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.models import chat_model_input
+from classifier.training.hand_written import read_items
 
 __all__ = [
     "BASELINE_SEEN",
@@ -41,6 +42,7 @@ __all__ = [
     "LABEL_MAPPING",
     "TRAIN_SOURCES",
     "ChatItem",
+    "csv_rows",
     "dedup_key",
     "read_chat_corpus",
 ]
@@ -144,76 +146,35 @@ def dedup_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", folded.replace("@user", "").replace("url", ""))
 
 
-# Chat lines written for Hearthguard. The corpora are rich in slurs and profanity but poor in
-# the bullying and harassment children meet in chats; these fill the gap a little.
-_ABUSIVE_LINES = (
-    "kill yourself", "go kill yourself nobody would miss you", "you should just die",
-    "nobody likes you, everyone hates you", "everyone at school hates you",
-    "you are so ugly and fat", "you're ugly, fat and stupid", "go die in a hole",
-    "you are a worthless loser", "loser. no one wants you here", "i will beat you up after school",
-    "we're going to get you tomorrow, watch your back", "i know where you live",
-    "you're such a freak, stay away from us", "nobody wants to sit with you, weirdo",
-    "delete your account you pathetic loser", "everyone is laughing at you",
-    "if you tell anyone i'll hurt you", "shut up you retard", "you're disgusting, go away",
-    "send me nudes", "send me a pic of you in your underwear", "show me your body on cam",
-    "don't tell your parents about our chats", "how old are you? send a photo without clothes",
-    "you'd look hot without your shirt, send pics", "i'll share your photos with everyone",
-    "i'll post your secret to the whole class", "you're so stupid it hurts",
-    "go back to your country", "you people are animals", "die you freak",
-    "i hope you get hit by a car", "you're a fat pig", "you smell, no wonder you have no friends",
-)  # fmt: skip
-_OK_LINES = (
-    "lol you're such a dork, see you at practice", "haha you idiot, love you",
-    "omg you're so weird lol", "shut up haha that's hilarious", "you nerd, just do your homework",
-    "that game was sick, we killed it", "i'm dying this is so funny", "this homework is killing me",
-    "we destroyed them in the match today", "want to come over and play later?",
-    "can you send me the homework pics?", "my mum says i can't come tonight",
-    "happy birthday!! have the best day", "good luck on your test tomorrow",
-    "did you see the new episode?", "i'm so tired, school was long",
-    "that teacher is so strict lol", "miss you, see you monday", "send me the link to the song",
-    "i hate mondays", "ugh my brother is so annoying", "you're crazy haha",
-    "that was a sick goal", "lmao stop it", "i lost my phone again",
-)  # fmt: skip
-# Identity statements, labelled ok: they keep identity words from reading as abuse by
-# themselves (the corpora mention identities mostly in abuse).
-_IDENTITY_TERMS = (
-    "gay", "lesbian", "bisexual", "trans", "transgender", "queer", "muslim", "jewish",
-    "christian", "hindu", "sikh", "buddhist", "black", "white", "asian", "latino", "latina",
-    "arab", "african", "mexican", "immigrant", "refugee", "disabled", "deaf", "autistic",
-    "woman", "girl", "feminist", "nonbinary", "catholic",
-)  # fmt: skip
-_IDENTITY_TEMPLATES = (
-    "i am {t} and proud of it",
-    "my best friend is {t}",
-    "being {t} is part of who i am",
-    "we talked about what it is like to be {t} at school",
-    "my cousin is {t} and she is coming over tonight",
-    "is anyone else here {t}? would love to chat",
-    "our teacher said {t} people deserve respect like everyone",
-    "i just found out my favourite singer is {t}",
-    "there is a {t} students club at school now",
-    "happy to be {t}, love you all",
-)
-
 # (text, label, source, weight, kind, group)
 _Raw = tuple[str, int, str, float, str, str]
 
 
 def _hand_written() -> list[_Raw]:
+    """Chat lines written for Hearthguard (``classifier/data/corpora/hand_written``). The
+    corpora are rich in slurs and profanity but poor in the bullying and harassment children
+    meet in chats; ``chat_abusive_lines.txt`` and ``chat_ok_lines.txt`` fill the gap a little.
+    Identity statements (``identity_templates.txt`` filled with ``identity_terms.txt``),
+    labelled ok, keep identity words from reading as abuse by themselves (the corpora mention
+    identities mostly in abuse)."""
+    terms = read_items("identity_terms.txt")
+    templates = read_items("identity_templates.txt")
     rows: list[_Raw] = []
-    for i, (term, template) in enumerate(
-        (t, tpl) for t in _IDENTITY_TERMS for tpl in _IDENTITY_TEMPLATES
-    ):
+    for i, (term, template) in enumerate((t, tpl) for t in terms for tpl in templates):
         if i % 2 == 0:  # half the combinations is plenty
             rows.append((template.format(t=term), 0, HAND_WRITTEN, 1.0, "ok", ""))
-    rows += [(line, 1, HAND_WRITTEN, 2.0, "bullying", "") for line in _ABUSIVE_LINES]
-    rows += [(line, 0, HAND_WRITTEN, 2.0, "ok", "") for line in _OK_LINES]
+    abusive = read_items("chat_abusive_lines.txt")
+    rows += [(line, 1, HAND_WRITTEN, 2.0, "bullying", "") for line in abusive]
+    rows += [(line, 0, HAND_WRITTEN, 2.0, "ok", "") for line in read_items("chat_ok_lines.txt")]
     return rows
 
 
-def _csv_rows(
+def csv_rows(
     path: Path, report: dict[str, Any], *, delimiter: str = ","
 ) -> Iterable[dict[str, str]]:
+    """The rows of the CSV file at ``path`` as dicts; a missing file is noted in
+    ``report["missing_files"]`` and a row with missing or extra fields is counted in
+    ``report["bad_rows"]`` and skipped."""
     if not path.is_file():
         report.setdefault("missing_files", []).append(str(path))
         return
@@ -226,7 +187,7 @@ def _csv_rows(
 
 
 def _davidson(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
-    for row in _csv_rows(text_dir / "davidson" / "labeled_data.csv", report):
+    for row in csv_rows(text_dir / "davidson" / "labeled_data.csv", report):
         kind = {"0": "hate", "1": "offensive", "2": "ok"}.get(row.get("class", ""))
         if kind is None:
             report["bad_rows"] += 1
@@ -249,7 +210,7 @@ def _cyberbullying(
     text_dir: Path, report: dict[str, Any], identity_classes: bool
 ) -> Iterable[_Raw]:
     for path in sorted((text_dir / "cyberbullying").glob("*.csv")):
-        for row in _csv_rows(path, report):
+        for row in csv_rows(path, report):
             kind = row.get("cyberbullying_type", "")
             if kind == "not_cyberbullying":
                 yield row.get("tweet_text", ""), 0, "cyberbullying", 1.0, "ok", ""
@@ -265,7 +226,7 @@ def _hatexplain(
     text_dir: Path, report: dict[str, Any], marked: dict[str, tuple[str, ...]]
 ) -> Iterable[_Raw]:
     path = text_dir / "hatexplain" / "hatexplain_magpie_preprocessed.csv"
-    for row in _csv_rows(path, report):
+    for row in csv_rows(path, report):
         kind = {"0": "ok", "1": "offensive", "2": "hate"}.get(row.get("label", ""))
         if kind is None:
             report["bad_rows"] += 1
@@ -281,14 +242,14 @@ def _toxic_spans(
     folder = text_dir / "toxic_spans_civil_comments"
     annotators: dict[str, list[tuple[bool, bool]]] = defaultdict(list)  # all toxic, not toxic
     comment_of: dict[str, str] = {}
-    for row in _csv_rows(folder / "data_annotations.csv", report):
+    for row in csv_rows(folder / "data_annotations.csv", report):
         comment_of[row["annotation"]] = row["comment_id"]
         annotators[row["comment_id"]].append(
             (row["all toxic"] == "True", row["not toxic"] == "True")
         )
     spans: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     offsets: dict[str, set[tuple[int, int]]] = defaultdict(set)
-    for row in _csv_rows(folder / "data_spans.csv", report):
+    for row in csv_rows(folder / "data_spans.csv", report):
         comment = comment_of.get(row["annotation"])
         if comment is None:
             report["bad_rows"] += 1
@@ -298,7 +259,7 @@ def _toxic_spans(
         except (KeyError, ValueError):
             report["bad_rows"] += 1
         spans[comment][_TOXIC_SPAN_KINDS.get(row["type"], "other_toxicity")].add(row["annotation"])
-    for row in _csv_rows(folder / "data_comments.csv", report):
+    for row in csv_rows(folder / "data_comments.csv", report):
         votes = annotators.get(row["comment_id"])
         if not votes:
             report["bad_rows"] += 1
@@ -321,7 +282,7 @@ def _toxic_spans(
 
 def _reddit(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
     path = text_dir / "reddit_misogyny_guest2021" / "final_labels.csv"
-    for row in _csv_rows(path, report):
+    for row in csv_rows(path, report):
         body = row.get("body", "").strip()
         if not body or body in ("[deleted]", "[removed]"):
             continue
@@ -342,13 +303,13 @@ def _reddit(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
 def _ethos(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
     folder = text_dir / "ethos_hate"
     violent: set[str] = set()
-    for row in _csv_rows(folder / "Ethos_Dataset_Multi_Label.csv", report, delimiter=";"):
+    for row in csv_rows(folder / "Ethos_Dataset_Multi_Label.csv", report, delimiter=";"):
         try:
             if float(row["violence"]) >= 0.5:
                 violent.add(row["comment"])
         except (KeyError, ValueError):
             report["bad_rows"] += 1
-    for row in _csv_rows(folder / "Ethos_Dataset_Binary.csv", report, delimiter=";"):
+    for row in csv_rows(folder / "Ethos_Dataset_Binary.csv", report, delimiter=";"):
         try:
             share = float(row["isHate"])
         except (KeyError, ValueError):
@@ -418,7 +379,7 @@ def _hatecheck(corpus_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
 
 def _jigsaw(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
     sub_labels = ("threat", "identity_hate", "insult", "obscene", "severe_toxic", "toxic")
-    for row in _csv_rows(text_dir / "jigsaw-sample" / "test_examples.csv", report):
+    for row in csv_rows(text_dir / "jigsaw-sample" / "test_examples.csv", report):
         try:
             marked = [k for k in sub_labels if int(row[k])]
         except (KeyError, ValueError):
@@ -432,7 +393,7 @@ def _conda(text_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
     folder = text_dir / "conda_dota2_game_chat"
     kinds = {"E": "explicit_toxicity", "I": "implicit_toxicity", "O": "ok", "A": "ok"}
     for name in ("CONDA_train.csv", "CONDA_valid.csv"):
-        for row in _csv_rows(folder / name, report):
+        for row in csv_rows(folder / name, report):
             kind = kinds.get(row.get("intentClass", ""))
             if kind is None:
                 report["bad_rows"] += 1

@@ -27,19 +27,18 @@ import numpy as np
 from scipy import sparse
 
 from classifier.models import CHAT_MAX_CHARS, chat_model_input
-from classifier.train import DEFAULT_DATA_DIR
 from classifier.training.chat import (
     DEFAULT_APC_PYTHON,
     SHIPPED_CONFIG,
     ChatConfig,
     ChatFeatures,
-    _evaluate_scores,
-    baseline_scores,
     featurise,
     fit_chat,
     score_chat,
 )
 from classifier.training.chat_data import HAND_WRITTEN, TRAIN_SOURCES, ChatItem, read_chat_corpus
+from classifier.training.chat_evaluation import _evaluate_scores, baseline_scores
+from classifier.training.splits import DEFAULT_DATA_DIR
 
 __all__ = ["DESIGNS", "compare_designs", "main"]
 

@@ -22,31 +22,27 @@ import warnings
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from classifier.categories import BENIGN
 from classifier.models import build_page_model, page_ngrams
-from classifier.train import SEED, Example, group_split
 from classifier.training.evaluation import (
-    expected_calibration_error,
     fit_platt,
-    reliability_curve,
 )
-from classifier.training.sources import EVALUATION_ONLY, TRAINABLE, page_sources
+from classifier.training.hand_written import read_items
+from classifier.training.splits import SEED, Example
 
 __all__ = [
     "PAGE_EVIDENCE_FLOOR",
     "PAGE_MIN_PHRASES",
-    "PRESET_THRESHOLDS",
     "calibrate_table",
-    "e2guardian_scores",
-    "evaluate_page_sources",
     "fit_page_table",
-    "page_training_run",
+    "l1_penalty",
+    "only_stop_words",
+    "train_page_model",
 ]
 
 #: A phrase is evidence for a category when its weight for it is at least this.
@@ -55,118 +51,19 @@ PAGE_EVIDENCE_FLOOR = 1.5
 PAGE_MIN_PHRASES = 2
 #: L1 strength: smaller keeps fewer phrases.
 PAGE_C = 1.0
-#: The page thresholds of the presets (young, child, teen, adult).
-PRESET_THRESHOLDS = {"young": 0.6, "child": 0.7, "teen": 0.8, "adult": 0.95}
-#: e2guardian naughtiness limits Hearthguard uses for the same presets.
-E2GUARDIAN_LIMITS = {"young": 50, "child": 100, "teen": 160}
-#: Weight of the contrast documents (topic words in reporting and care writing, benign).
-PAGE_CONTRAST_WEIGHT = 4.0
-#: The topics pages are most often about rather than of (news on gambling, health pages on
-#: drugs): their contrast documents weigh ``PAGE_CONTRAST_WEIGHT``. Adult and dating keep
-#: weight 1, so ordinary words around explicit ones do not cancel them.
-_ABOUT_TOPICS = ("contrast-gambling-", "contrast-drugs-")
 #: Categories with no real text and no "about" pages to protect beyond sex education: the
 #: benign words around explicit ones subtract at most this much, so an explicit passage on an
 #: otherwise ordinary page still counts. Other categories: no cap.
 PAGE_CONTEXT_CAP = {"adult": 3.0}
 _NO_CAP = 1e9
-#: Real trainable pages held out for calibration (by group).
-CALIBRATION_SHARE = 0.2
 #: A phrase on more than this share of real benign training pages is never evidence.
 PAGE_BENIGN_BAR = 0.005
 #: Documents made from the web boilerplate sentences below (benign).
 PAGE_BOILERPLATE_DOCS = 800
 
-# Sentences of the furniture every website has, written for Hearthguard: cookie banners,
-# privacy notices, menus, shop and account links, newsletter prompts, app downloads, ads.
-# The category lists name many advertising and tracking hosts, so without these words of
-# ordinary pages "analytics", "tracking", "ads" or "app" would read as evidence of gambling.
-_WEB_BOILERPLATE = """
-We use cookies and similar technologies to improve your experience and analyse traffic.
-We and our partners show personalised ads.
-Accept all cookies. Reject non-essential cookies.
-Manage your cookie preferences and privacy settings.
-Our advertising and analytics partners may combine this information with other data.
-Tracking pixels and web beacons help us measure the performance of our adverts and newsletters.
-Read our privacy policy, terms of use and accessibility statement. Contact us. Careers. Press.
-Sign in or create an account. Forgot your password? Log out. My orders. Wishlist. Basket.
-Add to cart. Free delivery on orders over fifty pounds. Checkout. Secure payment. Returns policy.
-Best price guaranteed. Sale ends Sunday. Buy now and save twenty percent. Shop the new collection.
-Download our app on the App Store and Google Play. Scan the QR code to get the app.
-Subscribe to our newsletter for the latest news, offers and updates straight to your inbox.
-Follow us on Facebook, Instagram, TikTok, YouTube, Pinterest and X. Share this page. Print.
-Home. About us. Blog. Shop. Recipes. Travel. Games. Forum. Help centre. FAQ. Search this site.
-This site is protected by reCAPTCHA and the Google privacy policy and terms of service apply.
-Advertisement. Sponsored content.
-Affiliate links: we may earn a commission when you buy through links on our site.
-Loading... Please enable JavaScript to view this page. Your browser is out of date.
-Leave a comment. Your email address will not be published. Required fields are marked. Reply.
-Rated 4.8 out of 5 by 1,203 customers. Write a review. Questions and answers. Compare products.
-Track your order. Delivery information. Gift cards. Student discount. Store locator. Opening times.
-Play free online games for kids: puzzles, racing, dress-up and maths games. New games every week.
-Join the community: post updates, share photos, like and comment, message friends and followers.
-Book hotels, flights and holiday rentals. Check-in and check-out dates. Guests. Search deals.
-Our school newsletter, term dates, uniform, lunch menu, homework club and parents evening.
-Copyright 2024. All rights reserved. Site map. Cookie settings. Do not sell my personal information.
-Stream the latest films and series. Watch trailers. Subscribe for unlimited streaming in HD.
-Software update available. Download the latest version. Release notes.
-Developer API documentation and SDK.
-Server status, uptime statistics, analytics dashboard, content delivery network and image hosting.
-"""
-
-
-# A small supplement written for Hearthguard: the promotional language of casino, drug-shop,
-# porn and hook-up sites, which listed site names only hint at. Generic wording, no brand.
-_HARMFUL_SUPPLEMENT = {
-    "gambling": """
-Claim your welcome bonus: 100% up to 500 and 200 free spins on your first deposit.
-Play online slots, live roulette, blackjack and baccarat at the best online casino.
-No deposit bonus codes and free spins for new players, wagering requirements apply.
-Bet on football, tennis and horse racing with the best odds at our sportsbook.
-Place your bets live: in-play betting, accumulators, cash out and boosted odds.
-Spin the reels of progressive jackpot slots and win big; high RTP slot games.
-Fast withdrawals, instant deposits with crypto, cashback and VIP rewards for high rollers.
-Join the poker room: tournaments, freerolls and cash games every day.
-Top online casinos ranked: bonuses, payout speed, game providers and licences.
-Sign up, make a deposit and get your free bet today; minimum odds and rollover apply.
-Crash games, live dealer tables, scratch cards and lottery draws, all in one casino app.
-Daily reload bonus, weekly free spins and a loyalty programme for every bettor.
-""",
-    "drugs": """
-Buy weed online: top shelf cannabis buds, hash, THC edibles and vape carts, discreet shipping.
-Order MDMA, cocaine, ketamine and LSD tabs with stealth packaging and tracking.
-Buy Xanax, Valium, oxycodone and Adderall online without a prescription, overnight delivery.
-Magic mushrooms, psilocybin grow kits and microdose capsules for sale.
-Vendor shop: grams, ounces and quarter pounds; escrow accepted, reship if lost.
-Premium indica and sativa strains, pre-rolls, wax, shatter and live resin concentrates.
-Research chemicals for sale: synthetic cannabinoids and designer stimulants, lab tested purity.
-Cheap pills online: no prescription needed, bulk discounts, pay with bitcoin.
-Get high with our strongest THC gummies and brownies, 500mg per pack.
-Pure uncut product, best prices on the market, fast and discreet worldwide delivery.
-""",
-    "adult": """
-Free porn videos: watch hardcore sex movies in HD, updated daily.
-Hot naked girls, nude pics and amateur sex tapes, no sign up required.
-Live sex cams: chat with horny webcam models now, free shows and private rooms.
-Milf, teen 18+, lesbian, anal and bdsm categories; the best free tube.
-Watch full length scenes of hot babes fucking, blowjobs and cumshots.
-Join now for unlimited access to premium hardcore content, adults only.
-Sexy pornstars, erotic videos and nude galleries; 18 or over only.
-Hentai, cartoon sex and adult games online for free.
-Hardcore sex videos, big tits, wet pussy and huge cock clips.
-Horny girls fucking, cum shots and blowjob videos.
-Watch free sex videos and clips: pussy, tits, ass and cock.
-Best hardcore site with free sex videos, naughty pics and horny amateurs.
-""",
-    "dating": """
-Meet hot singles in your area tonight: sign up free and start flirting.
-Hook up with local women and men looking for casual sex and no strings fun.
-Find your perfect match with our dating app: browse profiles, swipe and chat.
-Adult dating for discreet encounters, affairs and one night stands.
-Create your free dating profile, upload photos and get matched with singles near you.
-Thousands of lonely singles are waiting to chat with you; join the dating site now.
-""",
-}
+#: The hand-written supplement (``supplement_<category>.txt``): the promotional language of
+#: casino, drug-shop, porn and hook-up sites, which listed site names only hint at.
+SUPPLEMENT_CATEGORIES = ("adult", "dating", "drugs", "gambling")
 #: Documents per harmful category made from the supplement sentences.
 PAGE_SUPPLEMENT_DOCS = 300
 
@@ -175,8 +72,8 @@ def supplement_documents(count: int = PAGE_SUPPLEMENT_DOCS, *, seed: int = SEED)
     """Harmful documents from the hand-written supplement (2 to 5 sentences each)."""
     rng = random.Random(seed + 1)
     out: list[Example] = []
-    for label, block in sorted(_HARMFUL_SUPPLEMENT.items()):
-        sentences = [line.strip() for line in block.strip().splitlines() if line.strip()]
+    for label in SUPPLEMENT_CATEGORIES:
+        sentences = list(read_items(f"supplement_{label}.txt"))
         for i in range(count):
             text = " ".join(rng.sample(sentences, rng.randint(2, min(5, len(sentences)))))
             out.append(Example(text, label, f"supplement-{label}-{i}", "hand-written"))
@@ -186,7 +83,10 @@ def supplement_documents(count: int = PAGE_SUPPLEMENT_DOCS, *, seed: int = SEED)
 def boilerplate_documents(count: int = PAGE_BOILERPLATE_DOCS, *, seed: int = SEED) -> list[Example]:
     """Benign documents made of the hand-written web boilerplate sentences (3 to 8 each)."""
     rng = random.Random(seed)
-    sentences = [line.strip() for line in _WEB_BOILERPLATE.strip().splitlines() if line.strip()]
+    # The furniture every website has (cookie banners, menus, shop and account links, app
+    # downloads, ads): the lists name many advertising and tracking hosts, so without these
+    # words of ordinary pages "analytics", "tracking" or "app" would read as evidence.
+    sentences = list(read_items("web_boilerplate.txt"))
     return [
         Example(
             " ".join(rng.sample(sentences, rng.randint(3, 8))), BENIGN, f"web-{i}", "hand-written"
@@ -257,9 +157,7 @@ def _vectorize(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
     of a ``CountVectorizer(min_df=PAGE_MIN_DF)``, built without its per-entry Python ints."""
     from scipy.sparse import csr_matrix
 
-    from classifier.train import _only_stop_words
-
-    names = [g for g in frequent_ngrams(texts) if not _only_stop_words(g)]
+    names = [g for g in frequent_ngrams(texts) if not only_stop_words(g)]
     column = {name: i for i, name in enumerate(names)}
     indices, indptr = array("i"), array("q", [0])
     for text in texts:
@@ -302,7 +200,7 @@ def fit_page_table(
         share = base[positive].sum() / max(base[~positive].sum(), 1e-9)
         sample_weight = np.where(positive, 1.0, share) * base
         model = LogisticRegression(
-            solver="liblinear", C=c, max_iter=300, tol=1e-4, random_state=seed, **_l1()
+            solver="liblinear", C=c, max_iter=300, tol=1e-4, random_state=seed, **l1_penalty()
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -347,10 +245,20 @@ def phrase_stem(phrase: str) -> str:
     return " ".join(words)
 
 
-def _l1() -> dict[str, Any]:
-    from classifier.train import _l1_penalty
+def l1_penalty() -> dict[str, Any]:
+    """scikit-learn 1.8 replaced ``penalty="l1"`` by ``l1_ratio=1``; ask for L1 either way."""
+    import sklearn
 
-    return _l1_penalty()
+    major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
+    return {"l1_ratio": 1.0} if (major, minor) >= (1, 8) else {"penalty": "l1"}
+
+
+def only_stop_words(phrase: str) -> bool:
+    """True when every word of ``phrase`` is an English stop word (scikit-learn's list) or a
+    single letter: such phrases are never page-model features."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return all(len(word) < 2 or word in ENGLISH_STOP_WORDS for word in phrase.split())
 
 
 def calibrate_table(table: dict[str, Any], docs: Sequence[Example]) -> dict[str, Any]:
@@ -377,184 +285,31 @@ def calibrate_table(table: dict[str, Any], docs: Sequence[Example]) -> dict[str,
     return {**table, "calibration": calibration}
 
 
-def e2guardian_scores(data_dir: Path, texts: Sequence[str]) -> tuple[list[int], list[str]]:
-    """Totals and strongest categories of e2guardian's default weighted phrase lists
-    (``lists/e2guardian/weightedphraselist`` in the shared data, read at run time)."""
-    from classifier.lists.phrases import load_weighted_phrases
-
-    scorer, _report = load_weighted_phrases(
-        Path(data_dir) / "lists" / "e2guardian" / "weightedphraselist"
-    )
-    totals: list[int] = []
-    strongest: list[str] = []
-    for text in texts:
-        found = scorer.score(text)
-        totals.append(found.total)
-        positive = [(w, name) for name, w in found.by_category.items() if w > 0]
-        strongest.append(max(positive)[1] if positive else BENIGN)
-    return totals, strongest
+#: Phrases whose largest weight is below this are dropped from the table: mostly common
+#: words that barely move a verdict (on the held-out split: accuracy 0.9195 -> 0.9186,
+#: over-blocking at 0.7 1.10% -> 1.12%) but match thousands of times on a long page.
+PAGE_MIN_WEIGHT = 0.2
 
 
-def _page_category(name: str) -> str:
-    return "drugs" if name in ("illegaldrugs", "drugadvocacy") else name
-
-
-def evaluate_page_sources(
-    probabilities: np.ndarray, classes: Sequence[str], docs: Sequence[Example]
-) -> dict[str, Any]:
-    """For one source's documents: at each preset threshold, the share blocked (benign
-    sources) or caught under the right category (harmful ones), with the categories blocked."""
-    classes = list(classes)
-    benign = classes.index(BENIGN)
-    harmful_p = probabilities.copy()
-    harmful_p[:, benign] = -1.0
-    best = harmful_p.argmax(axis=1)
-    top = harmful_p[np.arange(len(best)), best]
-    labels = [e.label for e in docs]
-    out: dict[str, Any] = {"pages": len(docs), "label": Counter(labels).most_common(1)[0][0]}
-    for preset, t in PRESET_THRESHOLDS.items():
-        blocked = top >= t
-        right = np.array([classes[b] == y for b, y in zip(best, labels, strict=True)])
-        out[preset] = {
-            "blocked": round(float(blocked.mean()), 4) if len(docs) else 0.0,
-            "caught_right_category": round(float((blocked & right).mean()), 4),
-            "categories": dict(Counter(classes[b] for b in best[blocked]).most_common()),
-        }
-    return out
-
-
-def _baseline(
-    totals: Sequence[int], strongest: Sequence[str], docs: Sequence[Example]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"pages": len(docs)}
-    for preset, limit in E2GUARDIAN_LIMITS.items():
-        blocked = np.asarray(totals) > limit
-        right = np.array(
-            [_page_category(s) == e.label for s, e in zip(strongest, docs, strict=True)]
-        )
-        out[preset] = {
-            "limit": limit,
-            "blocked": round(float(blocked.mean()), 4) if len(docs) else 0.0,
-            "caught_right_category": round(float((blocked & right).mean()), 4),
-        }
-    return out
-
-
-def page_training_run(
-    data_dir: Path,
-    synthetic_train: Sequence[Example],
-    synthetic_test: Sequence[Example],
-    log: Callable[[str], None],
+def train_page_model(
+    train: Sequence[Example],
     *,
     seed: int = SEED,
-) -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
-    """Train the shipped page table, the leave-one-source-out tables, calibrate them and
-    score every real page source with a model that never trained on it, and the e2guardian
-    baseline on the same pages. Returns ``(table, report, training_documents)``."""
-    real, missing = page_sources(data_dir)
-    trainable = {name: real[name] for name in TRAINABLE if name in real}
-    real_train: dict[str, list[Example]] = {}
-    real_calibration: list[Example] = []
-    for name, docs in trainable.items():
-        train, held = group_split(docs, CALIBRATION_SHARE, seed=seed)
-        real_train[name] = train
-        real_calibration.extend(held)
-    docs = (
-        list(synthetic_train)
-        + boilerplate_documents(seed=seed)
-        + supplement_documents(seed=seed)
-        + [e for d in real_train.values() for e in d]
-    )
-    sources = [e.source if e.source in TRAINABLE else "synthetic" for e in docs]
-    log(f"page: vectorising {len(docs)} training documents")
-    matrix, names = _vectorize([e.text for e in docs])
-    labels = [e.label for e in docs]
-    # Pages about a topic: the contrast documents of gambling and drugs (their words among
-    # the words of news, health, rights and education writing, labelled benign) weigh more,
-    # so that the words of reporting and care count against a block.
-    doc_weights = np.array(
-        [
-            PAGE_CONTRAST_WEIGHT
-            if e.source == "lists+hand-written" and e.group.startswith(_ABOUT_TOPICS)
-            else 1.0
-            for e in docs
-        ]
-    )
-    synthetic_calibration = list(synthetic_test)
-    barred: dict[str, list[str]] = {}
+    c: float = 1.0,
+    weights: Sequence[float] | None = None,
+    max_iter: int = 300,
+) -> dict[str, Any]:
+    """Fit the page model's phrase table on ``train``: word 1-2-grams (presence), one L1
+    logistic regression per harmful label against all others, phrases with a non-zero
+    weight kept as ``page_ngrams`` keys, the evidence rule of
+    ``classifier.training.page`` and Platt parameters fitted on ``train`` itself
+    (``python -m classifier.training`` refits them on held-out documents).
 
-    def fit(without: str | None) -> dict[str, Any]:
-        rows = np.flatnonzero(np.asarray(sources) != without) if without else np.arange(len(docs))
-        table = fit_page_table(
-            matrix[rows], names, [labels[i] for i in rows], weights=doc_weights[rows], seed=seed
-        )
-        real_rows = [i for i in rows if sources[i] in TRAINABLE]
-        table, barred[without or "shipped"] = bar_common_phrases(table, matrix[real_rows], names)
-        held = synthetic_calibration + [e for e in real_calibration if e.source != without]
-        return calibrate_table(table, held)
-
-    log("page: training the shipped table")
-    shipped = fit(None)
-    tables: dict[str | None, dict[str, Any]] = {None: shipped}
-    for name in trainable:
-        log(f"page: training without {name}")
-        tables[name] = fit(name)
-
-    report: dict[str, Any] = {
-        "missing_sources": missing,
-        "barred_by_real_benign_pages": barred["shipped"],
-        "sources": {},
-        "baseline": {},
-    }
-    pooled_y: list[int] = []
-    pooled_p: list[float] = []
-    for name, pages in real.items():
-        model = build_page_model(tables[name] if name in trainable else shipped, {})
-        probabilities = model.predict_proba([e.text for e in pages])
-        report["sources"][name] = {
-            "left_out": "never trained on" if name in EVALUATION_ONLY else "left out",
-            **evaluate_page_sources(probabilities, model.classes, pages),
-        }
-        benign = list(model.classes).index(BENIGN)
-        top = np.delete(probabilities, benign, axis=1).max(axis=1)
-        pooled_y.extend(int(e.label != BENIGN) for e in pages)
-        pooled_p.extend(top.tolist())
-        totals, strongest = e2guardian_scores(data_dir, [e.text for e in pages])
-        report["baseline"][name] = _baseline(totals, strongest, pages)
-        log(
-            f"page: {name}: child blocked {report['sources'][name]['child']['blocked']:.2%} "
-            f"(e2guardian {report['baseline'][name]['child']['blocked']:.2%})"
-        )
-    model = build_page_model(shipped, {})
-    probabilities = model.predict_proba([e.text for e in synthetic_test])
-    report["synthetic_held_out"] = {
-        label: evaluate_page_sources(
-            probabilities[[i for i, e in enumerate(synthetic_test) if e.label == label]],
-            model.classes,
-            [e for e in synthetic_test if e.label == label],
-        )
-        for label in sorted({e.label for e in synthetic_test})
-    }
-    report["reliability_left_out_real_pages"] = {
-        "curve": reliability_curve(pooled_y, pooled_p),
-        "expected_calibration_error": expected_calibration_error(pooled_y, pooled_p),
-    }
-    report["ships"], report["ship_rule"] = _beats_baseline(report)
-    return shipped, report, docs
-
-
-def _beats_baseline(report: dict[str, Any]) -> tuple[bool, str]:
-    rule = (
-        "ships when, at the child preset, it blocks at most 1% of every left-out real benign "
-        "source and catches at least as many real harmful pages (gambling affiliate + Agora, "
-        "right category) as e2guardian's default phrase lists at the child limit"
-    )
-    ok = True
-    caught = base = 0.0
-    for name, figures in report["sources"].items():
-        if figures["label"] == BENIGN:
-            ok = ok and figures["child"]["blocked"] <= 0.01
-        else:
-            caught += figures["child"]["caught_right_category"] * figures["pages"]
-            base += report["baseline"][name]["child"]["caught_right_category"] * figures["pages"]
-    return bool(ok and caught >= base), rule
+    The table (``phrases``, ``weights``, ``intercept``, ``classes``, ``calibration``,
+    ``evidence_floor``, ``min_phrases``) is what ``page.skops`` stores and
+    ``build_page_model`` compiles. ``max_iter`` is kept for callers; liblinear converges.
+    """
+    del max_iter
+    matrix, names = _vectorize([e.text for e in train])
+    table = fit_page_table(matrix, names, [e.label for e in train], weights=weights, c=c, seed=seed)
+    return calibrate_table(table, train)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from classifier.categories import BENIGN
-from classifier.train import Example
+from classifier.training.splits import Example
 
 __all__ = [
     "CORPUS_DIR",

@@ -30,18 +30,10 @@ import numpy as np
 
 from classifier.categories import BENIGN
 from classifier.models import shared_platform, url_model_input
-from classifier.train import (
-    SEED,
-    URL_SOURCES,
-    Example,
-    _augment_urls,
-    group_split,
-    read_list_file,
-    registered_domain,
-    train_url_model,
-    url_examples,
-)
 from classifier.training.evaluation import threshold_at_false_alarm_rate
+from classifier.training.list_sources import URL_SOURCES, read_list_file, url_examples
+from classifier.training.splits import SEED, Example, group_split, registered_domain
+from classifier.training.url_pipeline import augment_urls, train_url_model
 
 __all__ = [
     "RIGHTS_FILES",
@@ -145,7 +137,7 @@ def url_training_run(
     ]
     log(f"url: {len(kept)} of {len(examples)} list URLs kept (model categories, no rights hosts)")
     train, test = group_split(kept, seed=seed)
-    pipeline = train_url_model(_augment_urls(train, random.Random(seed)), seed=seed)
+    pipeline = train_url_model(augment_urls(train, random.Random(seed)), seed=seed)
     benign_test = [e for e in test if e.label == BENIGN]
     _, benign_scores = _verdicts(pipeline, [e.text for e in benign_test])
     floor = threshold_at_false_alarm_rate(benign_scores, URL_FALSE_ALARM_RATE)
@@ -202,7 +194,7 @@ def url_training_run(
             [e for e in fold_train if e.group not in unseen_groups], URL_FOLD_CAP, seed
         )
         log(f"url: training without {provider} ({len(fold_train)} URLs)")
-        fold = train_url_model(_augment_urls(fold_train, random.Random(seed)), seed=seed)
+        fold = train_url_model(augment_urls(fold_train, random.Random(seed)), seed=seed)
         fold_names, fold_scores = _verdicts(fold, [e.text for e in unseen])
         fold_right = fold_names == np.asarray([e.label for e in unseen])
         lists_alone = 1 - len(unseen) / len(own)

@@ -15,15 +15,10 @@ import pytest
 from classifier.models import build_chat_model, pack_words, unpack_words
 from classifier.training.chat import (
     ChatConfig,
-    baseline_unseen_mean,
-    beats_baseline,
-    chat_pipeline_from_table,
     chat_table,
-    evaluate_chat,
     featurise,
     fit_chat,
     fit_vocabulary,
-    macro_false_alarm_threshold,
     marked_word_columns,
     score_chat,
     source_weights,
@@ -36,6 +31,13 @@ from classifier.training.chat_data import (
     ChatItem,
     read_chat_corpus,
 )
+from classifier.training.chat_evaluation import (
+    baseline_unseen_mean,
+    beats_baseline,
+    evaluate_chat,
+    macro_false_alarm_threshold,
+)
+from classifier.training.chat_pipeline import chat_pipeline_from_table
 
 # ----------------------------------------------------------------------------- threshold
 
@@ -170,7 +172,8 @@ def test_shipped_table_runs_without_sklearn_with_the_same_scores(
 
 
 def test_fast_fit_is_the_stock_pipeline() -> None:
-    from classifier.train import Example, train_chat_model
+    from classifier.training.chat_pipeline import train_chat_model
+    from classifier.training.splits import Example
 
     items = tiny_items()
     config = ChatConfig(word_min_df=2, char_min_df=2, c=3.0, balance=0.5)

@@ -479,7 +479,9 @@ def test_url_fast_path_matches_the_pipeline(
 
 
 def test_a_trained_url_model_reads_back_as_it_was_trained(tmp_path: Path) -> None:
-    from classifier.train import Example, _write_skops, train_url_model
+    from classifier.training.artefacts import write_skops
+    from classifier.training.splits import Example
+    from classifier.training.url_pipeline import train_url_model
 
     # Spaces in training inputs put n-grams with a space in the vocabulary, so the test
     # also covers how runs of whitespace are read (as one space).
@@ -490,7 +492,7 @@ def test_a_trained_url_model_reads_back_as_it_was_trained(tmp_path: Path) -> Non
     pipeline = train_url_model(
         [Example(u, y, u, "t") for u, y in hosts], max_features=200, max_iter=200
     )
-    _write_skops(pipeline_to_table(pipeline), tmp_path / "url.skops")
+    write_skops(pipeline_to_table(pipeline), tmp_path / "url.skops")
     model = build_url_model(read_model_file(tmp_path / "url.skops"), {"format": 1})
     probe = ["casinoporn.com", "https://www.news.org/proxy?x=1", "", "best  casino.com"]
     probe += ["poker \u3000 slots.net", "xxx \x0b tube.org", "vpn proxy  " * 30]

@@ -10,8 +10,8 @@ import pytest
 
 from classifier.categories import BENIGN
 from classifier.models import PageModel, build_page_model, load_models
-from classifier.train import Example
 from classifier.training.sources import read_page_source
+from classifier.training.splits import Example
 
 CHILD = 0.7  # the child preset's page threshold
 

@@ -9,9 +9,8 @@ import json
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from classifier.models import page_ngrams
-from classifier.train import BUNDLED_MODEL_DIR, _only_stop_words
-from classifier.training.page import PAGE_MIN_DF, _vectorize, frequent_ngrams
+from classifier.models import BUNDLED_MODEL_DIR, page_ngrams
+from classifier.training.page import PAGE_MIN_DF, _vectorize, frequent_ngrams, only_stop_words
 
 
 def test_a_phrase_counts_once_per_document_and_needs_min_df_documents() -> None:
@@ -30,7 +29,7 @@ def test_the_matrix_is_what_count_vectorizer_with_min_df_gives_on_real_documents
     )
     expected = reference.fit_transform(texts)
     names = reference.get_feature_names_out()
-    informative = np.array([not _only_stop_words(n) for n in names], dtype=bool)
+    informative = np.array([not only_stop_words(n) for n in names], dtype=bool)
     matrix, columns = _vectorize(texts)
     assert list(columns) == list(names[informative])
     assert (matrix != expected[:, informative]).nnz == 0

@@ -1,5 +1,5 @@
 """Training helpers: list reading, splits, chat data cleaning, tiny reproducible models,
-household retraining."""
+household retraining (``classifier.training``)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,20 @@ import numpy as np
 import pytest
 
 from classifier.categories import BENIGN
-from classifier.models import ABUSIVE, OK, load_models, pipeline_from_table, pipeline_to_table
-from classifier.train import (
-    Example,
-    append_household_examples,
-    chat_examples,
-    group_split,
-    read_household_examples,
-    read_list_file,
-    registered_domain,
+from classifier.models import (
+    ABUSIVE,
+    OK,
+    load_models,
+    pipeline_from_table,
+    pipeline_to_table,
     repair_mojibake,
-    retrain_page_model,
-    train_chat_model,
-    train_page_model,
-    train_url_model,
 )
+from classifier.training.chat_pipeline import chat_examples, train_chat_model
+from classifier.training.household import retrain_page_model
+from classifier.training.list_sources import read_list_file
+from classifier.training.page import train_page_model
+from classifier.training.splits import Example, group_split, registered_domain
+from classifier.training.url_pipeline import train_url_model
 
 
 def test_read_list_file_counts_bad_lines(tmp_path: Path) -> None:
@@ -255,27 +254,6 @@ def test_retrain_without_shipped_corpus_raises(tmp_path: Path) -> None:
         retrain_page_model([("text", "adult")], tmp_path / "out", corpus_dir=tmp_path)
 
 
-def test_household_store_caps_and_counts_bad_lines(tmp_path: Path) -> None:
-    store = tmp_path / "household" / "examples.jsonl"
-    count = append_household_examples(
-        store, [(f"page {i}", "porn", "list:adult") for i in range(8)], max_examples=5
-    )
-    assert count == 5
-    with store.open("a", encoding="utf-8") as handle:
-        handle.write("not json\n")
-        handle.write(json.dumps({"text": "", "category": "adult"}) + "\n")
-        handle.write(json.dumps({"category": "adult"}) + "\n")
-    examples, bad = read_household_examples(store)
-    assert bad == 3
-    assert [text for text, _, _ in examples] == [f"page {i}" for i in range(3, 8)]
-    assert {category for _, category, _ in examples} == {"adult"}  # made canonical
-    append_household_examples(store, [("x" * 50_000, "press", "parent:allowed")])
-    examples, bad = read_household_examples(store)
-    assert bad == 0  # rewriting drops the bad lines
-    assert examples[-1] == ("x" * 10_000, "news", "parent:allowed")
-    assert read_household_examples(tmp_path / "absent.jsonl") == ([], 0)
-
-
 def test_retrain_skips_harmful_categories_the_page_model_lacks(tmp_path: Path) -> None:
     corpus = tmp_path / "shipped"
     write_corpus(corpus)
@@ -293,7 +271,8 @@ def test_retrain_skips_harmful_categories_the_page_model_lacks(tmp_path: Path) -
 def test_the_shipped_attribution_is_what_training_writes() -> None:
     """The next training run rewrites ATTRIBUTION.md from the table in the code: a row added
     only to the file (a new corpus) would be lost then."""
-    from classifier.train import BUNDLED_MODEL_DIR, attribution_markdown
+    from classifier.models import BUNDLED_MODEL_DIR
+    from classifier.training.attribution import attribution_markdown
 
     shipped = (BUNDLED_MODEL_DIR / "ATTRIBUTION.md").read_text(encoding="utf-8")
     assert shipped == attribution_markdown()

@@ -9,7 +9,6 @@ from scipy.sparse import csr_matrix
 
 from classifier.categories import BENIGN
 from classifier.models import build_page_model, shared_platform
-from classifier.train import Example
 from classifier.training.page import (
     bar_common_phrases,
     calibrate_table,
@@ -17,6 +16,7 @@ from classifier.training.page import (
     phrase_stem,
 )
 from classifier.training.sources import wikitext_articles
+from classifier.training.splits import Example
 from classifier.training.url import _NOT_A_SITE_NAME
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from policy import learning as learning_module
-from policy.learning import Example, Learning
+from classifier import household
+from classifier.household import Example
+from policy.learning import Learning
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -28,14 +29,14 @@ def test_examples_are_appended_cut_and_canonical(tmp_path) -> None:
     store.add_examples([Example("x" * 10_000, "drogue", "list:drugs"), Example("   ", "adult", "")])
     (only,) = store.examples()
     assert (len(only.text), only.category, only.source) == (
-        learning_module.MAX_TEXT,
+        household.MAX_TEXT_CHARS,
         "drugs",
         "list:drugs",
     )
 
 
 def test_the_store_is_capped(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(learning_module, "MAX_EXAMPLES", 10)
+    monkeypatch.setattr(household, "MAX_EXAMPLES", 10)
     store = Learning(tmp_path / "learning")
     for i in range(35):
         store.add_examples([Example(f"page {i} " + "words " * 200, "news", "list:news")])
