@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from mitmproxy import certs, exceptions, options
 
+from classifier.files import atomic_write_bytes
 from hearthguard.master import lean_master
 from hearthguard.updater import keep_lists_fresh
 from policy.accounts import new_setup_token
@@ -80,13 +81,8 @@ def dashboard_certificate(data: DataDir, hosts: list[str]) -> Path:
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
-    path = data.dashboard_tls
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    tmp.touch(mode=0o600)
-    tmp.write_bytes(entry.cert.to_pem() + key)
-    tmp.replace(path)
-    return path
+    atomic_write_bytes(data.dashboard_tls, entry.cert.to_pem() + key, perms=0o600)
+    return data.dashboard_tls
 
 
 class Dashboard:

@@ -16,12 +16,12 @@ Pure state and rules, no I/O; ``snapshot()`` gives the JSON the dashboard shows 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from classifier.files import atomic_write_text
 from policy.address import registrable_domain
 from policy.safesearch import keeps_restrictions
 from policy.values import Device
@@ -126,9 +126,7 @@ class CaTrust:
 
 def write_view(path: Path, view: dict[str, Any]) -> None:
     """Write what the proxy believes (``CaTrust.snapshot``) for the dashboard, atomically."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(view, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(view, sort_keys=True))
 
 
 def read_view(path: Path) -> dict[str, Any]:

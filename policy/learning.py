@@ -17,7 +17,6 @@ lines); the caps are enforced by rewriting the file atomically once it holds twi
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from classifier import household
 from classifier.categories import BENIGN, canonical
+from classifier.files import atomic_file
 from classifier.household import Example, example_row
 
 __all__ = [
@@ -71,11 +71,9 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
 
 
 def _rewrite(path: Path, rows: Iterable[dict[str, object]]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    with atomic_file(path, "w") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
 
 
 class Learning:

@@ -11,11 +11,11 @@ e2guardian's usual limits: 50 for young children, 100 for older children, 160 fo
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from classifier.files import atomic_write_text
 from classifier.lists.phrases import (
     ParsedPhraseList,
     PhraseScorer,
@@ -73,10 +73,7 @@ def import_phrase_list(data: DataDir, source: Path) -> ParsedPhraseList:
         "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "phrases": [[list(p.parts), p.weight, p.category] for p in parsed.phrases],
     }
-    target = phrases_file(data)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(document, ensure_ascii=False))
-    os.replace(tmp, target)
+    atomic_write_text(phrases_file(data), json.dumps(document, ensure_ascii=False))
     return parsed
 
 

@@ -7,28 +7,26 @@ is how parents learn about it without reading logs.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from typing import Any
 
+from classifier.files import atomic_write_text
 from policy.datadir import DataDir
 
 __all__ = ["read_status", "write_status"]
 
 
 def write_status(data: DataDir, *, problems: tuple[str, ...], models: dict[str, str]) -> None:
-    path = data.root / "status.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(
+    atomic_write_text(
+        data.root / "status.json",
         json.dumps(
             {
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "problems": list(problems),
                 "models": models,
             }
-        )
+        ),
     )
-    os.replace(tmp, path)
 
 
 def read_status(data: DataDir) -> dict[str, Any]:

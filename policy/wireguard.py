@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from classifier.files import atomic_write_text
 from policy.messages import N_
 from policy.network import is_loopback
 from policy.validate import InputError
@@ -165,16 +166,13 @@ def write_keys(path: Path, port: int) -> WireGuardKeys:
         return keys
     keys = WireGuardKeys(keys.server_key, keys.client_key, port)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    tmp.touch(mode=0o600)
-    tmp.write_text(
+    atomic_write_text(
+        path,
         json.dumps(
             {"server_key": keys.server_key, "client_key": keys.client_key, "port": port}, indent=4
         ),
-        encoding="utf-8",
+        perms=0o600,
     )
-    tmp.replace(path)
     return keys
 
 

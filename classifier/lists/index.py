@@ -25,7 +25,7 @@ Domain keys are the reversed name plus a dot (``moc.elpmaxe.``), so one ``prefix
 on the reversed host yields the host and every listed parent; URL keys start with ``/``
 (``/example.com/path``) so the two kinds never meet.
 
-Rebuilding writes a temporary file beside the target, fsyncs it and ``os.replace``\\ s it: a
+Rebuilding replaces the file atomically (``classifier.files.atomic_file``): a
 reader that opened the old file keeps its own mapping and keeps answering; opening the path
 again gives the new index.
 """
@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import json
 import mmap
-import os
 import re
 import struct
-import tempfile
 import time
 import zlib
 from collections.abc import Iterable
@@ -47,6 +45,7 @@ from pathlib import Path
 import marisa_trie
 import numpy as np
 
+from classifier.files import atomic_file
 from classifier.lists.hosts import canonical_ip, is_public_suffix, is_valid_domain, normalise_host
 from classifier.lists.parsed import ParsedList
 
@@ -124,9 +123,8 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
 
     Entries that are public suffixes or not valid domains are left out (the parsers already
     reject them; this guards lists built by other means). A domain named by several lists
-    answers with all of them. The file is written to a temporary name in the same folder,
-    fsynced, then moved over ``out_path`` with `os.replace`, so readers see either the old or
-    the new index, never a partial one.
+    answers with all of them. The file is replaced atomically (``atomic_file``), so readers
+    see either the old or the new index, never a partial one.
     """
     started = time.perf_counter()
     out_path = Path(out_path)
@@ -238,23 +236,9 @@ def _write_atomically(
         zlib.crc32(body),
     )
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(header)
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(out_path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    with atomic_file(out_path, "wb", perms=0o644) as handle:
+        handle.write(header)
+        handle.write(body)
     return len(header) + len(body)
 
 
