@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from dashboard.storage import activity, local_now, policy
-from policy.requests import DURATIONS, answer
+from policy.access_requests import DURATIONS, answer
 from policy.validate import InputError
 
 bp = Blueprint("access_requests", __name__, url_prefix="/requests")

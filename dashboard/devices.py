@@ -21,10 +21,10 @@ from werkzeug.wrappers import Response
 from dashboard.device_network import device_network
 from dashboard.forms import DeviceForm, DeviceSettingsForm, show_error
 from dashboard.storage import activity, local_now, policy
+from policy.access_requests import approval_end
 from policy.activity_records import SeenDevice
 from policy.catrust import read_view
 from policy.devicehints import DeviceHint, OuiTable, describe_user_agent, suggest_name
-from policy.requests import approval_end
 from policy.validate import InputError
 from policy.values import Device
 

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from dashboard.forms import QuickRuleForm, show_error
 from dashboard.profiles import profile_page
 from dashboard.storage import activity, local_now, policy
+from policy.access_requests import approval_end
 from policy.report import activity_report, period_for
-from policy.requests import approval_end
 from policy.rightnow import ChildNow, child_now
 from policy.sites import rule_sites
 from policy.status import read_status

@@ -80,7 +80,7 @@ REASONS = MappingProxyType(
     }
 )
 
-#: Approval and pause lengths, in the order offered (keys as ``policy.requests.DURATIONS``).
+#: Approval and pause lengths, in the order offered (keys as ``policy.access_requests.DURATIONS``).
 DURATIONS = MappingProxyType(
     {"15m": _l("15 min"), "1h": _l("1 hour"), "today": _l("Today"), "always": _l("Always")}
 )

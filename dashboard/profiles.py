@@ -23,8 +23,8 @@ from dashboard.forms import (
 from dashboard.labels import THEMES
 from dashboard.storage import local_now, policy
 from dashboard.timerules import time_view
+from policy.access_requests import approval_end
 from policy.presets import PRESETS
-from policy.requests import approval_end
 from policy.services import shipped_services
 from policy.sites import rule_sites
 from policy.validate import InputError, clean_clock

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from classifier.lists.hotline import digest_host
+from policy.access_requests import answer
 from policy.activity import ActivityStore
-from policy.requests import answer
 from policy.values import Action
 from proxy_addons.askparent import AskParent, RateLimit, clean_message
 from proxy_addons.blockpage import Ticket

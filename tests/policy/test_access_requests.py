@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from policy.access_requests import answer, approval_end
 from policy.activity import ActivityStore
 from policy.decide import decide
-from policy.requests import answer, approval_end
 from policy.store import load_snapshot
 from policy.validate import InputError
 from policy.values import Action, Request
