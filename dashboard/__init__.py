@@ -22,6 +22,24 @@ __all__ = ["create_app"]
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the dashboard for the data directory in ``DATA_DIR`` (config or environment)."""
     app = Flask(__name__)
+    _configure(app, test_config)
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+            jinja2.FileSystemLoader(str(TEMPLATES)),
+        ]
+    )
+
+    CSRFProtect(app)
+    Babel(app, locale_selector=_locale, default_translation_directories=str(TRANSLATIONS))
+    _register_areas(app)
+    _add_template_helpers(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Set the dashboard's defaults, then ``test_config`` over them, then the data directory
+    (``DATA``) and, unless ``test_config`` gives one, the secret key stored in it."""
     app.config.from_mapping(
         DATA_DIR=str(default_data_dir()),
         PROXY_PORT=8080,
@@ -50,16 +68,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["DATA"] = data
     if "SECRET_KEY" not in (test_config or {}):
         app.config["SECRET_KEY"] = data.secret_key.read_text().strip()
-    app.jinja_loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-            jinja2.FileSystemLoader(str(TEMPLATES)),
-        ]
-    )
 
-    CSRFProtect(app)
-    Babel(app, locale_selector=_locale, default_translation_directories=str(TRANSLATIONS))
 
+def _register_areas(app: Flask) -> None:
+    """Hook up the per-request databases and clock, the login guard and security headers,
+    then register one blueprint per area."""
     from dashboard import (
         access_requests,
         activity,
@@ -79,7 +92,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         storage,
         timerules,
     )
-    from dashboard.labels import category_label, preset_label, reason_label
 
     storage.init_app(app)
     security.init_app(app)
@@ -101,14 +113,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reset,
     ):
         app.register_blueprint(module.bp)
+
+
+def _add_template_helpers(app: Flask) -> None:
+    """The filters, globals and page context every dashboard template can use."""
+    from dashboard.alerts import kind_label
+    from dashboard.labels import category_label, preset_label, reason_label
+
     app.jinja_env.filters["category"] = category_label
     app.jinja_env.filters["reason"] = reason_label
     app.jinja_env.filters["preset"] = preset_label
-    app.jinja_env.globals["alert_kind"] = alerts.kind_label
+    app.jinja_env.globals["alert_kind"] = kind_label
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["moment"] = _moment
     app.context_processor(_page_context)
-    return app
 
 
 def _locale() -> str:
