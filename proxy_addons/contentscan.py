@@ -150,6 +150,9 @@ class ContentScan:
         """Judge the page on its beginning as it streams in: never passed on unread."""
         response = flow.response
         assert response is not None
+        # until decided below: should this raise, the fail-closed handler finds a streamed
+        # answer and kills it, and the body cannot stream on unread meanwhile
+        response.stream = _dropped
         key = _page_key(flow, flow_host(flow))
         remembered = self._recall(key)
         if remembered is not None and _decision(profile, remembered) is None:
@@ -158,7 +161,6 @@ class ContentScan:
             response.stream = _HeldPage(self, flow, profile, key, remembered)
         else:
             log.error("A page in an unknown protocol could not be checked; it was cut.")
-            response.stream = _dropped
             if flow.killable:
                 flow.kill()
 

@@ -35,14 +35,17 @@ def chunked(  # type: ignore[no-untyped-def]
     path: str = "/",
     headers: dict[str, str] | None = None,
     http_version: str = "HTTP/1.1",
+    hook: bool = True,
 ):
-    """The answer's headers as they arrive, chunked, before any of its body."""
+    """The answer's headers as they arrive, chunked, before any of its body (and, with
+    ``hook``, after the scan's ``responseheaders`` hook)."""
     flow = answered(chain, host, b"", headers=headers, path=path)
     flow.request.http_version = http_version
     del flow.response.headers["content-length"]
     if http_version == "HTTP/1.1":
         flow.response.headers["transfer-encoding"] = "chunked"
-    chain.addon(ContentScan).responseheaders(flow)
+    if hook:
+        chain.addon(ContentScan).responseheaders(flow)
     return flow
 
 
@@ -201,3 +204,27 @@ def test_a_failing_judge_cuts_the_page_and_logs_one_line(
     assert [r.getMessage() for r in lines] == [
         "A page could not be checked (RuntimeError); it was cut."
     ]
+
+
+def test_an_error_before_the_page_is_held_never_lets_it_stream_on(scanning, monkeypatch) -> None:  # noqa: F811
+    from proxy_addons.failclosed import FailClosed
+
+    def broken(self, key):  # type: ignore[no-untyped-def]
+        raise RuntimeError("verdicts damaged")
+
+    monkeypatch.setattr(ContentScan, "_recall", broken)
+    scan = scanning.addon(ContentScan)
+    flow = chunked(scanning, "videos.example", hook=False)
+    with pytest.raises(RuntimeError) as raised:
+        scan.responseheaders(flow)
+    assert flow.response.stream(ADULT.encode()) == []  # nothing streams on meanwhile
+    # as mitmproxy hands the error to the fail-closed handler
+    FailClosed(scanning.state, scan.pages)("responseheaders", (flow,), raised.value)
+    assert not flow.live and flow.error is not None  # killed: the page never reaches the child
+
+
+def test_a_page_in_a_protocol_it_cannot_frame_is_cut(scanning, caplog) -> None:  # noqa: F811
+    with caplog.at_level(logging.ERROR, logger=contentscan.__name__):
+        flow = chunked(scanning, "videos.example", http_version="SPDY/3")
+    assert flow.response.stream(SEX_ED.encode()) == [] and flow.error is not None
+    assert len([r for r in caplog.records if r.name == contentscan.__name__]) == 1
