@@ -60,7 +60,7 @@ def index() -> str:
 def guide(kind: str) -> str:
     if kind not in {k.value for k in AlertKind}:
         abort(404)
-    country = policy().get_setting("country", "") or ""
+    country = policy().get_setting("country") or ""
     return render_template("alerts/guide.html", kind=kind, help=help_for(country))
 
 
@@ -69,7 +69,7 @@ def notify_section(**extra: Any) -> dict[str, Any]:
     store = policy()
     settings = NotifySettings.from_settings(store.get_setting)
     try:
-        overrides = parse_chat_watch(str(store.get_setting("chat_watch", "") or ""))
+        overrides = parse_chat_watch(str(store.get_setting("chat_watch") or ""))
     except InputError:
         overrides = {}
     profiles = store.profiles()
@@ -133,9 +133,7 @@ def save_settings() -> Response | tuple[str, int]:
         values["chat_watch"] = ", ".join(choices)
     except InputError as exc:
         return _settings_error(exc)
-    for key, value in values.items():
-        if store.get_setting(key, None) != value:
-            store.set_setting(key, value, actor=actor)
+    store.set_settings(values, actor=actor)
     return redirect(url_for("settings.index", saved="notifications", _anchor="notifications"))
 
 

@@ -15,7 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from policy.accounts import MIN_PASSWORD
 from policy.presets import PRESETS
@@ -83,12 +83,16 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Child's name"), validators=[DataRequired(), Length(max=64)])
-    preset = SelectField(_l("Age"), choices=_PRESET_CHOICES, default="child")
+    """A new profile; its name and preset are checked by ``policy.profile_fields``."""
+
+    name = StringField(_l("Child's name"), validators=[DataRequired()])
+    preset = SelectField(_l("Age"), choices=_PRESET_CHOICES, default="child", validate_choice=False)
 
 
 class RenameForm(FlaskForm):
-    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=64)])
+    """A profile's new name (checked by ``policy.profile_fields``)."""
+
+    name = StringField(_l("New name"), validators=[DataRequired()])
 
 
 class ProfileSettingsForm(FlaskForm):
@@ -98,6 +102,7 @@ class ProfileSettingsForm(FlaskForm):
     youtube = SelectField(
         _l("YouTube Restricted Mode"),
         choices=[("off", _l("Off")), ("moderate", _l("Moderate")), ("strict", _l("Strict"))],
+        validate_choice=False,  # policy.profile_fields checks the mode
     )
     logging = BooleanField(_l("Keep an activity log for this profile"))
 
@@ -170,13 +175,12 @@ class PasswordForm(FlaskForm):
 
 
 class HouseholdForm(FlaskForm):
+    """The household settings; their values are checked by ``policy.settings`` (the store
+    refuses what it refuses), the selects only offer what exists."""
+
     default_profile = SelectField(_l("Profile for new devices"), choices=[])
     retention_days = IntegerField(
-        _l("Keep activity for (days)"),
-        validators=[
-            InputRequired(_l("Enter a number of days.")),
-            NumberRange(1, 365, _l("Choose between 1 and 365 days.")),
-        ],
+        _l("Keep activity for (days)"), validators=[InputRequired(_l("Enter a number of days."))]
     )
     language = SelectField(_l("Language"), choices=[])
     country = SelectField(_l("Country"), choices=[])

@@ -61,7 +61,7 @@ def index() -> str:
         labels=CATEGORY_LABELS,
         counts=Counter(e.category for e in examples),
         total=len(examples),
-        enabled=bool(policy().get_setting("learning", True)),
+        enabled=bool(policy().get_setting("learning")),
         retraining=job_running("retrain"),
         model=_page_model_info(),
         status=read_status(current_app.config["DATA"]),

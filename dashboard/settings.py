@@ -38,6 +38,8 @@ from ui.i18n import LANGUAGES, country_name, sort_key
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 _LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "cs": "Čeština"}
+#: the household settings this page's form edits (defaults and checks: ``policy.settings``)
+HOUSEHOLD_SETTINGS = ("default_profile", "retention_days", "language", "country")
 
 Page = str | tuple[str, int]
 
@@ -59,10 +61,8 @@ def _household_form(formdata: bool = False) -> HouseholdForm:
         ),
     ]
     if not formdata:
-        form.default_profile.data = store.get_setting("default_profile")
-        form.retention_days.data = store.get_setting("retention_days", 30)
-        form.language.data = store.get_setting("language", "")
-        form.country.data = store.get_setting("country", "")
+        for key in HOUSEHOLD_SETTINGS:
+            getattr(form, key).data = store.get_setting(key)
     return form
 
 
@@ -113,14 +113,17 @@ def changes() -> str:
 
 @bp.route("/household", methods=["POST"])
 def household() -> Page | BaseResponse:
+    """Save the household settings; one refused value (by its check in ``policy.settings``)
+    saves none and shows the message by its field."""
     form = _household_form(formdata=True)
     if form.validate_on_submit():
-        store, actor = policy(), session["parent"]
-        for key in ("default_profile", "retention_days", "language", "country"):
-            value = getattr(form, key).data
-            if store.get_setting(key) != value:
-                store.set_setting(key, value, actor=actor)
-        return redirect(url_for("settings.index", saved="household"))
+        values = {key: getattr(form, key).data for key in HOUSEHOLD_SETTINGS}
+        try:
+            policy().set_settings(values, actor=session["parent"], languages=LANGUAGES)
+        except InputError as exc:
+            show_error(form, exc, "retention_days")
+        else:
+            return redirect(url_for("settings.index", saved="household"))
     return _page(household=form)
 
 
@@ -211,7 +214,6 @@ def import_() -> Page | BaseResponse:
                 policy(),
                 form.file.data.read(),
                 languages=LANGUAGES,
-                countries=frozenset(COUNTRIES),
                 actor=session["parent"],
             )
         except InputError as exc:

@@ -292,10 +292,10 @@ def profile() -> None:
 @profile.command("add")
 @data_dir_option
 @click.argument("name")
-@click.option("--preset", "preset_name", required=True, type=click.Choice(list(PRESETS)))
+@click.option("--preset", "preset_name", required=True, metavar="|".join(PRESETS))
 @friendly_errors
 def profile_add(data_dir: Path | None, name: str, preset_name: str) -> None:
-    """Add a profile from an age preset."""
+    """Add a profile from an age preset (checked as everywhere, by policy.profile_fields)."""
     with _store(data_dir) as store:
         p = store.add_profile(name, preset_name, actor="cli")
     click.echo(f"Added profile “{p.name}” ({p.preset}): blocks {', '.join(sorted(p.blocked))}.")
@@ -924,12 +924,10 @@ def setting() -> None:
 @friendly_errors
 def setting_set(data_dir: Path | None, name: str, value: str) -> None:
     """Set a household setting; `hearthguard setting list` shows them all."""
-    from policy.settings import clean_setting
     from ui.i18n import LANGUAGES
 
     with _store(data_dir) as store:
-        cleaned = clean_setting(name, value, profiles=store.profile_names(), languages=LANGUAGES)
-        store.set_setting(name, cleaned, actor="cli")
+        cleaned = store.set_setting(name, value, actor="cli", languages=LANGUAGES)
     click.echo(f"{name} = {cleaned}")
 
 
@@ -942,9 +940,9 @@ def setting_list(data_dir: Path | None, as_json: bool) -> None:
     from policy.settings import SETTINGS, system_zone_name
 
     with _store(data_dir) as store:
-        values = {name: store.get_setting(name) for name in SETTINGS}
+        stored = store.stored_settings()
     for name, spec in SETTINGS.items():
-        value = values[name]
+        value = stored.get(name)
         shown = spec.default if value is None else value
         if name == "timezone" and not shown:
             shown = f"{system_zone_name()} (the system's)"

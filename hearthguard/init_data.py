@@ -17,7 +17,8 @@ from classifier.lists.bundle import BUNDLE_DIR, default_sources
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.lists import ListLibrary
-from policy.store import DEFAULT_PROFILE, PolicyStore, StoreError
+from policy.settings import DEFAULT_PROFILE
+from policy.store import PolicyStore, StoreError
 
 __all__ = ["InitResult", "ca_problem", "init_data_dir", "open_household", "require_household"]
 
@@ -74,10 +75,8 @@ def init_data_dir(root: Path) -> InitResult:
     try:
         if not store.profile_names():
             store.add_profile(DEFAULT_PROFILE, "child")
-        if store.get_setting("default_profile") is None:
+        if "default_profile" not in store.stored_settings():
             store.set_setting("default_profile", store.profile_names()[0])
-        if store.get_setting("retention_days") is None:
-            store.set_setting("retention_days", 30)
     finally:
         store.close()
     if new_policy:

@@ -14,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 from policy.datadir import DataDir
 from policy.store import PolicyStore
 
-__all__ = ["DEFAULT_HOURS", "keep_lists_fresh", "update_due"]
+__all__ = ["keep_lists_fresh", "update_due"]
 
 log = logging.getLogger("hearthguard.lists")
-DEFAULT_HOURS = 24
 _CHECK_EVERY = 600.0
 _RUN_TIMEOUT = 3600.0
 
@@ -25,11 +24,11 @@ _RUN_TIMEOUT = 3600.0
 def update_due(data: DataDir, last_attempt: datetime | None, now: datetime) -> bool:
     """True when some URL list is older than the update interval and no attempt is recent.
 
-    The interval is the setting ``list_update_hours`` (default 24; 0 turns updates off).
+    The interval is the setting ``list_update_hours`` (0 turns updates off).
     """
     store = PolicyStore(data.policy_db)
     try:
-        hours = store.get_setting("list_update_hours", DEFAULT_HOURS)
+        hours = store.get_setting("list_update_hours")
         from_urls = [r for r in store.lists() if r.source.startswith(("http://", "https://"))]
     finally:
         store.close()

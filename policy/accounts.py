@@ -40,7 +40,7 @@ def create_parent(
     if len(password) > 1024:
         raise InputError("password", N_("That password is too long."))
     store.set_parent(username, _hasher.hash(password), actor=actor, keep_session=keep_session)
-    store.set_setting("setup_token", "", actor=actor)
+    store.set_record("setup_token", "", actor=actor)
 
 
 def check_password(store: PolicyStore, username: str, password: str) -> bool:
@@ -70,13 +70,13 @@ def new_setup_token(store: PolicyStore) -> str | None:
     if store.parent_names():
         return None
     token = secrets.token_urlsafe(24)
-    store.set_setting("setup_token", _digest(token))
+    store.set_record("setup_token", _digest(token))
     return token
 
 
 def setup_token_matches(store: PolicyStore, token: str) -> bool:
     """True while no parent exists and ``token`` is the latest setup token."""
-    expected = store.get_setting("setup_token")
+    expected = store.get_record("setup_token")
     if not expected or store.parent_names():
         return False
     return secrets.compare_digest(expected, _digest(token or ""))

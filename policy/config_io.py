@@ -3,7 +3,8 @@
 The document holds profiles (settings, rules, schedules), devices and household settings. It
 never holds parent accounts or password hashes, the CA, the lists or the activity log.
 Importing checks the whole document first and then replaces the configuration in one
-transaction: a document with any invalid part changes nothing.
+transaction: a document with any invalid part changes nothing. Each value is checked by its
+one owner: profile fields by ``policy.profile_fields``, settings by ``policy.settings``.
 """
 
 from __future__ import annotations
@@ -13,28 +14,28 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from classifier.categories import PROTECTED
 from policy.budgets import BUDGET_DAYS, clean_group, clean_minutes
 from policy.messages import N_
-from policy.presets import PRESETS
+from policy.profile_fields import (
+    clean_blocked,
+    clean_flag,
+    clean_preset,
+    clean_profile_name,
+    clean_services,
+    clean_threshold,
+    clean_youtube,
+)
 from policy.services import shipped_services
-from policy.settings import zone_named
+from policy.settings import SETTINGS, clean_setting
 from policy.store import PolicyStore
 from policy.timerules import check_window
-from policy.validate import (
-    InputError,
-    clean_clock,
-    clean_domain,
-    clean_ip,
-    clean_mac,
-    clean_name,
-)
-from policy.values import YOUTUBE_MODES, Action, Budget, Device, Profile, Rule, Schedule
+from policy.validate import InputError, clean_clock, clean_domain, clean_ip, clean_mac, clean_name
+from policy.values import Action, Budget, Device, Profile, Rule, Schedule
 
 __all__ = [
+    "EXPORTED",
     "FORMAT",
     "MAX_DOCUMENT",
-    "SETTINGS",
     "export_configuration",
     "import_configuration",
     "parse_configuration",
@@ -43,14 +44,15 @@ __all__ = [
 FORMAT = "hearthguard-configuration"
 VERSION = 1
 MAX_DOCUMENT = 1024 * 1024
-#: Household settings that travel with the configuration (never secrets or tokens).
-SETTINGS = ("default_profile", "retention_days", "language", "country", "timezone")
+#: Household settings that travel with the configuration (``Setting.exported``).
+EXPORTED = tuple(name for name, setting in SETTINGS.items() if setting.exported)
 _MAX_ITEMS = 10_000
 _MAX_ERRORS = 8
 
 
 def export_configuration(store: PolicyStore, now: datetime) -> dict[str, Any]:
-    """The configuration as a JSON-ready dict; rules that already ended are left out."""
+    """The configuration as a JSON-ready dict; rules that already ended are left out. Each
+    exported setting is there with its value (its default when none was set)."""
     profiles = []
     for p in store.profiles(now).values():
         profiles.append(
@@ -107,12 +109,12 @@ def export_configuration(store: PolicyStore, now: datetime) -> dict[str, Any]:
         }
         for d in store.devices()
     ]
-    settings = {key: store.get_setting(key) for key in SETTINGS}
+    settings = {key: store.get_setting(key) for key in EXPORTED}
     return {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": now.isoformat(timespec="seconds"),
-        "settings": {k: v for k, v in settings.items() if v is not None},
+        "settings": settings,
         "profiles": profiles,
         "devices": devices,
     }
@@ -154,18 +156,6 @@ class _Checker:
         return value
 
 
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InputError("flag", "must be true or false.")
-    return value
-
-
-def _threshold(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-        raise InputError("threshold", "must be a number above 0 and at most 1.")
-    return float(value)
-
-
 def _when(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -187,45 +177,45 @@ def _text(value: Any) -> str:
     return value
 
 
-def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
-    before = len(c.errors)
-    name = c.run(f"{where}.name", lambda: clean_name(_text(raw.get("name"))))
-    preset_name = raw.get("preset")
-    if not _one_of(preset_name, PRESETS):
-        c.fail(f"{where}.preset", f"must be one of {', '.join(PRESETS)}.")
-    blocked = c.items(f"{where}.blocked", raw.get("blocked"))
-    cats = set()
-    for i, cat in enumerate(blocked):
-        if not isinstance(cat, str) or not cat.strip() or len(cat) > 64:
-            c.fail(f"{where}.blocked[{i}]", "must be a category name.")
-        elif cat.strip().lower() in PROTECTED:
-            c.fail(f"{where}.blocked[{i}]", f"{cat} must stay reachable and cannot be blocked.")
-        else:
-            cats.add(cat.strip().lower())
-    base = PRESETS.get(preset_name) if isinstance(preset_name, str) else None
-    url_t = c.run(f"{where}.url_threshold", _threshold, raw.get("url_threshold", 0.9))
-    page_t = c.run(f"{where}.page_threshold", _threshold, raw.get("page_threshold", 0.8))
-    flags = {
-        key: c.run(f"{where}.{key}", _flag, raw.get(key, default))
-        for key, default in (("content_scan", True), ("safesearch", True), ("logging", True))
+def _weekdays(value: Any) -> frozenset[int]:
+    """Days of the week as numbers 1 (Monday) to 7, as a backup stores them."""
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value)
+    ):
+        raise InputError("days", "must list days of the week as numbers 1 (Monday) to 7.")
+    return frozenset(value)
+
+
+def _profile_fields(c: _Checker, where: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A profile's own settings, each checked by ``policy.profile_fields``."""
+    preset = c.run(f"{where}.preset", clean_preset, raw.get("preset"))
+    fields: dict[str, Any] = {
+        "name": c.run(f"{where}.name", clean_profile_name, raw.get("name")),
+        "preset": preset.name if preset is not None else None,
+        "blocked": c.run(f"{where}.blocked", clean_blocked, raw.get("blocked") or []),
+        "youtube": c.run(f"{where}.youtube", clean_youtube, raw.get("youtube", "moderate")),
     }
-    youtube = raw.get("youtube", "moderate")
-    if not _one_of(youtube, YOUTUBE_MODES):
-        c.fail(f"{where}.youtube", f"must be one of {', '.join(YOUTUBE_MODES)}.")
+    for key, default in (("url_threshold", 0.9), ("page_threshold", 0.8)):
+        fields[key] = c.run(f"{where}.{key}", clean_threshold, raw.get(key, default), key)
+    for key in ("content_scan", "safesearch", "logging"):
+        fields[key] = c.run(f"{where}.{key}", clean_flag, raw.get(key, True), key)
     # a file from before services existed keeps its preset's services switched off
-    services: set[str] = set(base.services) if base is not None else set()
     if "services" in raw:
-        services = set()
         known = shipped_services().ids
-        for i, sid in enumerate(c.items(f"{where}.services", raw.get("services"))):
-            if not isinstance(sid, str) or sid not in known:
-                c.fail(f"{where}.services[{i}]", "must be a service Hearthguard knows.")
-            else:
-                services.add(sid)
+        chosen = raw["services"] if raw["services"] is not None else []
+        fields["services"] = c.run(f"{where}.services", clean_services, chosen, known)
+    else:
+        fields["services"] = preset.services if preset is not None else frozenset()
+    return fields
+
+
+def _rules(c: _Checker, where: str, items: Any) -> list[Rule]:
     rules: list[Rule] = []
-    seen_rules: set[tuple[str, str]] = set()
-    for i, r in enumerate(c.items(f"{where}.rules", raw.get("rules"))):
-        at = f"{where}.rules[{i}]"
+    seen: set[tuple[str, str]] = set()
+    for i, r in enumerate(c.items(where, items)):
+        at = f"{where}[{i}]"
         r = c.obj(at, r)
         if r is None:
             continue
@@ -238,34 +228,37 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
         domain = c.run(f"{at}.domain", lambda r=r: clean_domain(_text(r.get("domain"))))
         expires = c.run(f"{at}.expires_at", _when, r.get("expires_at"))
         if action is not None and domain is not None:
-            if (action.value, domain) in seen_rules:
+            if (action.value, domain) in seen:
                 c.fail(f"{at}.domain", f"{domain} appears twice.")
-            seen_rules.add((action.value, domain))
+            seen.add((action.value, domain))
             rules.append(Rule(action, domain, expires))
+    return rules
+
+
+def _schedules(c: _Checker, where: str, items: Any, device: str | None = None) -> list[Schedule]:
+    """Offline windows of a profile (or of the device called ``device``); each window is
+    checked as ``PolicyStore.add_schedule`` checks it."""
     schedules: list[Schedule] = []
-    for i, s in enumerate(c.items(f"{where}.schedules", raw.get("schedules"))):
-        at = f"{where}.schedules[{i}]"
+    for i, s in enumerate(c.items(where, items)):
+        at = f"{where}[{i}]"
         s = c.obj(at, s)
         if s is None:
             continue
-        days = s.get("days")
-        if (
-            not isinstance(days, list)
-            or not days
-            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
-        ):
-            c.fail(f"{at}.days", "must list days of the week as numbers 1 (Monday) to 7.")
-            days = None
+        days = c.run(f"{at}.days", lambda s=s: _weekdays(s.get("days")))
         start = c.run(f"{at}.start", lambda s=s: clean_clock(_text(s.get("start"))))
         end = c.run(f"{at}.end", lambda s=s: clean_clock(_text(s.get("end"))))
         label = c.run(f"{at}.label", lambda s=s: clean_name(_text(s.get("label", "bedtime"))))
-        if start is not None and start == end:
-            c.fail(f"{at}.end", "must differ from the start.")
-        elif days and start is not None and end is not None and label:
-            schedules.append(Schedule(frozenset(days), start, end, label))
+        if start is not None and end is not None:
+            c.run(f"{at}.end", check_window, start, end)
+        if days and start is not None and end is not None and label:
+            schedules.append(Schedule(days, start, end, label, device=device))
+    return schedules
+
+
+def _budgets(c: _Checker, where: str, items: Any) -> list[Budget]:
     budgets: dict[tuple[str, str], Budget] = {}
-    for i, b in enumerate(c.items(f"{where}.budgets", raw.get("budgets", []))):
-        at = f"{where}.budgets[{i}]"
+    for i, b in enumerate(c.items(where, items)):
+        at = f"{where}[{i}]"
         b = c.obj(at, b)
         if b is None:
             continue
@@ -282,23 +275,18 @@ def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
             if (group, b["days"]) in budgets:
                 c.fail(at, f"{group} on {b['days']} appears twice.")
             budgets[(group, b["days"])] = Budget(group, b["days"], minutes)
-    if len(c.errors) > before or base is None:
+    return list(budgets.values())
+
+
+def _profile(c: _Checker, where: str, raw: dict[str, Any]) -> Profile | None:
+    before = len(c.errors)
+    fields = _profile_fields(c, where, raw)
+    rules = _rules(c, f"{where}.rules", raw.get("rules"))
+    schedules = _schedules(c, f"{where}.schedules", raw.get("schedules"))
+    budgets = _budgets(c, f"{where}.budgets", raw.get("budgets", []))
+    if len(c.errors) > before:
         return None
-    return Profile(
-        name=name,
-        preset=base.name,
-        blocked=frozenset(cats),
-        url_threshold=url_t,
-        page_threshold=page_t,
-        content_scan=flags["content_scan"],
-        safesearch=flags["safesearch"],
-        youtube=youtube,
-        logging=flags["logging"],
-        services=frozenset(services),
-        rules=tuple(rules),
-        schedules=tuple(schedules),
-        budgets=tuple(budgets.values()),
-    )
+    return Profile(**fields, rules=tuple(rules), schedules=tuple(schedules), budgets=tuple(budgets))
 
 
 def _device(c: _Checker, where: str, raw: dict[str, Any], profiles: set[str]) -> Device | None:
@@ -311,46 +299,16 @@ def _device(c: _Checker, where: str, raw: dict[str, Any], profiles: set[str]) ->
     ip = c.run(f"{where}.ip", lambda: clean_ip(_text(ip))) if ip is not None else None
     mac = raw.get("mac")
     mac = c.run(f"{where}.mac", lambda: clean_mac(_text(mac))) if mac is not None else None
-    trusted = c.run(f"{where}.ca_trusted", _flag, raw.get("ca_trusted", False))
+    trusted = c.run(f"{where}.ca_trusted", clean_flag, raw.get("ca_trusted", False), "ca_trusted")
     paused = c.run(f"{where}.paused_until", _when, raw.get("paused_until"))
-    schedules = []
-    for i, s in enumerate(c.items(f"{where}.schedules", raw.get("schedules", []))):
-        at = f"{where}.schedules[{i}]"
-        s = c.obj(at, s)
-        if s is None:
-            continue
-        days = c.run(f"{at}.days", lambda s=s: _weekdays(s.get("days")))
-        start = c.run(f"{at}.start", lambda s=s: clean_clock(_text(s.get("start"))))
-        end = c.run(f"{at}.end", lambda s=s: clean_clock(_text(s.get("end"))))
-        label = c.run(f"{at}.label", lambda s=s: clean_name(_text(s.get("label", "bedtime"))))
-        if start is not None and end is not None:
-            c.run(f"{at}.end", check_window, start, end)
-        if days and start is not None and end is not None and label and name:
-            schedules.append(Schedule(days, start, end, label, device=name))
-    if len(c.errors) > before:
+    schedules = _schedules(c, f"{where}.schedules", raw.get("schedules", []), name)
+    if len(c.errors) > before or not name:
         return None
     return Device(name, str(profile), ip, mac, bool(trusted), paused, schedules=tuple(schedules))
 
 
-def _weekdays(value: Any) -> frozenset[int]:
-    """Days of the week as numbers 1 (Monday) to 7, as a backup stores them."""
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value)
-    ):
-        raise InputError("days", "must list days of the week as numbers 1 (Monday) to 7.")
-    return frozenset(value)
-
-
-def parse_configuration(
-    text: str | bytes, *, languages: tuple[str, ...], countries: frozenset[str]
-) -> tuple[list[Profile], list[Device], dict[str, Any]]:
-    """Check a whole document; raises ``InputError("file", ...)`` listing the first problems.
-
-    ``languages`` and ``countries`` are the values the ``language`` and ``country`` settings
-    may take (besides empty).
-    """
+def _document(text: str | bytes) -> dict[str, Any]:
+    """The document's JSON object, once it is known to be a configuration this version reads."""
     if len(text) > MAX_DOCUMENT:
         raise InputError("file", N_("The file is too large to be a Hearthguard configuration."))
     try:
@@ -365,7 +323,10 @@ def parse_configuration(
             N_("The file has version %(version)s; this Hearthguard reads 1."),
             version=repr(doc.get("version")),
         )
-    c = _Checker()
+    return doc
+
+
+def _profiles(c: _Checker, doc: dict[str, Any]) -> list[Profile]:
     profiles: list[Profile] = []
     names: set[str] = set()
     for i, raw in enumerate(c.items("profiles", doc.get("profiles"))):
@@ -378,6 +339,10 @@ def parse_configuration(
             profiles.append(profile)
     if not doc.get("profiles"):
         c.fail("profiles", "at least one profile is needed.")
+    return profiles
+
+
+def _devices(c: _Checker, doc: dict[str, Any], names: set[str]) -> list[Device]:
     devices: list[Device] = []
     device_names: set[str] = set()
     ips: set[str] = set()
@@ -392,38 +357,48 @@ def parse_configuration(
             device_names.add(device.name.lower())
             ips.add(device.ip or "")
             devices.append(device)
+    return devices
+
+
+def _settings(
+    c: _Checker, doc: dict[str, Any], profiles: list[Profile], languages: tuple[str, ...]
+) -> dict[str, Any]:
+    """The exported settings in the file, each checked by ``policy.settings``; the default
+    profile must be one in this file."""
     settings: dict[str, Any] = {}
-    raw_settings = c.obj("settings", doc.get("settings", {})) or {}
-    for key, value in raw_settings.items():
+    names = [p.name for p in profiles]
+    for key, value in (c.obj("settings", doc.get("settings", {})) or {}).items():
         where = f"settings.{key}"
-        if key not in SETTINGS:
+        if key not in EXPORTED:
             c.fail(where, "is not a setting Hearthguard imports.")
-        elif key == "default_profile":
-            if not isinstance(value, str) or value.lower() not in names:
-                c.fail(where, "must name a profile in this file.")
-            else:
-                settings[key] = next(p.name for p in profiles if p.name.lower() == value.lower())
-        elif key == "retention_days":
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
-                c.fail(where, "must be a number of days from 1 to 365.")
-            else:
-                settings[key] = value
-        elif key == "language":
-            if value not in ("", *languages):
-                c.fail(where, f"must be empty or one of {', '.join(languages)}.")
-            else:
-                settings[key] = value
-        elif key == "timezone":
-            if value != "" and c.run(where, lambda v=value: zone_named(_text(v))) is None:
-                continue
-            settings[key] = value
-        elif key == "country":
-            if value != "" and not _one_of(value, countries):
-                c.fail(where, "must be empty or a supported country code, like DE.")
-            else:
-                settings[key] = value
+        elif key == "default_profile" and not (
+            isinstance(value, str) and value.lower() in {n.lower() for n in names}
+        ):
+            c.fail(where, "must name a profile in this file.")
+        else:
+            cleaned = c.run(
+                where,
+                lambda k=key, v=value: clean_setting(k, v, profiles=names, languages=languages),
+            )
+            if cleaned is not None:
+                settings[key] = cleaned
     if "default_profile" not in settings and profiles:
         settings["default_profile"] = profiles[0].name
+    return settings
+
+
+def parse_configuration(
+    text: str | bytes, *, languages: tuple[str, ...]
+) -> tuple[list[Profile], list[Device], dict[str, Any]]:
+    """Check a whole document; raises ``InputError("file", ...)`` listing the first problems.
+
+    ``languages`` are the catalogs the ``language`` setting may name (besides empty).
+    """
+    doc = _document(text)
+    c = _Checker()
+    profiles = _profiles(c, doc)
+    devices = _devices(c, doc, {p.name.lower() for p in profiles})
+    settings = _settings(c, doc, profiles, languages)
     if c.errors:
         shown = "; ".join(c.errors[:_MAX_ERRORS])
         more = len(c.errors) - _MAX_ERRORS
@@ -439,12 +414,9 @@ def import_configuration(
     text: str | bytes,
     *,
     languages: tuple[str, ...],
-    countries: frozenset[str],
     actor: str,
 ) -> tuple[int, int]:
     """Check ``text`` and replace the configuration with it; returns (profiles, devices)."""
-    profiles, devices, settings = parse_configuration(
-        text, languages=languages, countries=countries
-    )
+    profiles, devices, settings = parse_configuration(text, languages=languages)
     store.replace_configuration(profiles, devices, settings, actor=actor)
     return len(profiles), len(devices)

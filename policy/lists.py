@@ -29,7 +29,8 @@ from classifier.lists.formats import parse_path
 from classifier.lists.index import IndexStats, build_index
 from classifier.lists.parsed import ListFormatError, ParsedList, Rejection
 from policy.datadir import DataDir
-from policy.store import ListRecord, PolicyStore
+from policy.policydb.lists import ListRecord
+from policy.store import PolicyStore
 
 __all__ = ["ImportReport", "ListError", "ListLibrary", "StoredSource", "UpdateOutcome"]
 

@@ -142,21 +142,18 @@ class NotifySettings:
     quiet: tuple[time, time] | None = None
 
     @classmethod
-    def from_settings(cls, get: Callable[[str, Any], Any]) -> NotifySettings:
-        """From stored settings (``PolicyStore.get_setting``); a damaged value counts as
-        unset rather than stopping notifications."""
-        urls = tuple(u for u in str(get("notify_urls", "") or "").split() if u)
-        kinds_raw = get("notify_kinds", None)
+    def from_settings(cls, get: Callable[[str], Any]) -> NotifySettings:
+        """From stored settings (``PolicyStore.get_setting``, which has each one's default);
+        a damaged value counts as unset rather than stopping notifications."""
+        urls = tuple(u for u in str(get("notify_urls") or "").split() if u)
         try:
-            kinds = (
-                frozenset(NOTIFY_KINDS)
-                if kinds_raw is None
-                else frozenset(k for k in clean_notify_kinds(str(kinds_raw)).split(",") if k)
+            kinds = frozenset(
+                k for k in clean_notify_kinds(str(get("notify_kinds"))).split(",") if k
             )
         except InputError:
             kinds = frozenset(NOTIFY_KINDS)
         try:
-            quiet = _quiet_window(str(get("quiet_hours", "") or ""))
+            quiet = _quiet_window(str(get("quiet_hours") or ""))
         except InputError:
             quiet = None
         return cls(urls, kinds, quiet)

@@ -36,13 +36,13 @@ def new_reset_token(store: PolicyStore, username: str, now: datetime) -> str:
         raise InputError("name", f"There is no parent called “{username}” (parents: {known}).")
     token = secrets.token_urlsafe(24)
     record = {"user": match, "digest": _digest(token), "until": (now + RESET_LIFETIME).isoformat()}
-    store.set_setting(_KEY, record, actor="cli")
+    store.set_record(_KEY, record, actor="cli")
     return token
 
 
 def reset_user(store: PolicyStore, token: str, now: datetime) -> str | None:
     """The parent ``token`` may set a new password for, or None (unknown, used or expired)."""
-    record = store.get_setting(_KEY)
+    record = store.get_record(_KEY)
     if not isinstance(record, dict) or not token:
         return None
     try:
@@ -63,5 +63,5 @@ def finish_reset(store: PolicyStore, token: str, password: str, now: datetime) -
     if user is None:
         raise InputError("token", "This link has been used or has expired.")
     create_parent(store, user, password, actor="password reset")
-    store.set_setting(_KEY, {}, actor="password reset")
+    store.set_record(_KEY, {}, actor="password reset")
     return user

@@ -1,8 +1,11 @@
 """Household settings: each one declared once, with its default, its check and its help.
 
-``SETTINGS`` is the one owner of what a setting is. ``hearthguard setting set/list`` and
-``load_snapshot`` read it; a value is checked by the same function wherever it is typed.
-Values are stored as JSON in policy.db's ``settings`` table (``PolicyStore.set_setting``).
+``SETTINGS`` is the one owner of what a setting is: ``PolicyStore.get_setting`` answers its
+default when nothing is stored and ``PolicyStore.set_setting`` refuses what its check refuses,
+so the dashboard, configuration import, the CLI, ``init`` and ``load_snapshot`` all read
+defaults and validity from here. Values are stored as JSON in policy.db's ``settings`` table.
+``RECORDS`` names the few internal values kept in the same table that are not settings (a
+parent never types them).
 """
 
 from __future__ import annotations
@@ -28,13 +31,21 @@ from policy.notify import NOTIFY_KINDS, clean_notify_kinds, clean_notify_urls, c
 from policy.validate import InputError, clean_name
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "RECORDS",
     "SETTINGS",
     "Setting",
     "clean_setting",
+    "setting_text",
     "household_zone",
     "system_zone_name",
     "zone_named",
 ]
+
+#: the name of the profile ``hearthguard init`` creates, and the default profile's default
+DEFAULT_PROFILE = "Household"
+#: internal values kept in the settings table that are not household settings
+RECORDS = frozenset({"setup_token", "password_reset"})
 
 _LOCALTIME = Path("/etc/localtime")
 _TIMEZONE_FILE = Path("/etc/timezone")
@@ -93,6 +104,8 @@ def household_zone(value: Any) -> tzinfo:
 
 
 def _timezone(raw: str) -> str:
+    if not raw.strip():
+        return ""  # the system's zone
     zone_named(raw)
     return raw.strip()
 
@@ -148,6 +161,8 @@ class Setting:
     default: Any
     validate: Callable[[str], Any]
     help: str
+    #: travels in a configuration export (``policy.config_io``); never a secret or a token
+    exported: bool = False
 
 
 SETTINGS: dict[str, Setting] = {
@@ -159,18 +174,21 @@ SETTINGS: dict[str, Setting] = {
             _timezone,
             "The household's time zone (IANA name, like Europe/Prague); empty: the system's. "
             "Schedules, pauses and daily budgets follow it, across daylight-saving changes.",
+            exported=True,
         ),
         Setting(
             "default_profile",
-            "Household",
+            DEFAULT_PROFILE,
             lambda raw: clean_name(raw, "default_profile"),
             "The profile devices Hearthguard does not know use.",
+            exported=True,
         ),
         Setting(
             "country",
             "",
             _country,
             "Country code for the helpline and hotline on block pages (GB, DE, ...).",
+            exported=True,
         ),
         Setting(
             "language",
@@ -178,12 +196,14 @@ SETTINGS: dict[str, Setting] = {
             _language,
             "Language of block pages and the dashboard (en, de, fr, cs); empty or auto: each "
             "browser's.",
+            exported=True,
         ),
         Setting(
             "retention_days",
             30,
             _whole(1, 365, "retention_days"),
             "Days the activity log is kept.",
+            exported=True,
         ),
         Setting(
             "list_update_hours",
@@ -244,31 +264,45 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
+def setting_text(name: str, value: object) -> str:
+    """``value`` as a parent would type it: text as it is, a whole number in digits, a flag as
+    ``on``/``off``; anything else (a list, an object, a fraction) is an ``InputError``."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int | str):
+        return str(value)
+    raise InputError(name, f"{name} has the wrong type.")
+
+
 def clean_setting(
     name: str,
-    raw: str,
+    value: object,
     *,
-    profiles: Collection[str] = (),
+    profiles: Collection[str] | None = None,
     languages: Collection[str] = (),
 ) -> Any:
-    """The value to store for setting ``name`` typed as ``raw``, or an ``InputError``.
+    """The value to store for setting ``name`` given as ``value`` (typed text, or a value as
+    stored: a number, a flag), or an ``InputError``. Cleaning a cleaned value changes nothing.
 
-    ``profiles`` and ``languages`` are what exists now (the default profile must be one of
-    them, the language one with a catalog, when given).
+    ``profiles`` and ``languages`` are what exists now: when given, the default profile must
+    be one of the profiles and the language one with a catalog.
     """
     setting = SETTINGS.get(name)
     if setting is None:
         raise InputError(
             "setting", f"There is no setting called “{name[:40]}” ({', '.join(SETTINGS)})."
         )
-    value = setting.validate(raw)
-    if name == "default_profile" and profiles:
-        match = next((p for p in profiles if p.lower() == value.lower()), None)
+    cleaned = setting.validate(setting_text(name, value))
+    if name == "default_profile" and profiles is not None:
+        match = next((p for p in profiles if p.lower() == cleaned.lower()), None)
         if match is None:
             raise InputError(
-                "default_profile", f"There is no profile called “{value}” ({', '.join(profiles)})."
+                "default_profile",
+                f"There is no profile called “{cleaned}” ({', '.join(profiles) or 'none yet'}).",
             )
-        value = match
-    if name == "language" and value and languages and value not in languages:
-        raise InputError("language", f"There is no catalog for “{value}” ({', '.join(languages)}).")
-    return value
+        cleaned = match
+    if name == "language" and cleaned and languages and cleaned not in languages:
+        raise InputError(
+            "language", f"There is no catalog for “{cleaned}” ({', '.join(languages)})."
+        )
+    return cleaned

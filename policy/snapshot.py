@@ -13,6 +13,7 @@ from typing import Protocol
 
 from policy.network import Network
 from policy.services import ServiceTable, shipped_services
+from policy.settings import SETTINGS
 from policy.values import Device, Holiday, Profile
 
 __all__ = ["CategoryIndex", "IllegalList", "ListMatchLike", "Snapshot", "UrlVerdictSource"]
@@ -62,10 +63,10 @@ class Snapshot:
     index: CategoryIndex = field(default_factory=_NoIndex)
     url_model: UrlVerdictSource | None = None
     illegal: tuple[IllegalList, ...] = ()
-    country: str = ""
-    language: str = ""
-    retention_days: int = 30
-    learning: bool = True
+    country: str = SETTINGS["country"].default
+    language: str = SETTINGS["language"].default
+    retention_days: int = SETTINGS["retention_days"].default
+    learning: bool = SETTINGS["learning"].default
     #: the household's time zone (the ``timezone`` setting); every time rule uses its clock
     zone: tzinfo = UTC
     holidays: tuple[Holiday, ...] = ()

@@ -205,7 +205,7 @@ class ChatWatch:
         if self._store is None or version == self._overrides_version:
             return
         try:
-            self._overrides = parse_chat_watch(str(self._store.get_setting("chat_watch", "")))
+            self._overrides = parse_chat_watch(str(self._store.get_setting("chat_watch")))
         except Exception as exc:  # noqa: BLE001
             log.error("The chat_watch setting is unreadable (%s); using the presets.", exc)
             self._overrides = {}

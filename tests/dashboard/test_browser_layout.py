@@ -18,7 +18,8 @@ from hearthguard.runner import dashboard_certificate
 from policy.accounts import create_parent
 from policy.activity import ActivityStore
 from policy.activity_records import DecisionEvent, DeviceSighting
-from policy.store import ListRecord, PolicyStore
+from policy.policydb.lists import ListRecord
+from policy.store import PolicyStore
 from policy.values import Action
 
 pytestmark = pytest.mark.browser

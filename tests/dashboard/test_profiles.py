@@ -67,7 +67,7 @@ def test_protected_or_unknown_categories_and_bad_choices_are_refused(client, par
         ({"blocked": ["adult", "health"], "strictness": "0.8", "youtube": "off"}, "reachable"),
         ({"blocked": ["nonsense"], "strictness": "0.8", "youtube": "off"}, "Unknown kinds"),
         ({"blocked": ["adult"], "strictness": "0.1", "youtube": "off"}, "Not a valid choice"),
-        ({"blocked": ["adult"], "strictness": "0.8", "youtube": "max"}, "Not a valid choice"),
+        ({"blocked": ["adult"], "strictness": "0.8", "youtube": "max"}, "YouTube mode must be"),
     ):
         page = parent.post("/profiles/Household/settings", form, form_page="/profiles/Household")
         assert page.status_code == 200 and message in page_text(page), form
@@ -257,7 +257,7 @@ def test_new_profile_from_each_preset_and_bad_input(client, parent, data_dir) ->
         assert parent.post("/profiles/new", {"name": name, "preset": preset}).status_code == 302
         assert stored(data_dir, name).preset == preset
     for form, message in (
-        ({"name": "a", "preset": "toddler"}, "Not a valid choice"),
+        ({"name": "a", "preset": "toddler"}, "is not an age preset"),
         ({"name": "", "preset": "child"}, "This field is required"),
         ({"name": "b", "preset": "child"}, "already exists"),
         ({"name": "x\u0007y", "preset": "child"}, "control characters"),
@@ -288,3 +288,29 @@ def test_every_presets_strictness_has_a_name(client, parent, data_dir) -> None:
         assert re.search(r'<option selected value="[^"]+">', html) or re.search(
             r'<option value="[^"]+" selected>', html
         ), name
+
+
+def test_a_bad_profile_is_refused_with_the_message_every_entry_point_gives(
+    client, parent, data_dir
+) -> None:
+    from tests.policy.test_profile_fields import BAD, refusal
+
+    for form, field in (
+        ({"name": BAD["name"], "preset": "child"}, "name"),
+        ({"name": "Zed", "preset": BAD["preset"]}, "preset"),
+    ):
+        page = parent.post("/profiles/new", form)
+        assert page.status_code == 200 and refusal(field) in page_text(page), form
+    before = PolicyStore(data_dir.policy_db).version()
+    for form, field in (
+        ({"blocked": BAD["blocked"], "strictness": "0.8", "youtube": "off"}, "blocked"),
+        ({"blocked": ["adult"], "strictness": "0.8", "youtube": BAD["youtube"]}, "youtube"),
+    ):
+        page = parent.post("/profiles/Household/settings", form, form_page="/profiles/Household")
+        assert page.status_code == 200 and refusal(field) in page_text(page), form
+    page = parent.post(
+        "/profiles/Household/rename", {"name": BAD["name"]}, form_page="/profiles/Household"
+    )
+    assert page.status_code == 200 and refusal("name") in page_text(page)
+    assert PolicyStore(data_dir.policy_db).version() == before
+    assert PolicyStore(data_dir.policy_db).profile_names() == ["Household"]

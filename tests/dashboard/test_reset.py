@@ -104,5 +104,5 @@ def test_an_unknown_parent_or_address_exits_2_and_writes_nothing(data_dir, auth)
         )
         assert result.exit_code == 2, result.output
     store = PolicyStore(data_dir.policy_db)
-    assert store.version() == version and store.get_setting("password_reset") is None
+    assert store.version() == version and store.get_record("password_reset") is None
     store.close()

@@ -189,3 +189,17 @@ def test_the_lists_are_summed_up_and_detailed_on_their_own_page(client, parent) 
     assert "<table" not in section
     details = page_text(client.get("/settings/lists"))
     assert details.count("<tr>") > 10 and "ut1/gambling" in details
+
+
+def test_a_refused_household_value_shows_its_check_message_and_saves_nothing(
+    client, parent, data_dir
+) -> None:
+    from tests.policy.test_settings import refusal
+
+    before = PolicyStore(data_dir.policy_db).version()
+    form = {"default_profile": "Household", "retention_days": "400", "language": "de"}
+    page = parent.post("/settings/household", {**form, "country": "DE"}, form_page="/settings/")
+    assert page.status_code == 200 and 'id="retention_days-error"' in page_text(page)
+    assert refusal("retention_days", "400") in page_text(page)
+    assert PolicyStore(data_dir.policy_db).version() == before
+    assert setting(data_dir, "language") == "" and setting(data_dir, "country") == ""

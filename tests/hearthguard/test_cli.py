@@ -249,3 +249,24 @@ def test_check_reports_a_malformed_address_without_a_traceback(data_dir) -> None
     lines = [json.loads(line) for line in out.output.splitlines()]
     assert out.exit_code == 2 and len(lines) == 2
     assert all("error" in line for line in lines)
+
+
+@pytest.mark.parametrize("field", ["name", "preset"])
+def test_a_bad_profile_exits_2_with_the_message_every_entry_point_gives(data_dir, field):
+    from tests.policy.test_profile_fields import BAD, refusal
+
+    args = {"name": "Zed", "preset": "teen", field: BAD[field]}
+    before = version(data_dir)
+    result = cli(data_dir, "profile", "add", args["name"], "--preset", args["preset"])
+    assert result.exit_code == 2 and refusal(field) in result.output
+    assert version(data_dir) == before
+
+
+@pytest.mark.parametrize("name", ["retention_days", "country", "timezone", "lan_ranges"])
+def test_a_bad_setting_exits_2_with_the_message_its_check_gives(data_dir, name):
+    from tests.policy.test_settings import BAD, refusal
+
+    before = version(data_dir)
+    result = cli(data_dir, "setting", "set", name, BAD[name])
+    assert result.exit_code == 2 and refusal(name, BAD[name]) in result.output
+    assert version(data_dir) == before

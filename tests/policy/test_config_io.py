@@ -16,7 +16,6 @@ from policy.values import Action, Schedule
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 LANGS = ("en", "de", "fr", "cs")
-COUNTRIES = frozenset({"DE", "GB", "US"})
 
 
 def configured(store: PolicyStore) -> None:
@@ -36,7 +35,7 @@ def configured(store: PolicyStore) -> None:
 
 def load(document: dict, store: PolicyStore) -> tuple[int, int]:
     return import_configuration(
-        store, json.dumps(document), languages=LANGS, countries=COUNTRIES, actor="dad"
+        store, json.dumps(document), languages=LANGS, actor="dad"
     )
 
 
@@ -59,7 +58,8 @@ def test_export_holds_the_configuration_and_no_secrets(store) -> None:
         {"label": "bed", "days": [1, 2, 3, 4, 7], "start": "20:30", "end": "07:00"}
     ]
     assert doc["devices"][0]["mac"] == "aa:bb:cc:00:11:22" and doc["devices"][0]["ca_trusted"]
-    assert doc["settings"] == {
+    assert doc["settings"] == {  # every exported setting, its default when none was set
+        "timezone": "",
         "default_profile": "Household",
         "retention_days": 30,
         "language": "de",
@@ -102,7 +102,7 @@ def test_import_restores_an_export_exactly(store, data_template, tmp_path) -> No
         (lambda d: d["devices"].append(dict(d["devices"][0], name="Other")), "two devices"),
         (lambda d: d["settings"].update(country="XX"), "country"),
         (lambda d: d["settings"].update(language="tlh"), "language"),
-        (lambda d: d["settings"].update(retention_days=0), "1 to 365"),
+        (lambda d: d["settings"].update(retention_days=0), "between 1 and 365"),
         (lambda d: d["settings"].update(setup_token="x"), "not a setting"),
         (lambda d: d.update(profiles=[]), "at least one profile"),
         (lambda d: d.update(devices={"a": 1}), "must be a list"),
@@ -134,14 +134,14 @@ def test_an_invalid_part_changes_nothing(store, change, problem) -> None:
 )
 def test_files_that_are_not_configurations_are_refused(text, problem) -> None:
     with pytest.raises(InputError, match=problem):
-        parse_configuration(text, languages=LANGS, countries=COUNTRIES)
+        parse_configuration(text, languages=LANGS)
 
 
 def test_problems_are_listed_by_where_they_are_and_capped(store) -> None:
     doc = export_configuration(store, NOW)
     doc["devices"] = [{"name": "", "profile": "Household", "ip": "bad"} for _ in range(20)]
     with pytest.raises(InputError) as error:
-        parse_configuration(json.dumps(doc), languages=LANGS, countries=COUNTRIES)
+        parse_configuration(json.dumps(doc), languages=LANGS)
     message = error.value.message
     assert "devices[0].name: Please enter a name" in message and "devices[0].ip" in message
     assert "more)" in message and len(message) < 2000
@@ -152,7 +152,7 @@ def test_a_database_failure_during_the_import_rolls_everything_back(store) -> No
     doc = export_configuration(store, NOW)
     before = export_configuration(store, NOW)
     profiles, devices, settings = parse_configuration(
-        json.dumps(doc), languages=LANGS, countries=COUNTRIES
+        json.dumps(doc), languages=LANGS
     )
     from policy.values import Device
 

@@ -21,7 +21,6 @@ from policy.values import Action
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 LANGS = ("en", "de", "fr", "cs")
-COUNTRIES = frozenset({"DE", "GB", "US"})
 
 _SCALAR = (
     st.none()
@@ -101,7 +100,7 @@ def _import_damaged(store: PolicyStore, data: st.DataObject) -> None:
     before, version = export_configuration(store, NOW), store.version()
     try:
         profiles, devices = import_configuration(
-            store, text, languages=LANGS, countries=COUNTRIES, actor="fuzz"
+            store, text, languages=LANGS, actor="fuzz"
         )
     except InputError as exc:
         event("refused")
@@ -113,13 +112,13 @@ def _import_damaged(store: PolicyStore, data: st.DataObject) -> None:
     after = export_configuration(store, NOW)
     assert (len(after["profiles"]), len(after["devices"])) == (profiles, devices)
     # what was imported is itself a valid configuration
-    parse_configuration(json.dumps(after), languages=LANGS, countries=COUNTRIES)
+    parse_configuration(json.dumps(after), languages=LANGS)
 
 
 @settings(max_examples=150, deadline=None)
 @given(raw=st.one_of(st.binary(max_size=300), _JSON.map(lambda v: json.dumps(v).encode())))
 def test_any_file_is_refused_with_a_reason_or_parsed(raw: bytes) -> None:
     try:
-        parse_configuration(raw, languages=LANGS, countries=COUNTRIES)
+        parse_configuration(raw, languages=LANGS)
     except InputError as exc:
         assert exc.field == "file" and exc.message

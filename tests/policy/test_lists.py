@@ -17,7 +17,7 @@ import pytest
 from classifier.lists.index import DomainIndex
 from hearthguard.updater import update_due
 from policy.lists import ListError, ListLibrary
-from policy.store import ListRecord
+from policy.policydb.lists import ListRecord
 
 
 def hosts_file(path: Path, names: list[str]) -> Path:

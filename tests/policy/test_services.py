@@ -213,7 +213,7 @@ def _restore(store: PolicyStore, doc: dict) -> None:
     from policy.config_io import import_configuration
 
     import_configuration(
-        store, json.dumps(doc), languages=("en",), countries=frozenset({"GB"}), actor="test"
+        store, json.dumps(doc), languages=("en",), actor="test"
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from policy.store import PolicyStore, migrations
+from policy.policydb.schema import migrations
+from policy.store import PolicyStore
 
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 LIFETIME = timedelta(hours=12)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from policy.settings import system_zone_name
 from policy.store import PolicyStore, load_snapshot
 from policy.validate import InputError
 from policy.values import Holiday, Schedule
@@ -139,12 +140,16 @@ def test_time_rule_changes_bump_the_version(family: PolicyStore) -> None:
 def test_the_household_zone_reaches_the_snapshot(family: PolicyStore) -> None:
     family.set_setting("timezone", "America/New_York")
     assert str(snapshot_of(family).zone) == "America/New_York"
-    family.set_setting("timezone", "Not/AZone")  # damaged: the system's zone, never a crash
-    assert snapshot_of(family).zone is not None
+    with pytest.raises(InputError, match="not a time zone"):
+        family.set_setting("timezone", "Not/AZone")
+    with family.transaction() as conn:  # damaged on disk: the system's zone, never a crash
+        conn.execute("UPDATE settings SET value = '\"Not/AZone\"' WHERE key = 'timezone'")
+    assert family.get_setting("timezone") == "Not/AZone"
+    assert str(snapshot_of(family).zone) == system_zone_name()
 
 
 def test_migrations_apply_twice(family: PolicyStore) -> None:
-    from policy.store import migrations
+    from policy.policydb.schema import migrations
 
     migrations.apply(family.db)
     assert {"budgets", "bonuses", "holidays"} <= set(family.db.table_names())
@@ -165,7 +170,6 @@ def test_a_backup_keeps_budgets_and_the_household_zone(family: PolicyStore) -> N
         family,
         json.dumps(document).encode(),
         languages=("en",),
-        countries=frozenset(),
         actor="test",
     )
     assert [(b.group, b.days, b.minutes) for b in family.profile("Mia").budgets] == [
@@ -183,7 +187,6 @@ def test_a_backup_keeps_budgets_and_the_household_zone(family: PolicyStore) -> N
             family,
             json.dumps(document).encode(),
             languages=("en",),
-            countries=frozenset(),
-            actor="test",
+                actor="test",
         )
     assert "negative" in err.value.message and "time zone" in err.value.message
