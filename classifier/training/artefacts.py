@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from classifier.files import atomic_file
 from classifier.models import MODEL_FORMAT
 from classifier.training.splits import SEED, Example
 
@@ -52,9 +53,8 @@ def write_skops(obj: Any, path: Path) -> None:
     import skops.io as sio
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    sio.dump(obj, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    tmp.replace(path)
+    with atomic_file(path, "wb") as handle:
+        sio.dump(obj, handle, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
