@@ -40,24 +40,28 @@ def index() -> str | tuple[str, int]:
         form.profile.data = request.args.get("profile") or policy().get_setting("default_profile")
         form.url.data = request.args.get("url", "")[:2000]
     result = None
+    site, profile_id, checked_for = "", None, ""
     if form.validate_on_submit():
         try:
+            profile = policy().profile(form.profile.data or "")
             result = check_url(
                 current_app.config["DATA"],
                 policy(),
-                form.profile.data or "",
+                profile,
                 form.url.data or "",
                 local_now(),
                 _engine(),
             )
         except InputError as exc:
             show_error(form, exc, "url")
-    site, profile_id = "", None
-    if result is not None:
-        request_, _decision, _problems = result
-        site = _site(request_.host)
-        profile_id = policy().profile(request_.profile).profile_id
+        else:
+            site, profile_id, checked_for = _site(result[0].host), profile.profile_id, profile.name
     page = render_template(
-        "check/index.html", form=form, result=result, site=site, profile_id=profile_id
+        "check/index.html",
+        form=form,
+        result=result,
+        site=site,
+        profile_id=profile_id,
+        checked_for=checked_for,
     )
     return page

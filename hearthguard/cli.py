@@ -263,7 +263,6 @@ def check(
                 p.youtube,
                 services=p.services,
             )
-            snapshot = snapshot.with_profile(profile)
         else:
             profile = snapshot.profiles[snapshot.default_profile]
     now = at_local(when.date(), when.time(), snapshot.zone) if when else datetime.now(snapshot.zone)

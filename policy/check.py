@@ -50,7 +50,7 @@ _MAX_REMEMBERED = 50_000
 _PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::[0-9]*)?(/[^?#]*)?(?:\?([^#]*))?(?:#.*)?")
 
 
-def url_request(url: str, profile: Profile) -> Request:
+def url_request(url: str) -> Request:
     """The request a browser would make for ``url`` (the scheme defaults to http)."""
     raw = (url or "").strip()
     if len(raw) > MAX_URL:
@@ -63,11 +63,11 @@ def url_request(url: str, profile: Profile) -> Request:
         host = name.lower().rstrip(".")
         if host:
             path = (path or "/") + (f"?{query}" if query else "")
-            return Request(host, path, profile.name, None, scheme)
-    return _split_request(raw, profile)
+            return Request(host, path, None, scheme)
+    return _split_request(raw)
 
 
-def _split_request(raw: str, profile: Profile) -> Request:
+def _split_request(raw: str) -> Request:
     """``url_request`` for every address, through ``urlsplit``."""
     try:
         parts = urlsplit(raw if "://" in raw else f"http://{raw}")
@@ -79,7 +79,7 @@ def _split_request(raw: str, profile: Profile) -> Request:
             "url", N_("“%(value)s” is not a web address, like example.com/page."), value=raw[:200]
         )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Request(host, path, profile.name, None, parts.scheme)
+    return Request(host, path, None, parts.scheme)
 
 
 def _files_of(data: DataDir) -> tuple[tuple[str, int, int, int], ...]:
@@ -124,22 +124,21 @@ class CheckEngine:
 def check_url(
     data: DataDir,
     store: PolicyStore,
-    profile_name: str,
+    profile: Profile,
     url: str,
     now: datetime,
     engine: CheckEngine | None = None,
 ) -> tuple[Request, Decision, tuple[str, ...]]:
-    """Decide ``url`` for the profile with the installed lists and models, as the proxy would
+    """Decide ``url`` for ``profile`` with the installed lists and models, as the proxy would
     (for a device that is not paused). Returns the request, the decision, and any problems
     loading the lists (an empty index decides less). With ``engine`` the lists and models
     are those it holds (reloaded when their files change); without, they are loaded now."""
-    profile = store.profile(profile_name)
-    request = url_request(url, profile)
+    request = url_request(url)
     loaded = engine.current() if engine is not None else load_engine(data)
     snapshot = load_snapshot(
         store, index=loaded.index, url_model=loaded.url_model, illegal=loaded.illegal
     )
-    return request, decide(request, snapshot, now), loaded.problems
+    return request, decide(request, profile, snapshot, now), loaded.problems
 
 
 @dataclass
@@ -249,7 +248,7 @@ class _Run:
             self.decided.clear()
         for url in chunk:
             try:
-                request = url_request(url, self.profile)
+                request = url_request(url)
             except InputError as exc:
                 self.counts.bad += 1
                 results.append(json.dumps({"url": url, "error": exc.message}))
@@ -259,7 +258,7 @@ class _Run:
                 results.append(known)
                 continue
             provisional = batched.provisional if batched is not None else 0
-            results.append(decide(request, self.snapshot, self.now))
+            results.append(decide(request, self.profile, self.snapshot, self.now))
             if batched is not None and batched.provisional != provisional:
                 waiting.append((len(results) - 1, request))
             else:
@@ -267,7 +266,7 @@ class _Run:
         if batched is not None and batched.asked:
             batched.judge_asked()
             for position, request in waiting:
-                results[position] = decide(request, self.snapshot, self.now)
+                results[position] = decide(request, self.profile, self.snapshot, self.now)
                 self._keep(request, results[position])
         yield from self._lines(chunk, results)
 

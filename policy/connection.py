@@ -8,12 +8,14 @@ SNI, what it learned about the device's CA) and applies the result.
 from __future__ import annotations
 
 import enum
+import logging
 from datetime import datetime
 
+from classifier.categories import SENSITIVE
 from policy.address import HostKind, is_loopback_name, normalise_host, same_site
 from policy.decide import decide
 from policy.network import Network, is_loopback
-from policy.snapshot import Snapshot
+from policy.snapshot import CategoryIndex, Snapshot
 from policy.values import NO_USAGE, Action, Decision, Device, Profile, Reason, Request, Usage
 
 __all__ = [
@@ -25,6 +27,10 @@ __all__ = [
     "decide_names",
     "decide_tunnel",
 ]
+
+
+log = logging.getLogger(__name__)
+_SENSITIVE = frozenset(SENSITIVE)
 
 
 class TlsAction(enum.StrEnum):
@@ -109,40 +115,62 @@ def decide_names(
     all is an unreadable address."""
     canonical = [normalise_host(name) for name in names if name]
     if not canonical:
-        return decide(Request("", path, profile.name, device, scheme, usage), snapshot, now)
+        return decide(Request("", path, device, scheme, usage), profile, snapshot, now)
     first, first_kind = canonical[0]
     for host, kind in canonical[1:]:
         if first_kind is kind is HostKind.NAME and not same_site(host, first):
             return _refused("names of two different sites")
     decisions = [
-        decide(Request(host, path, profile.name, device, scheme, usage), snapshot, now)
+        decide(Request(host, path, device, scheme, usage), profile, snapshot, now)
         for host in dict.fromkeys(host for host, _ in canonical)
     ]
     return next((d for d in decisions if d.blocked), decisions[0])
 
 
+def _inspects(profile: Profile) -> bool:
+    """True when the profile looks inside allowed pages (content scan, SafeSearch, YouTube's
+    restricted mode): only then is an allowed site worth decrypting."""
+    return profile.content_scan or profile.safesearch or profile.youtube != "off"
+
+
+def _is_sensitive(site: str, index: CategoryIndex) -> bool:
+    """True when a list puts ``site`` in a category never decrypted (banking, health,
+    government, software updates)."""
+    return any(m.category in _SENSITIVE for m in index.lookup(site))
+
+
 def decide_tls(
     decision: Decision,
+    profile: Profile,
+    site: str,
+    index: CategoryIndex,
     *,
     trusted: bool,
-    sensitive: bool,
     pinned: bool,
-    wants_inspection: bool,
 ) -> TlsAction:
-    """What the TLS gate does with a handshake whose names were decided as ``decision``.
+    """What the TLS gate does with a handshake to ``site`` whose names were decided as
+    ``decision`` for ``profile``; ``trusted`` and ``pinned`` are what the proxy learned about
+    the device's CA and the site's app.
 
     Blocked: intercept when the device trusts the CA (the child sees the block page), else
     refuse before the server is contacted. Allowed: pass through when the device lacks the CA,
-    the site is sensitive (banking, health, government, updates), its app pins its certificate
-    or the profile inspects nothing; intercept otherwise.
+    its app pins its certificate, the profile inspects nothing, or a list puts the site in a
+    category never decrypted (banking, health, government, software updates); intercept
+    otherwise. Fails closed: an error reading the lists is a refusal and one log line.
     """
     if decision.blocked:
         if decision.reason is Reason.CONNECTION_REFUSED:
             return TlsAction.REFUSE
         return TlsAction.INTERCEPT if trusted else TlsAction.REFUSE
-    if not trusted or sensitive or pinned or not wants_inspection:
+    if not trusted or pinned or not _inspects(profile):
         return TlsAction.PASS
-    return TlsAction.INTERCEPT
+    try:
+        sensitive = _is_sensitive(site, index)
+    except Exception as exc:  # noqa: BLE001 - any failure must refuse, whatever it is
+        # no host here: the system journal must not become a browsing history
+        log.error("Deciding a TLS handshake failed (%s); it is refused.", type(exc).__name__)
+        return TlsAction.REFUSE
+    return TlsAction.PASS if sensitive else TlsAction.INTERCEPT
 
 
 def decide_raw_tcp(profile: Profile) -> Decision | None:

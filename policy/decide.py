@@ -88,16 +88,18 @@ def _decide_by_lists(profile: Profile, matches: tuple[ListMatchLike, ...]) -> De
     return Decision(Action.BLOCK, Reason.CATEGORY_BLOCKED, blocking.category, blocking.list_name)
 
 
-def decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
-    """Decide one request for the request's profile (or the household default).
+def decide(request: Request, profile: Profile, snapshot: Snapshot, now: datetime) -> Decision:
+    """Decide one request for ``profile`` (the caller's: the device's, the household
+    default's, or the one a parent tests with), with the lists, models and household
+    settings of ``snapshot``.
 
-    Pure: the same request, snapshot and time always give the same decision, and nothing is
-    written anywhere. Fails closed: the host and path are normalised first (``policy.address``),
-    an address that is no host is blocked, and any error while deciding is a block with the
-    reason ``filter_error`` and one log line, never an allow.
+    Pure: the same request, profile, snapshot and time always give the same decision, and
+    nothing is written anywhere. Fails closed: the host and path are normalised first
+    (``policy.address``), an address that is no host is blocked, and any error while deciding
+    is a block with the reason ``filter_error`` and one log line, never an allow.
     """
     try:
-        return _decide(request, snapshot, now)
+        return _decide(request, profile, snapshot, now)
     except Exception as exc:  # noqa: BLE001 - any failure must block, whatever it is
         _log_failure(exc)
         return Decision(Action.BLOCK, Reason.FILTER_ERROR, None, f"error: {type(exc).__name__}")
@@ -121,8 +123,7 @@ def _log_failure(exc: Exception) -> None:
     log.error("Deciding a request failed (%s: %s); it is blocked.%s", kind, exc, more)
 
 
-def _decide(request: Request, snapshot: Snapshot, now: datetime) -> Decision:
-    profile = snapshot.profiles.get(request.profile) or snapshot.profiles[snapshot.default_profile]
+def _decide(request: Request, profile: Profile, snapshot: Snapshot, now: datetime) -> Decision:
     host, kind = normalise_host(request.host)
     if kind is HostKind.INVALID:
         return _UNREADABLE

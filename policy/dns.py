@@ -156,7 +156,7 @@ def _decide_dns(
     if is_bypass_canary(host):
         closed = Decision(Action.BLOCK, Reason.CATEGORY_BLOCKED, "anonymizer", BYPASS_SOURCE)
         return DnsVerdict(DnsAnswer.NXDOMAIN, closed, host)
-    decision = decide(Request(host, "/", profile.name, device, "https", usage), snapshot, now)
+    decision = decide(Request(host, "/", device, "https", usage), profile, snapshot, now)
     if decision.blocked:
         blocked = DnsAnswer.NULL if null_answers else DnsAnswer.NXDOMAIN
         return DnsVerdict(blocked, decision, host)

@@ -7,7 +7,7 @@ the database version changes; nothing in it is mutated afterwards.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Protocol
 
@@ -82,9 +82,3 @@ class Snapshot:
             if profile is not None:
                 return profile, device
         return self.profiles[self.default_profile], device
-
-    def with_profile(self, profile: Profile) -> Snapshot:
-        """A copy where ``profile`` exists and is the default (for "what if" checks)."""
-        return replace(
-            self, profiles={**self.profiles, profile.name: profile}, default_profile=profile.name
-        )

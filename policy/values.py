@@ -234,11 +234,11 @@ class Device:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """What ``decide`` looks at: a normalised host, the path, and who is asking."""
+    """What ``decide`` looks at besides the profile: the host, the path, the device asking
+    (its pause and schedules), the scheme and today's use."""
 
     host: str
     path: str = "/"
-    profile: str = ""
     device: Device | None = None
     scheme: str = "http"
     #: minutes the profile used today, per group (the proxy's count; nothing for checks)

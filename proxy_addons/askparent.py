@@ -290,8 +290,8 @@ class AskParent:
     ) -> Decision:
         scheme = urlsplit(url).scheme or "http"
         usage = self.state.usage.usage(profile.name, now)
-        request = Request(host, _path_of(url), profile.name, device, scheme, usage)
-        return decide(request, snapshot, now)
+        request = Request(host, _path_of(url), device, scheme, usage)
+        return decide(request, profile, snapshot, now)
 
     # -- status -----------------------------------------------------------------------
 

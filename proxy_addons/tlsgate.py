@@ -27,7 +27,6 @@ import socket
 from mitmproxy import http, tcp, tls
 from mitmproxy.proxy import server_hooks
 
-from classifier.categories import SENSITIVE
 from policy.activity_records import DeviceSighting
 from policy.address import HostKind, is_loopback_name, normalise_host
 from policy.catrust import write_view
@@ -48,7 +47,6 @@ from proxy_addons.state import ProxyState, client_ip, names_its_target, own_addr
 __all__ = ["TlsGate"]
 
 log = logging.getLogger(__name__)
-_SENSITIVE = frozenset(SENSITIVE)
 _MAX_REFUSED = 10_000
 _ADDRESSES_EVERY = 60.0
 _TRUST_EVERY = 5.0
@@ -146,11 +144,11 @@ class TlsGate:
         trust = self.state.trust
         action = decide_tls(
             decision,
+            profile,
+            site,
+            snapshot.index,
             trusted=trust.trusts(ip, device),
-            sensitive=not decision.blocked
-            and any(m.category in _SENSITIVE for m in snapshot.index.lookup(site)),
             pinned=trust.pinned(ip, site),
-            wants_inspection=profile.content_scan or profile.safesearch or profile.youtube != "off",
         )
         if action is not TlsAction.REFUSE and sni and not names_its_target(client):
             target = connect_by_name(sni, server.address)

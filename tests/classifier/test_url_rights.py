@@ -61,7 +61,8 @@ def test_infrastructure_hosts_read_as_nothing(url_model: UrlModel, host: str) ->
 )
 def test_long_news_and_ngo_paths_are_not_blocked(url_model: UrlModel, host: str, path: str) -> None:
     # The request filter asks the model about the host: a path never decides.
-    decision = decide(Request(host, path, "Kid"), _snapshot(url_model), NOW)
+    snapshot = _snapshot(url_model)
+    decision = decide(Request(host, path), snapshot.profiles["Kid"], snapshot, NOW)
     assert decision.action is Action.ALLOW, decision
 
 
@@ -106,7 +107,7 @@ def test_protected_hosts_are_never_blocked_by_the_model_in_decisions(
     snapshot = _snapshot(url_model, index)
     for hosts in protected.values():
         for host in hosts:
-            decision = decide(Request(host, "/", "Kid"), snapshot, NOW)
+            decision = decide(Request(host, "/"), snapshot.profiles["Kid"], snapshot, NOW)
             assert decision.action is Action.ALLOW, (host, decision)
 
 
@@ -130,7 +131,10 @@ def _snapshot(url_model: UrlModel, index: object = None) -> Snapshot:
 
 
 def test_a_url_model_block_names_its_strongest_features(url_model: UrlModel) -> None:
-    decision = decide(Request("freecasinobonus.example", "/", "Kid"), _snapshot(url_model), NOW)
+    snapshot = _snapshot(url_model)
+    decision = decide(
+        Request("freecasinobonus.example", "/"), snapshot.profiles["Kid"], snapshot, NOW
+    )
     assert (decision.action, decision.reason, decision.category) == (
         Action.BLOCK,
         Reason.MODEL_BLOCKED,

@@ -72,9 +72,10 @@ def test_approving_for_an_hour_allows_the_site_until_then(client, parent, data_d
     assert timedelta(minutes=58) < answered.until - now <= timedelta(hours=1)
     store = PolicyStore(data_dir.policy_db)
     snapshot = load_snapshot(store)
-    request = Request("www.casino.example", "/", "Household")
-    assert decide(request, snapshot, now).reason.value == "parent_allowed"
-    assert decide(request, snapshot, now + timedelta(hours=2)).reason.value != "parent_allowed"
+    request, household = Request("www.casino.example", "/"), snapshot.profiles["Household"]
+    assert decide(request, household, snapshot, now).reason.value == "parent_allowed"
+    later = decide(request, household, snapshot, now + timedelta(hours=2))
+    assert later.reason.value != "parent_allowed"
     assert store.audit_log(1)[0]["actor"] == "mum"
     store.close()
     html = page_text(client.get("/requests/"))

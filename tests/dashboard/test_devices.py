@@ -170,7 +170,8 @@ def test_pause_blocks_the_device_until_resumed(client, parent, data_dir) -> None
     now = datetime.now().astimezone()
     assert device.paused(now) and not device.paused(now + timedelta(hours=1, minutes=1))
     snapshot = load_snapshot(store)
-    decision = decide(Request("example.org", "/", "Household", device), snapshot, now)
+    household = snapshot.profiles["Household"]
+    decision = decide(Request("example.org", "/", device), household, snapshot, now)
     assert decision.reason is Reason.PAUSED
     store.close()
     html = page_text(client.get("/devices/"))

@@ -51,9 +51,9 @@ def test_approving_allows_the_site_until_the_end(store, data_dir) -> None:
         NOW + timedelta(minutes=15),
     )
     snapshot = load_snapshot(store)
-    request = Request("casino.example", "/", "Household")
-    assert not decide(request, snapshot, NOW + timedelta(minutes=14)).blocked
-    assert decide(request, snapshot, NOW + timedelta(minutes=16)).blocked  # the deny is back
+    request, household = Request("casino.example", "/"), snapshot.profiles["Household"]
+    assert not decide(request, household, snapshot, NOW + timedelta(minutes=14)).blocked
+    assert decide(request, household, snapshot, NOW + timedelta(minutes=16)).blocked  # deny back
     with pytest.raises(InputError, match="already approved"):
         answer(store, activity, rid, approve=False, actor="mum", now=NOW)
     activity.close()

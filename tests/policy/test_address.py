@@ -79,23 +79,26 @@ def snapshot(*rules: Rule) -> Snapshot:
 
 
 def test_a_deny_rule_in_punycode_matches_the_unicode_host() -> None:
-    decision = decide(
-        Request("Bücher.Example.", "/", "Mia"),
-        snapshot(Rule(Action.BLOCK, "xn--bcher-kva.example")),
-        NOW,
-    )
+    denying = snapshot(Rule(Action.BLOCK, "xn--bcher-kva.example"))
+    decision = decide(Request("Bücher.Example.", "/"), denying.profiles["Mia"], denying, NOW)
     assert decision.reason is Reason.PARENT_DENIED
 
 
 def test_bare_addresses_are_blocked_but_home_network_and_allowed_ones_are_not() -> None:
-    assert decide(Request("1.1.1.1"), snapshot(), NOW).reason is Reason.IP_ADDRESS
-    assert decide(Request("2130706433"), snapshot(), NOW).reason is Reason.NOT_BLOCKED  # LAN
+    plain = snapshot()
+    mia = plain.profiles["Mia"]
+    assert decide(Request("1.1.1.1"), mia, plain, NOW).reason is Reason.IP_ADDRESS
+    assert decide(Request("2130706433"), mia, plain, NOW).reason is Reason.NOT_BLOCKED  # LAN
     allowed = snapshot(Rule(Action.ALLOW, "1.1.1.1"))
-    assert decide(Request("1.1.1.1"), allowed, NOW).reason is Reason.PARENT_ALLOWED
+    assert (
+        decide(Request("1.1.1.1"), allowed.profiles["Mia"], allowed, NOW).reason
+        is Reason.PARENT_ALLOWED
+    )
 
 
 def test_an_unreadable_host_is_blocked() -> None:
-    decision = decide(Request("bad\udcff.example"), snapshot(), NOW)
+    plain = snapshot()
+    decision = decide(Request("bad\udcff.example"), plain.profiles["Mia"], plain, NOW)
     assert (decision.action, decision.reason) == (Action.BLOCK, Reason.FILTER_ERROR)
 
 
@@ -110,7 +113,8 @@ def test_an_error_while_deciding_blocks(
     monkeypatch.setattr(policy.decide, "_logged", {})  # no line of an earlier test counts
     broken = Snapshot(1, snapshot().profiles, "Mia", index=_BrokenIndex())
     with caplog.at_level(logging.ERROR, logger="policy.decide"):
-        decisions = [decide(Request(f"site{i}.example"), broken, NOW) for i in range(50)]
+        mia = broken.profiles["Mia"]
+        decisions = [decide(Request(f"site{i}.example"), mia, broken, NOW) for i in range(50)]
     assert {(d.action, d.reason) for d in decisions} == {(Action.BLOCK, Reason.FILTER_ERROR)}
     # every failure blocks, but the journal gets one line a minute, without a host
     lines = [r.getMessage() for r in caplog.records if "Deciding a request failed" in r.message]
@@ -130,5 +134,6 @@ def test_no_input_makes_the_normaliser_or_decide_raise(host, path) -> None:
     assert clean.startswith("/") and clean.isascii() and clean.isprintable()
     text = host.decode("utf-8", "surrogateescape") if isinstance(host, bytes) else host
     p = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
-    decision = decide(Request(text, p, "Mia"), snapshot(), NOW)
+    plain = snapshot()
+    decision = decide(Request(text, p), plain.profiles["Mia"], plain, NOW)
     assert decision.reason is not Reason.FILTER_ERROR or decision.blocked

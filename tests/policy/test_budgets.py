@@ -228,7 +228,8 @@ def usage_of(minutes: int, group: str = "games", end: datetime | None = None):
 
 def ask(index, profile: Profile, host: str, usage, now: datetime, **kw) -> tuple[str, str]:
     decision = decide(
-        Request(host, "/", profile.name, usage=usage.usage("Mia", now), **kw),
+        Request(host, "/", usage=usage.usage("Mia", now), **kw),
+        profile,
         snap(index, profile, kw.pop("holidays", ())),
         now,
     )

@@ -35,11 +35,11 @@ def _one_by_one(urls, profile, snapshot) -> list[str]:
     lines = []
     for url in urls:
         try:
-            request = url_request(url, profile)
+            request = url_request(url)
         except InputError as exc:
             lines.append(json.dumps({"url": url, "error": exc.message}))
             continue
-        decision = decide(request, snapshot, NOW)
+        decision = decide(request, profile, snapshot, NOW)
         lines.append(json.dumps({"url": url, **decision.as_dict()}, ensure_ascii=False))
     return lines
 
@@ -87,7 +87,8 @@ def test_a_host_waiting_for_the_model_is_decided_again_not_allowed(store, data_d
     snapshot = load_snapshot(store, index=engine.index, url_model=wrapped)
     profile = snapshot.profiles[snapshot.default_profile]
     url = "https://free-casino-bonus-slots.example/"
-    alone = decide(url_request(url, profile), load_snapshot(store, url_model=engine.url_model), NOW)
+    alone_snapshot = load_snapshot(store, url_model=engine.url_model)
+    alone = decide(url_request(url), profile, alone_snapshot, NOW)
     assert alone.reason is Reason.MODEL_BLOCKED  # the model blocks this name on its own
     (line,) = check_lines([url], profile, snapshot, NOW, CheckedLines())
     assert json.loads(line)["reason"] == "model_blocked"
@@ -120,23 +121,23 @@ def test_a_host_waiting_for_the_model_is_decided_again_not_allowed(store, data_d
         " https://a.com/x ",
     ],
 )
-def test_plain_addresses_split_as_urlsplit_splits_them(store, url: str) -> None:
-    profile = store.profile("Household")
-
+def test_plain_addresses_split_as_urlsplit_splits_them(url: str) -> None:
     def split(f):  # the request, or the error message
         try:
-            r = f(url, profile)
+            r = f(url)
             return (r.host, r.path, r.scheme)
         except InputError as exc:
             return exc.message
 
-    assert split(url_request) == split(lambda u, p: check._split_request(u.strip(), p))
+    assert split(url_request) == split(lambda u: check._split_request(u.strip()))
 
 
 def test_the_dashboard_engine_is_reused_until_the_index_file_changes(store, data_dir) -> None:
     make_index(data_dir.index, [parsed("ut1/gambling", "gambling", ["casino.example"])])
     engine = CheckEngine(data_dir)
-    _, first, _ = check_url(data_dir, store, "Household", "casino.example", NOW, engine)
+    _, first, _ = check_url(
+        data_dir, store, store.profile("Household"), "casino.example", NOW, engine
+    )
     loaded = engine.current()
     assert engine.current() is loaded  # nothing changed: nothing loaded again
     assert first.reason is Reason.CATEGORY_BLOCKED
@@ -144,7 +145,9 @@ def test_the_dashboard_engine_is_reused_until_the_index_file_changes(store, data
     replacement = Path(str(data_dir.index) + ".new")
     make_index(replacement, [parsed("ut1/health", "health", ["casino.example"])])
     os.replace(replacement, data_dir.index)
-    _, second, _ = check_url(data_dir, store, "Household", "casino.example", NOW, engine)
+    _, second, _ = check_url(
+        data_dir, store, store.profile("Household"), "casino.example", NOW, engine
+    )
     assert engine.current() is not loaded
     assert second.reason is Reason.PROTECTED_CATEGORY
 

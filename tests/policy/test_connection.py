@@ -16,8 +16,9 @@ from policy.connection import (
     decide_tunnel,
 )
 from policy.network import Network
-from policy.snapshot import Snapshot
+from policy.snapshot import CategoryIndex, Snapshot
 from policy.values import Action, Decision, Device, Profile, Reason, Rule
+from tests.support.lists import make_index, parsed
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 CHILD = Profile("Mia", "child", frozenset({"adult"}))
@@ -83,6 +84,12 @@ def test_names_of_two_sites_are_refused_and_same_site_names_decided_together() -
     assert ip_and_name.reason is Reason.IP_ADDRESS
 
 
+@pytest.fixture(scope="module")
+def lists(tmp_path_factory: pytest.TempPathFactory) -> CategoryIndex:
+    path = tmp_path_factory.mktemp("idx") / "categories.idx"
+    return make_index(path, [parsed("ut1/bank", "bank", ["bank.example"])])
+
+
 BLOCK = Decision(Action.BLOCK, Reason.PARENT_DENIED)
 ALLOW = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
 
@@ -108,13 +115,36 @@ ALLOW = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
         (ALLOW, True, False, False, False, TlsAction.PASS),
     ],
 )
-def test_the_tls_gate_table(decision, trusted, sensitive, pinned, inspect, action) -> None:
-    assert (
-        decide_tls(
-            decision, trusted=trusted, sensitive=sensitive, pinned=pinned, wants_inspection=inspect
-        )
-        is action
-    )
+def test_the_tls_gate_table(lists, decision, trusted, sensitive, pinned, inspect, action) -> None:
+    site = "www.bank.example" if sensitive else "shop.example"
+    looks = {
+        "content_scan": inspect,
+        "safesearch": inspect,
+        "youtube": "strict" if inspect else "off",
+    }
+    profile = Profile("Mia", "child", frozenset({"adult"}), **looks)  # type: ignore[arg-type]
+    got = decide_tls(decision, profile, site, lists, trusted=trusted, pinned=pinned)
+    assert got is action
+
+
+@pytest.mark.parametrize(
+    "looks", [{"content_scan": True}, {"safesearch": True}, {"youtube": "moderate"}]
+)
+def test_any_look_inside_is_a_reason_to_intercept(lists, looks) -> None:
+    nothing = {"content_scan": False, "safesearch": False, "youtube": "off"}
+    profile = Profile("Mia", "child", frozenset(), **{**nothing, **looks})  # type: ignore[arg-type]
+    got = decide_tls(ALLOW, profile, "shop.example", lists, trusted=True, pinned=False)
+    assert got is TlsAction.INTERCEPT
+
+
+class _BrokenIndex:
+    def lookup(self, host: str, path: str = ""):  # type: ignore[no-untyped-def]
+        raise RuntimeError("damaged index")
+
+
+def test_an_error_reading_the_lists_refuses_the_handshake() -> None:
+    got = decide_tls(ALLOW, CHILD, "shop.example", _BrokenIndex(), trusted=True, pinned=False)
+    assert got is TlsAction.REFUSE
 
 
 def test_ca_trust_is_proven_by_a_handshake_and_not_undone_by_one_app() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -108,7 +109,7 @@ CASES = [
 
 @pytest.mark.parametrize(("host", "path", "action", "reason", "category", "source"), CASES)
 def test_lists_decide_for_child(index, host, path, action, reason, category, source) -> None:
-    d = decide(Request(host, path, "Kid"), snap(index), NOW)
+    d = decide(Request(host, path), profile(), snap(index), NOW)
     assert (d.action.value, d.reason, d.category, d.source) == (action, reason, category, source)
 
 
@@ -116,58 +117,65 @@ def test_profile_choices_change_list_outcome(index) -> None:
     young = profile("Young", "young")
     adult = profile("Grown", "adult")
     s = snap(index, young, adult)
-    assert decide(Request("social.example", "/", "Young"), s, NOW).blocked
-    assert not decide(Request("social.example", "/", "Grown"), s, NOW).blocked
-    assert not decide(Request("casino.example", "/", "Grown"), s, NOW).blocked
+    assert decide(Request("social.example", "/"), s.profiles["Young"], s, NOW).blocked
+    assert not decide(Request("social.example", "/"), s.profiles["Grown"], s, NOW).blocked
+    assert not decide(Request("casino.example", "/"), s.profiles["Grown"], s, NOW).blocked
 
 
-def test_unknown_profile_falls_back_to_default(index) -> None:
-    d = decide(Request("porn.example", "/", "Nobody"), snap(index), NOW)
+def test_a_device_of_an_unknown_profile_is_decided_with_the_default(index) -> None:
+    tablet = Device("tablet", "Nobody", "192.168.1.30")
+    s = replace(snap(index), devices_by_ip={"192.168.1.30": tablet})
+    chosen, device = s.profile_for("192.168.1.30")
+    assert chosen.name == "Kid" and device is tablet
+    d = decide(Request("porn.example", "/", device), chosen, s, NOW)
     assert d.blocked and d.reason is Reason.CATEGORY_BLOCKED
 
 
 def test_parent_allow_beats_lists_but_not_illegal(index) -> None:
     p = profile(rules=(Rule(Action.ALLOW, "porn.example"), Rule(Action.ALLOW, "csam.example")))
     s = snap(index, p)
-    d = decide(Request("www.porn.example", "/", "Kid"), s, NOW)
+    kid = s.profiles["Kid"]
+    d = decide(Request("www.porn.example", "/"), kid, s, NOW)
     assert (d.action, d.reason, d.source) == (
         Action.ALLOW,
         Reason.PARENT_ALLOWED,
         "allow rule: porn.example",
     )
-    assert decide(Request("csam.example", "/", "Kid"), s, NOW).reason is Reason.ILLEGAL_CONTENT
+    assert decide(Request("csam.example", "/"), kid, s, NOW).reason is Reason.ILLEGAL_CONTENT
 
 
 def test_parent_deny_blocks_listed_news_and_unknown_sites(index) -> None:
     p = profile(rules=(Rule(Action.BLOCK, "paper.example"), Rule(Action.BLOCK, "games.example")))
     s = snap(index, p)
+    kid = s.profiles["Kid"]
     for host in ("paper.example", "www.games.example"):
-        d = decide(Request(host, "/", "Kid"), s, NOW)
+        d = decide(Request(host, "/"), kid, s, NOW)
         assert (d.action, d.reason) == (Action.BLOCK, Reason.PARENT_DENIED)
-    assert not decide(Request("notgames.example", "/", "Kid"), s, NOW).blocked
+    assert not decide(Request("notgames.example", "/"), kid, s, NOW).blocked
 
 
 def test_expired_rules_are_ignored(index) -> None:
     p = profile(rules=(Rule(Action.ALLOW, "porn.example", expires_at=NOW - timedelta(minutes=1)),))
-    assert decide(Request("porn.example", "/", "Kid"), snap(index, p), NOW).blocked
+    assert decide(Request("porn.example", "/"), p, snap(index, p), NOW).blocked
     p = profile(rules=(Rule(Action.ALLOW, "porn.example", expires_at=NOW + timedelta(minutes=1)),))
-    assert not decide(Request("porn.example", "/", "Kid"), snap(index, p), NOW).blocked
+    assert not decide(Request("porn.example", "/"), p, snap(index, p), NOW).blocked
 
 
 def test_pause_and_schedule_block_everything_but_parent_allows(index) -> None:
     bedtime = Schedule(frozenset({3}), time(14, 0), time(16, 0), "homework")
     p = profile(schedules=(bedtime,), rules=(Rule(Action.ALLOW, "paper.example"),))
     s = snap(index, p)
-    d = decide(Request("wiki.example", "/", "Kid"), s, NOW)
+    kid = s.profiles["Kid"]
+    d = decide(Request("wiki.example", "/"), kid, s, NOW)
     assert (d.action, d.reason, d.source) == (Action.BLOCK, Reason.SCHEDULE, "schedule: homework")
-    assert not decide(Request("paper.example", "/", "Kid"), s, NOW).blocked
-    assert not decide(Request("wiki.example", "/", "Kid"), s, NOW + timedelta(hours=2)).blocked
+    assert not decide(Request("paper.example", "/"), kid, s, NOW).blocked
+    assert not decide(Request("wiki.example", "/"), kid, s, NOW + timedelta(hours=2)).blocked
 
     paused = Device("tablet", "Kid", paused_until=NOW + timedelta(minutes=30))
-    d = decide(Request("wiki.example", "/", "Kid", paused), snap(index), NOW)
+    d = decide(Request("wiki.example", "/", paused), profile(), snap(index), NOW)
     assert d.reason is Reason.PAUSED
     assert not decide(
-        Request("wiki.example", "/", "Kid", paused), snap(index), NOW + timedelta(hours=1)
+        Request("wiki.example", "/", paused), profile(), snap(index), NOW + timedelta(hours=1)
     ).blocked
 
 
@@ -182,7 +190,8 @@ def test_url_model_only_for_unlisted_hosts_above_threshold(index) -> None:
         }
     )
     s = snap(index, profile(url_threshold=0.8), model=model)
-    d = decide(Request("freecasino.example", "/", "Kid"), s, NOW)
+    kid = s.profiles["Kid"]
+    d = decide(Request("freecasino.example", "/"), kid, s, NOW)
     assert (d.action, d.reason, d.category, d.source) == (
         Action.BLOCK,
         Reason.MODEL_BLOCKED,
@@ -190,12 +199,12 @@ def test_url_model_only_for_unlisted_hosts_above_threshold(index) -> None:
         "url model",
     )
     assert d.score == pytest.approx(0.95)
-    assert not decide(Request("maybecasino.example", "/", "Kid"), s, NOW).blocked
+    assert not decide(Request("maybecasino.example", "/"), kid, s, NOW).blocked
     # the list decides for listed hosts even when the model disagrees
-    assert decide(Request("porn.example", "/", "Kid"), s, NOW).reason is Reason.CATEGORY_BLOCKED
-    assert not decide(Request("clinic.example", "/", "Kid"), s, NOW).blocked  # protected
-    assert not decide(Request("chatty.example", "/", "Kid"), s, NOW).blocked  # not blocked by child
-    assert not decide(Request("127.0.0.1", "/", "Kid"), s, NOW).blocked  # never for addresses
+    assert decide(Request("porn.example", "/"), kid, s, NOW).reason is Reason.CATEGORY_BLOCKED
+    assert not decide(Request("clinic.example", "/"), kid, s, NOW).blocked  # protected
+    assert not decide(Request("chatty.example", "/"), kid, s, NOW).blocked  # not blocked by child
+    assert not decide(Request("127.0.0.1", "/"), kid, s, NOW).blocked  # never for addresses
 
 
 def test_schedule_wraps_past_midnight() -> None:
@@ -248,5 +257,5 @@ def test_decide_page_uses_the_profile_strictness_and_never_blocks_protected() ->
 )
 def test_the_url_model_never_blocks_hosts_named_for_help(index, host) -> None:
     model = StubUrlModel({host: ("gambling", 0.99)})
-    d = decide(Request(host, "/", "Kid"), snap(index, profile(), model=model), NOW)
+    d = decide(Request(host, "/"), profile(), snap(index, profile(), model=model), NOW)
     assert not d.blocked

@@ -136,7 +136,7 @@ def test_every_spelling_of_a_denied_site_is_denied(spelled: tuple[str, str, str]
     child = Profile("Mia", "child", frozenset({"adult"}), rules=(Rule(Action.BLOCK, site),))
     snapshot = Snapshot(1, {"Mia": child}, "Mia", network=Network())
     assert normalise_host(spelling) == (host, HostKind.NAME), spelling
-    decision = decide(Request(spelling, "/", "Mia"), snapshot, NOW)
+    decision = decide(Request(spelling, "/"), child, snapshot, NOW)
     assert (decision.action, decision.reason) == (Action.BLOCK, Reason.PARENT_DENIED), spelling
 
 

@@ -158,30 +158,34 @@ def _snapshot(profile: Profile) -> Snapshot:
 def test_a_switched_off_service_blocks_every_domain_and_subdomain(sid: str) -> None:
     service = TABLE.get(sid)
     assert service is not None
-    snap = _snapshot(_kid(frozenset({sid})))
+    kid = _kid(frozenset({sid}))
+    snap = _snapshot(kid)
     for domain in service.domains:
         for host in (domain, f"www.{domain}", f"Cdn-1.{domain.upper()}."):
-            d = decide(Request(host, "/", "Mia"), snap, NOW)
+            d = decide(Request(host, "/"), kid, snap, NOW)
             assert (d.action, d.reason) == (Action.BLOCK, Reason.CATEGORY_BLOCKED), host
             assert d.category == service.group
             assert d.source == f"service: {service.name}"
 
 
 def test_other_services_and_lookalike_names_stay_open() -> None:
-    snap = _snapshot(_kid(frozenset({"tiktok"})))
+    kid = _kid(frozenset({"tiktok"}))
+    snap = _snapshot(kid)
     for host in ("youtube.com", "nottiktok.com", "tiktok.com.evil.example", "example.org"):
-        assert decide(Request(host, "/", "Mia"), snap, NOW).action is Action.ALLOW, host
+        assert decide(Request(host, "/"), kid, snap, NOW).action is Action.ALLOW, host
     # a service's host under a shared platform blocks that host, never the platform
-    snap = _snapshot(_kid(frozenset({"youtube"})))
+    kid = _kid(frozenset({"youtube"}))
+    snap = _snapshot(kid)
     for host in ("googleapis.com", "maps.googleapis.com", "co.uk", "www.example.co.uk"):
-        assert decide(Request(host, "/", "Mia"), snap, NOW).action is Action.ALLOW, host
+        assert decide(Request(host, "/"), kid, snap, NOW).action is Action.ALLOW, host
 
 
 def test_a_parents_allow_rule_still_opens_one_site_of_a_switched_off_service() -> None:
     rule = Rule(Action.ALLOW, "music.youtube.com")
-    snap = _snapshot(_kid(frozenset({"youtube"}), rules=(rule,)))
-    assert decide(Request("music.youtube.com", "/", "Mia"), snap, NOW).action is Action.ALLOW
-    assert decide(Request("www.youtube.com", "/", "Mia"), snap, NOW).action is Action.BLOCK
+    kid = _kid(frozenset({"youtube"}), rules=(rule,))
+    snap = _snapshot(kid)
+    assert decide(Request("music.youtube.com", "/"), kid, snap, NOW).action is Action.ALLOW
+    assert decide(Request("www.youtube.com", "/"), kid, snap, NOW).action is Action.BLOCK
 
 
 def test_no_service_is_a_protected_category() -> None:
