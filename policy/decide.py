@@ -25,7 +25,6 @@ __all__ = [
     "decide_page_verdict",
     "decide_phrases",
     "domain_matches",
-    "host_parents",
 ]
 
 _PROTECTED = frozenset(PROTECTED)
@@ -39,12 +38,6 @@ _SUPPORT_WORDS = re.compile(
 _ALLOWED = Decision(Action.ALLOW, Reason.NOT_BLOCKED)
 _UNREADABLE = Decision(Action.BLOCK, Reason.FILTER_ERROR, None, "unreadable address")
 log = logging.getLogger(__name__)
-
-
-def host_parents(host: str) -> list[str]:
-    """``a.b.c`` -> ``["a.b.c", "b.c", "c"]``: the host and every parent domain."""
-    labels = host.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels))]
 
 
 def domain_matches(host: str, domain: str) -> bool:
