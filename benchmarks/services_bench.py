@@ -53,9 +53,9 @@ def main(n: int = 100_000, data_dir: str | None = None) -> None:
         from pathlib import Path
 
         from policy.datadir import DataDir
-        from policy.engine import load_engine
+        from policy.engine import load_files
 
-        extra["index"] = load_engine(DataDir(Path(data_dir))).index
+        extra["index"] = load_files(DataDir(Path(data_dir))).index
     with_services = Snapshot(1, {"Mia": profile}, "Mia", **extra)  # type: ignore[arg-type]
     without = Snapshot(1, {"Mia": profile}, "Mia", services=ServiceTable(), **extra)  # type: ignore[arg-type]
     rate(profile, with_services, requests[:5000])  # warm up

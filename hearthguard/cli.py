@@ -236,17 +236,17 @@ def check(
     URLs come from the arguments, or one per line on standard input. With ``--at`` the
     decision is the one for that local time (no minutes of any budget used yet).
     """
-    from policy.engine import load_engine
+    from policy.engine import load_files
 
     when = _parse_local(at) if at else None
     data = _data(data_dir)
     with _store(data.root) as store:
-        engine = load_engine(data)
+        loaded = load_files(data)
         snapshot = load_snapshot(
             store,
-            index=engine.index,
-            url_model=batch_url_verdicts(engine.url_model),
-            illegal=engine.illegal,
+            index=loaded.index,
+            url_model=batch_url_verdicts(loaded.url_model),
+            illegal=loaded.illegal,
         )
         if profile_name:
             profile = store.profile(profile_name)

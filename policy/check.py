@@ -16,14 +16,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from os import stat_result
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from classifier.categories import BENIGN
 from policy.datadir import DataDir
 from policy.decide import decide
-from policy.engine import Engine, hotline_dir, load_engine
+from policy.engine import LoadedFiles, Stamps, load_files, stamps
 from policy.messages import N_
 from policy.snapshot import Snapshot, UrlVerdictSource
 from policy.store import PolicyStore, load_snapshot
@@ -82,24 +80,6 @@ def _split_request(raw: str) -> Request:
     return Request(host, path, None, parts.scheme)
 
 
-def _files_of(data: DataDir) -> tuple[tuple[str, int, int, int], ...]:
-    """Path, inode, size and modification time of every file ``load_engine`` reads."""
-    found: list[tuple[str, int, int, int]] = []
-    candidates: list[Path] = [data.index]
-    for folder in (data.models_dir, hotline_dir(data)):
-        try:
-            candidates.extend(sorted(folder.iterdir()))
-        except OSError:
-            continue
-    for path in candidates:
-        try:
-            st: stat_result = path.stat()
-        except OSError:
-            continue
-        found.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(found)
-
-
 class CheckEngine:
     """The lists and models ``check_url`` decides with, loaded once and loaded again only when
     one of their files (the category index, retrained models, hotline lists) is replaced,
@@ -108,17 +88,22 @@ class CheckEngine:
     def __init__(self, data: DataDir) -> None:
         self.data = data
         self._lock = threading.Lock()
-        self._files: tuple[tuple[str, int, int, int], ...] | None = None
-        self._engine: Engine | None = None
+        self._stamps: Stamps | None = None
+        self._loaded: LoadedFiles | None = None
 
-    def current(self) -> Engine:
-        """The engine for the files as they are now."""
-        files = _files_of(self.data)
+    def current(self) -> LoadedFiles:
+        """The lists and models as their files are now."""
+        now = stamps(self.data)
         with self._lock:
-            if self._engine is None or files != self._files:
-                self._engine = load_engine(self.data)
-                self._files = files
-            return self._engine
+            if self._loaded is None or self._stamps is None or _files_changed(self._stamps, now):
+                self._loaded = load_files(self.data)
+                self._stamps = now
+            return self._loaded
+
+
+def _files_changed(before: Stamps, now: Stamps) -> bool:
+    # the phrase lists are not used by checks
+    return (before.index, before.hotlines, before.models) != (now.index, now.hotlines, now.models)
 
 
 def check_url(
@@ -134,7 +119,7 @@ def check_url(
     loading the lists (an empty index decides less). With ``engine`` the lists and models
     are those it holds (reloaded when their files change); without, they are loaded now."""
     request = url_request(url)
-    loaded = engine.current() if engine is not None else load_engine(data)
+    loaded = engine.current() if engine is not None else load_files(data)
     snapshot = load_snapshot(
         store, index=loaded.index, url_model=loaded.url_model, illegal=loaded.illegal
     )

@@ -1,34 +1,45 @@
-"""Loads what decisions need besides policy.db: the category index, models, hotline lists.
+"""How the files beside policy.db become what decisions use: the category index, the hotline
+lists and the URL and page classifiers (``load_files``), and which files each part is read
+from (``stamps``: a part is loaded again when its stamp changes).
 
-Nothing here raises for a missing or damaged file: Hearthguard keeps filtering with what it
-has and records the problem in plain words for the dashboard.
+The one owner of loading them: the proxy's reload addon loads part by part as files change,
+``hearthguard check`` and the dashboard's "Test a site" load everything at once. Nothing here
+raises for a missing or damaged file: Hearthguard keeps filtering with what it has and
+records the problem in plain words for the dashboard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from classifier.lists.hotline import load_hotlines
-from classifier.lists.index import DomainIndex
 from classifier.models import MODEL_NAMES, LoadedModels, PageModel, UrlModel, load_models
 from policy.datadir import DataDir
 from policy.indexhealth import open_category_index
+from policy.phraselists import phrases_file
 from policy.snapshot import CategoryIndex, IllegalList, UrlVerdictSource
 
 __all__ = [
     "CachedUrlModel",
-    "Engine",
+    "Classifiers",
+    "LoadedFiles",
+    "Stamps",
     "hotline_dir",
-    "load_engine",
-    "load_illegal",
-    "load_index",
+    "load_classifiers",
+    "load_files",
     "load_household_models",
+    "load_illegal",
+    "stamps",
 ]
 
 _MAX_CACHED_HOSTS = 50_000
+
+#: A file's inode, size and modification time (None when it is missing).
+FileStamp = tuple[int, int, int] | None
+#: The name, inode, size and modification time of every file of a folder.
+FolderStamp = tuple[tuple[str, int, int, int], ...]
 
 
 class CachedUrlModel:
@@ -57,14 +68,62 @@ class CachedUrlModel:
         return self.model.explain(host, k=k)
 
 
+# -- which files ------------------------------------------------------------------------------
+
+
+def hotline_dir(data: DataDir) -> Path:
+    """Where hotline lists live: ``<data dir>/hotline/*.txt`` (see ``classifier.lists.hotline``)."""
+    return data.root / "hotline"
+
+
+def _file_stamp(path: Path) -> FileStamp:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _folder_stamp(folder: Path, pattern: str) -> FolderStamp:
+    found = []
+    try:
+        for path in folder.glob(pattern):
+            st = path.stat()
+            found.append((path.name, st.st_ino, st.st_size, st.st_mtime_ns))
+    except OSError:
+        return ()
+    return tuple(sorted(found))
+
+
 @dataclass(frozen=True)
-class Engine:
-    index: CategoryIndex
-    url_model: UrlVerdictSource | None = None
-    illegal: tuple[IllegalList, ...] = ()
-    problems: tuple[str, ...] = ()
-    page_model: PageModel | None = None
-    models: LoadedModels | None = None
+class Stamps:
+    """What the files of each part look like now: equal stamps, same files (a file replaced,
+    rewritten, grown or touched changes its part's stamp)."""
+
+    index: FileStamp
+    hotlines: FolderStamp
+    models: FolderStamp
+    phrases: FileStamp
+
+
+def stamps(data: DataDir) -> Stamps:
+    """The stamps of the category index, the hotline lists, the household's retrained
+    models and its phrase lists."""
+    return Stamps(
+        index=_file_stamp(data.index),
+        hotlines=_folder_stamp(hotline_dir(data), "*.txt"),
+        models=_folder_stamp(data.models_dir, "*"),
+        phrases=_file_stamp(phrases_file(data)),
+    )
+
+
+# -- loading each part ------------------------------------------------------------------------
+
+
+def load_illegal(data: DataDir) -> tuple[tuple[IllegalList, ...], tuple[str, ...]]:
+    """Every hotline list, merged into one matcher (none when there are no lists), and problems."""
+    lists, problems = load_hotlines(hotline_dir(data))
+    return ((lists,) if len(lists) else ()), problems
 
 
 def load_household_models(
@@ -88,40 +147,53 @@ def load_household_models(
     return models, tuple(problems)
 
 
-def load_index(data: DataDir) -> tuple[CategoryIndex, str | None]:
-    """The compiled category index and None; an empty one when no lists are imported yet; a
-    damaged one is an ``UnavailableIndex`` (decisions that need the lists block as "could not
-    check", as in the proxy). The second value says what is wrong."""
-    if not data.index.exists():
-        return DomainIndex.empty(), "No category lists are imported yet."
-    return open_category_index(data, None)
+@dataclass(frozen=True)
+class Classifiers:
+    """The URL and page classifiers as filtering uses them, the folder each came from, and
+    what could not be loaded."""
+
+    url_model: CachedUrlModel | None = None
+    page_model: PageModel | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
 
 
-def hotline_dir(data: DataDir) -> Path:
-    """Where hotline lists live: ``<data dir>/hotline/*.txt`` (see ``classifier.lists.hotline``)."""
-    return data.root / "hotline"
-
-
-def load_illegal(data: DataDir) -> tuple[tuple[IllegalList, ...], tuple[str, ...]]:
-    """Every hotline list, merged into one matcher (none when there are no lists), and problems."""
-    lists, problems = load_hotlines(hotline_dir(data))
-    return ((lists,) if len(lists) else ()), problems
-
-
-def load_engine(data: DataDir, *, models: bool = True) -> Engine:
-    """Everything decisions need; ``models=False`` skips the classifiers (lists only)."""
-    index, problem = load_index(data)
-    illegal, illegal_problems = load_illegal(data)
-    problems = ((problem,) if problem else ()) + illegal_problems
-    loaded: Any = None
-    if models:
-        loaded, model_problems = load_household_models(data, names=("url", "page"))
-        problems += model_problems
-    return Engine(
-        index=index,
-        url_model=CachedUrlModel(loaded.url) if loaded is not None and loaded.url else None,
-        illegal=illegal,
+def load_classifiers(data: DataDir) -> Classifiers:
+    """The URL and page classifiers, preferring any retrained in ``<data>/models``."""
+    models, problems = load_household_models(data, names=("url", "page"))
+    return Classifiers(
+        url_model=CachedUrlModel(models.url) if models.url is not None else None,
+        page_model=models.page,
+        sources=dict(models.sources),
         problems=problems,
-        page_model=loaded.page if loaded is not None else None,
-        models=loaded,
+    )
+
+
+# -- everything at once -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedFiles:
+    """The category index, URL classifier and hotline lists a decision uses besides
+    policy.db, and what could not be loaded."""
+
+    index: CategoryIndex
+    url_model: UrlVerdictSource | None = None
+    illegal: tuple[IllegalList, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def load_files(data: DataDir) -> LoadedFiles:
+    """Everything a check decides with. A missing index is an empty one, noted as "No
+    category lists are imported yet"."""
+    index, problem = open_category_index(data, None)
+    if problem is None and not data.index.exists():
+        problem = "No category lists are imported yet."
+    illegal, illegal_problems = load_illegal(data)
+    classifiers = load_classifiers(data)
+    return LoadedFiles(
+        index=index,
+        url_model=classifiers.url_model,
+        illegal=illegal,
+        problems=((problem,) if problem else ()) + illegal_problems + classifiers.problems,
     )

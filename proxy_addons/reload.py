@@ -1,4 +1,10 @@
-"""Loads the policy at start-up and swaps in a new snapshot whenever policy.db changes."""
+"""Loads the policy at start-up and swaps in a new snapshot whenever policy.db or a file it
+decides with changes.
+
+How each file is loaded is ``policy.engine``'s (and ``policy.phraselists``' for the phrase
+lists); this addon decides when (a part's stamp changed), keeps filtering with what it has
+when a part cannot be loaded, and says why in status.json for the dashboard.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,9 @@ import gc
 import logging
 import os
 import sqlite3
-import subprocess
-import sys
-import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from mitmproxy import ctx, exceptions
 from mitmproxy.addonmanager import Loader
@@ -20,36 +23,22 @@ from mitmproxy.addonmanager import Loader
 from classifier.lists.index import DomainIndex
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
-from policy.engine import CachedUrlModel, hotline_dir, load_household_models, load_illegal
+from policy.engine import CachedUrlModel, Stamps, load_classifiers, load_illegal, stamps
 from policy.indexhealth import UnavailableIndex, open_category_index
 from policy.learning import Learning
-from policy.phraselists import load_phrase_scorer, phrases_file
+from policy.phraselists import load_phrase_scorer
 from policy.snapshot import CategoryIndex, IllegalList, Snapshot
 from policy.status import write_status
 from policy.store import PolicyStore, StoreError, load_snapshot
+from proxy_addons.indexrepair import IndexRepair
 from proxy_addons.state import ProxyState
 
 __all__ = ["PolicyReload"]
 
 log = logging.getLogger(__name__)
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_mtime_ns)
-
-
-def _folder_stamp(folder: Path, pattern: str = "*.txt") -> tuple[tuple[str, int, int], ...]:
-    """Changes whenever a matching file in ``folder`` is added, removed or rewritten
-    (hotline lists; models retrained for the household)."""
-    try:
-        entries = [(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob(pattern)]
-    except OSError:
-        return ()
-    return tuple(sorted(entries))
+#: Before anything is loaded: every part differs from what is on disk.
+_NOTHING = Stamps(index=None, hotlines=(), models=(), phrases=None)
 
 
 class PolicyReload:
@@ -60,18 +49,14 @@ class PolicyReload:
         self.store: PolicyStore | None = None
         self.data: DataDir | None = None
         self.index: CategoryIndex = DomainIndex.empty()
-        self._index_stamp: tuple[int, int] | None = None
+        self.illegal: tuple[IllegalList, ...] = ()
+        self.url_model: CachedUrlModel | None = None
+        #: the stamps of the files each part was last loaded from
+        self._loaded = _NOTHING
         #: what could not be loaded, by part ("index", "models", ...), for status.json
         self._problems: dict[str, tuple[str, ...]] = {}
         self._model_sources: dict[str, str] = {}
-        self._repair: subprocess.Popen[bytes] | None = None
-        self._repair_log: IO[bytes] | None = None
-        self._repair_stamp: tuple[int, int] | None | str = "never"
-        self.illegal: tuple[IllegalList, ...] = ()
-        self._hotline_stamp: tuple[tuple[str, int, int], ...] | None = None
-        self.url_model: CachedUrlModel | None = None
-        self._models_stamp: tuple[tuple[str, int, int], ...] | None = None
-        self._phrases_stamp: tuple[int, int] | None = None
+        self._repair = IndexRepair()
         self._task: asyncio.Task[None] | None = None
 
     def load(self, loader: Loader) -> None:
@@ -106,7 +91,7 @@ class PolicyReload:
             self.state.dashboard_url = ctx.options.hearthguard_dashboard
         if "hearthguard_models" in updated and "hearthguard_data_dir" not in updated:
             if self.data is not None:
-                self._open_models()
+                self._open_models(stamps(self.data))
                 self.state.snapshot = self._load()
             return
         if "hearthguard_data_dir" not in updated:
@@ -125,32 +110,34 @@ class PolicyReload:
         self.state.activity = self._open_activity()
         self.state.trust_file = data.ca_trust
         self.state.learning = Learning(data.learning_dir)
-        self._open_index()
-        self._open_hotlines()
-        self._open_models()
-        self._open_phrases()
+        now = stamps(data)
+        self._open_index(now)
+        self._open_hotlines(now)
+        self._open_models(now)
+        self._open_phrases(now)
         self.state.snapshot = self._load()
         # Everything loaded so far lives as long as the process: keep the garbage collector
         # from walking the lists and models again and again under load.
         gc.collect()
         gc.freeze()
 
-    def _open_index(self) -> None:
+    # -- the parts ----------------------------------------------------------------------
+
+    def _open_index(self, now: Stamps) -> None:
         """Open the category index; a damaged or missing one is reported and rebuilt from the
         list files on disk in a child process. Meanwhile a sound index mapped before (from
         another file) stays in use; otherwise every lookup fails and requests are blocked
         with the "could not check" page, never let through as "no list names it"."""
         assert self.data is not None
-        previous_stamp = self._index_stamp
-        stamp = _stamp(self.data.index)
-        self._index_stamp = stamp
+        previous = self._loaded.index
+        self._loaded = replace(self._loaded, index=now.index)
         index, problem = open_category_index(self.data, self.store)
         if problem is None:
             self.index = index
             self._report("index", ())
             return
         rewritten_in_place = (
-            stamp is not None and previous_stamp is not None and stamp[0] == previous_stamp[0]
+            now.index is not None and previous is not None and now.index[0] == previous[0]
         )
         if isinstance(self.index, DomainIndex) and len(self.index) and not rewritten_in_place:
             # the old file is still mapped and sound (a rebuild replaces the file, never
@@ -165,59 +152,44 @@ class PolicyReload:
         # a warning, not an error: mitmproxy stops at start-up on any logged error
         log.warning("%s", message)
         self._report("index", (message,))
-        self._start_repair(stamp)
-
-    def _start_repair(self, stamp: tuple[int, int] | None) -> None:
-        """Rebuild the index from the lists on disk in a child process (its memory is
-        returned when it exits), once for each damaged file."""
-        assert self.data is not None
-        if not ctx.options.hearthguard_index_repair:
-            return
-        if stamp == self._repair_stamp or (
-            self._repair is not None and self._repair.poll() is None
-        ):
-            return
-        self._repair_stamp = stamp
-        self._repair_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _check_repair
-        log.warning("Rebuilding the category index from the list files on disk.")
-        self._repair = subprocess.Popen(
-            [sys.executable, "-m", "hearthguard", "lists", "rebuild"]
-            + ["--data-dir", str(self.data.root)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._repair_log,
-        )
+        if ctx.options.hearthguard_index_repair and self._repair.start(self.data.root, now.index):
+            log.warning("Rebuilding the category index from the list files on disk.")
 
     def _check_repair(self) -> None:
         """Report a rebuild that failed; a rebuild that worked shows as a new index file."""
-        if self._repair is None or self._repair.poll() is None:
-            return
-        code, self._repair = self._repair.returncode, None
-        output = b""
-        if self._repair_log is not None:
-            self._repair_log.seek(0)
-            output = self._repair_log.read()[-2000:]
-            self._repair_log.close()
-            self._repair_log = None
-        if code == 0:
-            return
-        why = output.decode("utf-8", "replace").strip().splitlines()
-        message = (
-            f"Rebuilding the category index failed ({why[-1] if why else f'exit code {code}'}). "
-            "Run `hearthguard lists rebuild`, or import the lists again."
-        )
-        log.error("%s", message)
-        self._report("index", (*self._problems.get("index", ()), message))
+        message = self._repair.failure()
+        if message is not None:
+            log.error("%s", message)
+            self._report("index", (*self._problems.get("index", ()), message))
 
-    def _report(self, part: str, problems: tuple[str, ...]) -> None:
-        """Record what ``part`` could not load and rewrite status.json for the dashboard."""
+    def _open_hotlines(self, now: Stamps) -> None:
         assert self.data is not None
-        self._problems[part] = problems
-        everything = tuple(p for found in self._problems.values() for p in found)
-        try:
-            write_status(self.data, problems=everything, models=self._model_sources)
-        except OSError as exc:
-            log.warning("Could not write %s/status.json (%s).", self.data.root, exc)
+        self._loaded = replace(self._loaded, hotlines=now.hotlines)
+        self.illegal, problems = load_illegal(self.data)
+        self._warn_each("hotlines", problems)
+
+    def _open_models(self, now: Stamps) -> None:
+        """(Re)load the classifiers, preferring models retrained in ``<data>/models``."""
+        assert self.data is not None
+        self._loaded = replace(self._loaded, models=now.models)
+        if not ctx.options.hearthguard_models:
+            self.url_model, self.state.page_model = None, None
+            return
+        classifiers = load_classifiers(self.data)
+        self.url_model, self.state.page_model = classifiers.url_model, classifiers.page_model
+        self._model_sources = dict(classifiers.sources)
+        self._warn_each("models", classifiers.problems)
+
+    def _open_phrases(self, now: Stamps) -> None:
+        """The household's imported e2guardian phrase lists, if any."""
+        assert self.data is not None
+        self._loaded = replace(self._loaded, phrases=now.phrases)
+        self.state.phrase_scorer, info, problem = load_phrase_scorer(self.data)
+        self._report("phrases", (problem,) if problem else ())
+        if problem:
+            log.warning("%s", problem)
+        elif info is not None:
+            log.info("Weighted phrase list: %d phrases from %s.", info.phrases, info.source)
 
     def _open_activity(self) -> ActivityStore | None:
         """activity.db for the log. A damaged one is moved aside (kept, and reported) and a
@@ -259,6 +231,18 @@ class PolicyReload:
             self._report("activity", ())
         return store
 
+    # -- what could not be loaded --------------------------------------------------------
+
+    def _report(self, part: str, problems: tuple[str, ...]) -> None:
+        """Record what ``part`` could not load and rewrite status.json for the dashboard."""
+        assert self.data is not None
+        self._problems[part] = problems
+        everything = tuple(p for found in self._problems.values() for p in found)
+        try:
+            write_status(self.data, problems=everything, models=self._model_sources)
+        except OSError as exc:
+            log.warning("Could not write %s/status.json (%s).", self.data.root, exc)
+
     def _warn(self, part: str, message: str) -> None:
         """Log and report a problem of ``part`` once (not again on every poll)."""
         if self._problems.get(part) != (message,):
@@ -266,43 +250,15 @@ class PolicyReload:
             log.warning("%s", message)
             self._report(part, (message,))
 
-    def _open_hotlines(self) -> None:
-        assert self.data is not None
-        self._hotline_stamp = _folder_stamp(hotline_dir(self.data))
-        self.illegal, problems = load_illegal(self.data)
+    def _warn_each(self, part: str, problems: tuple[str, ...]) -> None:
+        """Log each problem of a part just loaded and report them (none clears the part)."""
         for problem in problems:
             # a warning, not an error: mitmproxy stops at start-up on any logged error, and a
             # damaged model or list line must degrade the filter, never stop it
             log.warning("%s", problem)
-        self._report("hotlines", tuple(problems))
+        self._report(part, problems)
 
-    def _open_models(self) -> None:
-        """(Re)load the classifiers, preferring models retrained in ``<data>/models``."""
-        assert self.data is not None
-        self._models_stamp = _folder_stamp(self.data.models_dir, "*")
-        if not ctx.options.hearthguard_models:
-            self.url_model, self.state.page_model = None, None
-            return
-        models, problems = load_household_models(self.data, names=("url", "page"))
-        for problem in problems:
-            # a warning, not an error: mitmproxy stops at start-up on any logged error, and a
-            # damaged model or list line must degrade the filter, never stop it
-            log.warning("%s", problem)
-        self.url_model = CachedUrlModel(models.url) if models.url is not None else None
-        self.state.page_model = models.page
-        self._model_sources = dict(models.sources)
-        self._report("models", tuple(problems))
-
-    def _open_phrases(self) -> None:
-        """The household's imported e2guardian phrase lists, if any."""
-        assert self.data is not None
-        self._phrases_stamp = _stamp(phrases_file(self.data))
-        self.state.phrase_scorer, info, problem = load_phrase_scorer(self.data)
-        self._report("phrases", (problem,) if problem else ())
-        if problem:
-            log.warning("%s", problem)
-        elif info is not None:
-            log.info("Weighted phrase list: %d phrases from %s.", info.phrases, info.source)
+    # -- the snapshot ---------------------------------------------------------------------
 
     def _load(self) -> Snapshot:
         assert self.store is not None
@@ -311,25 +267,27 @@ class PolicyReload:
         )
 
     def _poll_once(self) -> Snapshot | None:
-        """Return a new snapshot when policy.db or the index changed, else None."""
+        """Return a new snapshot when policy.db or a file it decides with changed, else None."""
         assert self.store is not None and self.data is not None
         self._check_repair()
         if self.state.activity is None:
             self.state.activity = self._open_activity()
-        index_changed = _stamp(self.data.index) != self._index_stamp
-        if index_changed:
-            self._open_index()
-        hotlines_changed = _folder_stamp(hotline_dir(self.data)) != self._hotline_stamp
-        if hotlines_changed:
-            self._open_hotlines()
-        models_changed = _folder_stamp(self.data.models_dir, "*") != self._models_stamp
-        if models_changed:
-            self._open_models()
-        if _stamp(phrases_file(self.data)) != self._phrases_stamp:
-            self._open_phrases()
+        now, loaded = stamps(self.data), self._loaded
+        if now.index != loaded.index:
+            self._open_index(now)
+        if now.hotlines != loaded.hotlines:
+            self._open_hotlines(now)
+        if now.models != loaded.models:
+            self._open_models(now)
+        if now.phrases != loaded.phrases:
+            self._open_phrases(now)
         current = self.state.snapshot
-        unchanged = not (index_changed or hotlines_changed or models_changed)
-        if unchanged and current is not None and self.store.version() == current.version:
+        files_changed = (now.index, now.hotlines, now.models) != (
+            loaded.index,
+            loaded.hotlines,
+            loaded.models,
+        )
+        if not files_changed and current is not None and self.store.version() == current.version:
             return None
         return self._load()
 

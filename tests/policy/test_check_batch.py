@@ -21,7 +21,7 @@ from policy.check import (
     url_request,
 )
 from policy.decide import decide
-from policy.engine import load_engine
+from policy.engine import load_files
 from policy.store import load_snapshot
 from policy.validate import InputError
 from policy.values import Reason
@@ -52,7 +52,7 @@ def test_chunks_give_the_same_lines_as_one_address_at_a_time(store, data_dir, mo
             parsed("ut1/health", "health", ["clinic.example"]),
         ],
     )
-    engine = load_engine(data_dir)
+    engine = load_files(data_dir)
     assert engine.url_model is not None
     plain = load_snapshot(store, index=engine.index, url_model=engine.url_model)
     batched = load_snapshot(
@@ -81,7 +81,7 @@ def test_chunks_give_the_same_lines_as_one_address_at_a_time(store, data_dir, mo
 
 
 def test_a_host_waiting_for_the_model_is_decided_again_not_allowed(store, data_dir) -> None:
-    engine = load_engine(data_dir)
+    engine = load_files(data_dir)
     wrapped = batch_url_verdicts(engine.url_model)
     assert isinstance(wrapped, BatchUrlVerdicts)
     snapshot = load_snapshot(store, index=engine.index, url_model=wrapped)
