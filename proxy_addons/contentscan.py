@@ -133,26 +133,29 @@ class ContentScan:
         response = flow.response
         if response is None or flow.error or callable(response.stream):
             return
-        profile = self._scanning_profile(flow) if _is_html(response) else None
-        if profile is None:
-            response.stream = True
-            return
-        length = response.headers.get("content-length", "")
-        # stream already True: mitmproxy found it larger than stream_large_bodies
-        if response.stream is True or (length.isdigit() and int(length) > SCAN_LIMIT):
-            self._hold(flow, profile)  # too large to hold whole
-        elif not length.isdigit() and _has_body(flow):
-            # Unknown length (chunked, or until the connection closes): mitmproxy would hold
-            # it, then stream the rest on by itself past stream_large_bodies, with no hook.
-            self._hold(flow, profile)
+        try:
+            profile = self._scanning_profile(flow) if _is_html(response) else None
+            if profile is None:
+                response.stream = True
+                return
+            length = response.headers.get("content-length", "")
+            # stream already True: mitmproxy found it larger than stream_large_bodies
+            if response.stream is True or (length.isdigit() and int(length) > SCAN_LIMIT):
+                self._hold(flow, profile)  # too large to hold whole
+            elif not length.isdigit() and _has_body(flow):
+                # Unknown length (chunked, or until the connection closes): mitmproxy would
+                # hold it, then stream the rest on by itself past stream_large_bodies, unread.
+                self._hold(flow, profile)
+        except Exception:
+            # streamed to nowhere: the fail-closed handler finds a streamed answer and kills
+            # it, and the body cannot flow on unread (nor into a replacement) meanwhile
+            response.stream = _dropped
+            raise
 
     def _hold(self, flow: http.HTTPFlow, profile: Profile) -> None:
         """Judge the page on its beginning as it streams in: never passed on unread."""
         response = flow.response
         assert response is not None
-        # until decided below: should this raise, the fail-closed handler finds a streamed
-        # answer and kills it, and the body cannot stream on unread meanwhile
-        response.stream = _dropped
         key = _page_key(flow, flow_host(flow))
         remembered = self._recall(key)
         if remembered is not None and _decision(profile, remembered) is None:
@@ -161,6 +164,7 @@ class ContentScan:
             response.stream = _HeldPage(self, flow, profile, key, remembered)
         else:
             log.error("A page in an unknown protocol could not be checked; it was cut.")
+            response.stream = _dropped
             if flow.killable:
                 flow.kill()
 

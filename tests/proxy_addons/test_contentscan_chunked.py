@@ -206,13 +206,18 @@ def test_a_failing_judge_cuts_the_page_and_logs_one_line(
     ]
 
 
-def test_an_error_before_the_page_is_held_never_lets_it_stream_on(scanning, monkeypatch) -> None:  # noqa: F811
+@pytest.mark.parametrize("failing", ["_scanning_profile", "_recall"])
+def test_an_error_before_the_page_is_held_never_lets_it_stream_on(
+    scanning,  # noqa: F811
+    monkeypatch,
+    failing: str,
+) -> None:
     from proxy_addons.failclosed import FailClosed
 
-    def broken(self, key):  # type: ignore[no-untyped-def]
-        raise RuntimeError("verdicts damaged")
+    def broken(*args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("damaged")
 
-    monkeypatch.setattr(ContentScan, "_recall", broken)
+    monkeypatch.setattr(ContentScan, failing, broken)
     scan = scanning.addon(ContentScan)
     flow = chunked(scanning, "videos.example", hook=False)
     with pytest.raises(RuntimeError) as raised:
