@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -40,6 +41,7 @@ import numpy as np
 
 from classifier.categories import BENIGN
 from classifier.chattext import CHAR_GRAM_RANGE, chat_features
+from classifier.lists.hosts import is_public_suffix
 from classifier.modelfile import read_model_file
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "pipeline_from_table",
     "pipeline_to_table",
     "repair_mojibake",
+    "registered_domain",
     "shared_platform",
     "url_model_input",
 ]
@@ -109,6 +112,9 @@ _SMALL_BATCH = 8
 # Page text: everything that is not an ASCII letter or digit becomes a word edge; bytes of
 # non-ASCII letters (UTF-8, >= 0x80) stay part of words.
 _WORD_EDGES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32 for c in range(256))
+# The same for ASCII text that is not lower-cased yet: A-Z become a-z in the same pass.
+_ASCII_WORD_EDGES = bytes(c + 32 if 65 <= c <= 90 else _WORD_EDGES[c] for c in range(256))
+_SECOND = itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +138,52 @@ class ChatVerdict:
 
 
 def shared_platform(url: str) -> bool:
-    """True when the host of ``url`` belongs to a shared platform (``_SHARED_PLATFORMS``)."""
-    host = url_model_input(url)[1:-1].split("/", 1)[0]
-    return any(host == d or host.endswith("." + d) for d in _SHARED_PLATFORMS)
+    """True when the host of ``url`` belongs to a shared platform: its registered domain is
+    itself a public suffix (``blogspot.com``, ``github.io``, ``cloudfront.net``: unrelated
+    parties have sites under it, so its name says nothing about any one of them), or it is
+    one of ``_SHARED_PLATFORMS``."""
+    site = url_model_input(url)[1:-1].split("/", 1)[0]
+    if "." in site and is_public_suffix(site):
+        return True
+    return any(site == d or site.endswith("." + d) for d in _SHARED_PLATFORMS)
+
+
+_GENERIC_SLD = frozenset(
+    """
+    co com net org gov edu ac or ne go gob mil nic ltd plc sch nhs police gouv asso info
+    biz web nom gv
+    """.split()  # noqa: SIM905 - a block of names reads better than a list of strings
+)
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+def registered_domain(host_or_url: str) -> str:
+    """The registered domain of a host (``a.b.example.co.uk`` -> ``example.co.uk``).
+
+    A cheap rule: the last two labels, or three when the second-level label is a generic
+    one under a two-letter country code (``co.uk``, ``com.au``...). IP addresses are their
+    own. It is what the URL model judges of a host (``url_model_input``) and what keeps
+    related hosts on one side of a training split. Hosting platforms count as the site
+    (``someblog.blogspot.com`` -> ``blogspot.com``): the lists judge their users' sites.
+    """
+    host = host_or_url.split("/", 1)[0].split(":", 1)[0].strip(".").lower()
+    if _IPV4.match(host):
+        return host
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _GENERIC_SLD:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
 
 
 def url_model_input(url: str) -> str:
-    """The string the URL model reads: lower-cased ``host/path?query`` between ``^`` and ``$``.
+    """The string the URL model reads: lower-cased ``site/path?query`` between ``^`` and
+    ``$``, where ``site`` is the registered domain of the host (``registered_domain``).
 
-    Scheme, user info, port and fragment are dropped, a leading ``www.`` (``www2.``...) is
-    removed and the result is cut at 200 characters. Accepts bare hosts and full URLs.
+    The labels below the registrable domain are dropped: they are chosen by whoever runs the
+    servers (``img1``, ``static``, ``api``, ``cdn-7``), not by the site, and a model of
+    names read them as anything (``img1.static.site419511968.example-unlisted.org`` as
+    gambling). Scheme, user info, port and fragment are dropped too, and the result is cut
+    at 200 characters. Accepts bare hosts and full URLs.
     """
     raw = (url or "").strip()
     if "://" not in raw[:16]:
@@ -154,7 +196,9 @@ def url_model_input(url: str) -> str:
             rest += "?" + parts.query
     except ValueError:
         return "^$"
-    host = _WWW.sub("", host.lower())
+    host = host.lower()
+    if ":" not in host:  # an IPv6 address is kept whole
+        host = registered_domain(_WWW.sub("", host))
     rest = _SPACES.sub("", rest.lower())
     if rest == "/":
         rest = ""
@@ -235,7 +279,10 @@ def page_phrase_text(text: str) -> str:
     The result is UTF-8 bytes seen as Latin-1 characters (so it stays a ``str`` while the
     translation runs at byte speed); phrases are stored in the same form.
     """
-    data = text.lower().encode("utf-8", "replace").translate(_WORD_EDGES)
+    if text.isascii():  # most pages: lower-casing is part of the one translation
+        data = text.encode("ascii").translate(_ASCII_WORD_EDGES)
+    else:
+        data = text.lower().encode("utf-8", "replace").translate(_WORD_EDGES)
     return " " + data.decode("latin-1") + " "
 
 
@@ -430,6 +477,9 @@ class PageModel:
     min_phrases: int = 0
     stems: np.ndarray | None = None  # (n_phrases,): phrases with one id are one piece of evidence
     context_cap: np.ndarray | None = None  # (n_classes,): most the benign context may subtract
+    # a calibrated model's evidence phrases only (negative or >= evidence_floor in a column):
+    # the others add nothing to a verdict, and a smaller automaton scans a page faster
+    _evidence_automaton: ahocorasick.Automaton | None = field(default=None, repr=False)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -437,9 +487,12 @@ class PageModel:
 
     def matched_phrases(self, text: str) -> np.ndarray:
         """Indexes of the distinct model phrases present in ``text``."""
+        return self._matches(self._automaton, text)
+
+    def _matches(self, automaton: ahocorasick.Automaton, text: str) -> np.ndarray:
         if not self.phrases or not text:
             return np.empty(0, dtype=np.int64)
-        found = {index for _end, index in self._automaton.iter(page_phrase_text(text))}
+        found = set(map(_SECOND, automaton.iter(page_phrase_text(text))))
         return np.fromiter(found, dtype=np.int64, count=len(found))
 
     def logits(self, text: str) -> np.ndarray:
@@ -452,7 +505,9 @@ class PageModel:
     def evidence(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Per class: the evidence score (intercept, every negative weight, and the weights
         of at least ``evidence_floor``) and the number of distinct evidence phrases."""
-        found = self.matched_phrases(text)
+        return self._evidence(self.matched_phrases(text))
+
+    def _evidence(self, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if found.size == 0:
             return self.intercept.astype(np.float64), np.zeros(len(self.class_names), np.int64)
         weights = self.weights[found].astype(np.float64)
@@ -478,7 +533,12 @@ class PageModel:
         return score, count
 
     def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
-        score, count = self.evidence(text)
+        automaton = self._evidence_automaton
+        if automaton is not None and len(automaton):
+            found = self._matches(automaton, text)
+        else:
+            found = self.matched_phrases(text)
+        score, count = self._evidence(found)
         p = 1.0 / (1.0 + np.exp(-np.clip(calibration[:, 0] * score + calibration[:, 1], -500, 500)))
         p = np.where(count >= self.min_phrases, p, 0.0)
         if BENIGN in self.class_names:
@@ -777,6 +837,14 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         automaton.add_word(phrase, index)
     if phrases:
         automaton.make_automaton()
+    evidence_automaton = None
+    floor = float(table.get("evidence_floor", 0.0))
+    if calibration is not None and phrases:
+        evidence_automaton = ahocorasick.Automaton()
+        for index in np.flatnonzero(((weights < 0) | (weights >= floor)).any(axis=1)).tolist():
+            evidence_automaton.add_word(phrases[index], index)
+        if len(evidence_automaton):
+            evidence_automaton.make_automaton()
     weights.setflags(write=False)
     return PageModel(
         phrases,
@@ -786,10 +854,11 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         MappingProxyType(dict(metadata)),
         automaton,
         calibration,
-        float(table.get("evidence_floor", 0.0)),
+        floor,
         int(table.get("min_phrases", 0)),
         stems,
         context_cap,
+        evidence_automaton,
     )
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from classifier.categories import BENIGN
-from classifier.models import url_model_input
-from classifier.training.splits import SEED, Example, registered_domain
+from classifier.models import registered_domain, url_model_input
+from classifier.training.splits import SEED, Example
 
 __all__ = [
     "BENIGN_UT1",

@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 
 from classifier.categories import BENIGN
-from classifier.models import shared_platform, url_model_input
+from classifier.models import registered_domain, shared_platform, url_model_input
 from classifier.training.evaluation import threshold_at_false_alarm_rate
+from classifier.training.infra_hosts import infra_hosts
 from classifier.training.list_sources import URL_SOURCES, read_list_file, url_examples
-from classifier.training.splits import SEED, Example, group_split, registered_domain
+from classifier.training.splits import SEED, Example, group_split
 from classifier.training.url_pipeline import augment_urls, train_url_model
 
 __all__ = [
@@ -125,13 +126,15 @@ def url_training_run(
     shipped pipeline and the report (block floor, per-provider table, rights-sensitive and
     ordinary benign blocks by lists and by model, per preset)."""
     rights = rights_sensitive_hosts(data_dir)
+    infra = infra_hosts()
     rights_domains = {registered_domain(h) for hosts in rights.values() for h in hosts}
+    never_trained = rights_domains | {registered_domain(h) for h in infra}
     examples, data_report = url_examples(data_dir, seed=seed)
     kept = [
         e
         for e in examples
         if (e.label == BENIGN or e.label in URL_MODEL_CATEGORIES)
-        and e.group not in rights_domains
+        and e.group not in never_trained
         and not (e.label != BENIGN and _NOT_A_SITE_NAME.match(e.text[1:]))
         and not shared_platform(e.text[1:-1])
     ]
@@ -167,8 +170,24 @@ def url_training_run(
         },
         "items": {"benign": len(benign_test), "harmful": len(harmful_test)},
     }
-    # Rights-sensitive hosts: by the model (never trained on them) and by the harmful lists.
     providers = _provider_entries(data_dir)
+    report.update(_benign_sets_report(pipeline, rights, infra, providers, blocked_share, presets))
+    report["leave_one_provider_out"] = _leave_one_provider_out(
+        kept, providers, floor, presets, seed, log
+    )
+    return pipeline, report
+
+
+def _benign_sets_report(
+    pipeline: Any,
+    rights: dict[str, list[str]],
+    infra: Sequence[str],
+    providers: dict[str, dict[str, str]],
+    blocked_share: Callable[[np.ndarray, float], float],
+    presets: dict[str, float],
+) -> dict[str, Any]:
+    """Blocks on the benign sets training never saw, by preset: per kind of rights-sensitive
+    host by the model (and how many a harmful list names), and the infrastructure hosts."""
     listed = {d: c for entries in providers.values() for d, c in entries.items()}
     rights_report: dict[str, Any] = {}
     for kind, hosts in rights.items():
@@ -179,8 +198,27 @@ def url_training_run(
             "in_a_harmful_list": round(len(by_lists) / len(hosts), 4) if hosts else 0.0,
             "model_blocked": {p: blocked_share(s, t) for p, t in presets.items()},
         }
-    report["rights_sensitive"] = rights_report
-    # Leave one provider out.
+    _, infra_scores = _verdicts(pipeline, [url_model_input(h) for h in infra])
+    return {
+        "rights_sensitive": rights_report,
+        "infrastructure": {
+            "hosts": len(infra),
+            "source": "classifier/data/benign_infra (v2fly/domain-list-community, MIT)",
+            "model_blocked": {p: blocked_share(infra_scores, t) for p, t in presets.items()},
+        },
+    }
+
+
+def _leave_one_provider_out(
+    kept: Sequence[Example],
+    providers: dict[str, dict[str, str]],
+    floor: float,
+    presets: dict[str, float],
+    seed: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Per list provider: its harmful hosts that the other providers' lists catch, and what
+    a model trained without it adds on the rest (with a few of the hosts it caught)."""
     loso: dict[str, Any] = {}
     for provider in sorted(providers):
         others = {d for p, entries in providers.items() if p != provider for d in entries}
@@ -198,6 +236,7 @@ def url_training_run(
         fold_names, fold_scores = _verdicts(fold, [e.text for e in unseen])
         fold_right = fold_names == np.asarray([e.label for e in unseen])
         lists_alone = 1 - len(unseen) / len(own)
+        child = (fold_scores >= max(presets["child"], floor)) & fold_right
         loso[provider] = {
             "harmful_hosts": len(own),
             "lists_alone_caught": round(lists_alone, 4),
@@ -217,9 +256,11 @@ def url_training_run(
                 for p, t in presets.items()
             },
             "by_category": dict(Counter(e.label for e in own).most_common()),
+            "caught_at_child_examples": sorted(
+                f"{e.text[1:-1]} {e.label}" for e, hit in zip(unseen, child, strict=True) if hit
+            )[:8],
         }
-    report["leave_one_provider_out"] = loso
-    return pipeline, report
+    return loso
 
 
 def _capped(examples: Sequence[Example], cap: int, seed: int) -> list[Example]:
@@ -244,12 +285,13 @@ def _provider(example: Example) -> str:
 def url_ships(report: dict[str, Any]) -> tuple[bool, str]:
     """Whether the URL model may ship: on every left-out provider, lists and model together
     catch more than the lists alone at the child preset, and at the child preset the model
-    blocks at most 0.5% of all rights-sensitive hosts (the issue's goal)."""
+    blocks at most 0.5% of all rights-sensitive hosts (the issue's goal) and at most 1% of
+    the real infrastructure hosts."""
     rule = (
         "ships when, at the child preset, lists + model catch more of every left-out "
         "provider's harmful hosts than the other providers' lists alone, and the model alone "
-        "(before the protected lists and help words shield anything) blocks at most 0.5% of "
-        "the rights-sensitive hosts"
+        "(before the protected lists, help words and shared platforms shield anything) blocks "
+        "at most 0.5% of the rights-sensitive hosts and at most 1% of the infrastructure hosts"
     )
     adds = all(
         row["lists_and_model_caught"]["child"] > row["lists_alone_caught"]
@@ -259,4 +301,6 @@ def url_ships(report: dict[str, Any]) -> tuple[bool, str]:
     hosts = sum(row["hosts"] for row in rows)
     blocked = sum(row["model_blocked"]["child"] * row["hosts"] for row in rows)
     rights = hosts > 0 and blocked / hosts <= 0.005
-    return bool(adds and rights and report["leave_one_provider_out"]), rule
+    infra = report["infrastructure"]
+    quiet = infra["hosts"] > 0 and infra["model_blocked"]["child"] <= 0.01
+    return bool(adds and rights and quiet and report["leave_one_provider_out"]), rule

@@ -22,8 +22,9 @@ def build_url(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
     ships, rule = url_ships(run)
     metadata = {
         **common_metadata("url", data_dir),
-        "input": "host + path (+ query), lower-cased, scheme/port/www. removed, "
-        "at most 200 characters; the proxy passes the host only",
+        "input": "registered domain + path (+ query), lower-cased: the labels below the "
+        "registered domain, scheme and port removed, at most 200 characters; the proxy "
+        "passes the host only",
         "features": "character 3-5-grams and [a-z0-9]{2,} tokens, binary; the "
         f"{len(pipeline[0].get_feature_names_out())} most informative by chi-squared",
         "estimator": "LogisticRegression (multinomial, L2, C=0.3); benign weighted as much as "
@@ -50,6 +51,7 @@ def build_url(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "leave-one-provider-out for the figures",
         "evaluation_leave_one_provider_out": run["leave_one_provider_out"],
         "evaluation_rights_sensitive": run["rights_sensitive"],
+        "evaluation_infrastructure": run["infrastructure"],
         "evaluation_held_out_split": run["held_out_split"],
         "baseline": "lists alone: for each left-out provider, the share of its harmful hosts "
         "(by registered domain) that the other providers' lists name",

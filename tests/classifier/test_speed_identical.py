@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classifier import models as models_module
 from classifier import text as text_module
 from classifier.models import PageModel, load_models, page_phrase_text
 from classifier.text import _clean, html_to_text
@@ -24,8 +26,18 @@ def _plain_clean(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+def _plain_phrase_text(text: str) -> str:
+    data = text.lower().encode("utf-8", "replace").translate(models_module._WORD_EDGES)
+    return " " + data.decode("latin-1") + " "
+
+
 def _plain_matches(model: PageModel, text: str) -> set[int]:
-    return {index for _end, index in model._automaton.iter(page_phrase_text(text))}
+    return {index for _end, index in model._automaton.iter(_plain_phrase_text(text))}
+
+
+def _plain_matched_phrases(model: PageModel, text: str) -> np.ndarray:
+    found = _plain_matches(model, text) if text else set()
+    return np.fromiter(found, dtype=np.int64, count=len(found))
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +65,20 @@ def test_clean_is_split_and_join_on_real_pages(real_texts: list[str]) -> None:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.lists(st.sampled_from([" ", "a", ".", "é", "\x00", "\x1d", "\x85", *_SPACES]), max_size=40)
+    st.lists(
+        st.sampled_from(
+            [" ", "a", "Z", ".", "é", "\x00", "\x1d", "\x85", "\ud800", "\U0001f600", *_SPACES]
+        ),
+        max_size=40,
+    )
 )
 def test_clean_is_split_and_join_on_any_whitespace(parts: list[str]) -> None:
     text = "".join(parts)
     assert _clean(text) == _plain_clean(text)
     ascii_only = text.encode("ascii", "ignore").decode()
     assert _clean(ascii_only) == _plain_clean(ascii_only)
+    assert page_phrase_text(text) == _plain_phrase_text(text)
+    assert page_phrase_text(ascii_only) == _plain_phrase_text(ascii_only)
 
 
 def test_html_to_text_is_unchanged_on_real_pages_in_markup(
@@ -90,3 +109,32 @@ def test_page_model_matches_and_verdicts_are_unchanged(real_texts: list[str]) ->
     for page, verdict in zip(pages, verdicts, strict=True):
         (alone,) = model.predict([page])
         assert alone == verdict
+
+
+def test_page_scores_equal_the_plain_path_on_real_pages_in_markup(
+    real_texts: list[str], shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 64 KB HTML pages of real text: HTML -> text -> probabilities through the fast path and
+    # through the plain one (split-and-join whitespace, lower() then translate, a set
+    # comprehension over the automaton's matches) agree to 1e-9, category for category.
+    models = load_models(names=["page"])
+    model = models.page
+    assert model is not None, models.errors
+    gambling = [e.text for e in read_page_source("gambling_affiliate", shared_data)[:60]]
+    pages = []
+    for i in range(0, 240, 8):
+        body = "".join(
+            f"<p>{t}</p>\n<div> <a href=/x>{t[:40]}</a> </div>\n"
+            for t in [*real_texts[i : i + 8], *gambling[i // 4 : i // 4 + 2]]
+        )
+        pages.append(
+            f"<html><head><title>Page {i}</title></head><body>{body}".encode()[: 64 * 1024]
+        )
+    fast = np.vstack([model.predict_proba([html_to_text(page)]) for page in pages])
+    monkeypatch.setattr(text_module, "_clean", _plain_clean)
+    monkeypatch.setattr(PageModel, "matched_phrases", _plain_matched_phrases)
+    plain = np.vstack([model.predict_proba([html_to_text(page)]) for page in pages])
+    assert np.abs(fast - plain).max() <= 1e-9
+    assert (fast.argmax(axis=1) == plain.argmax(axis=1)).all()
+    benign = model.classes.index("benign")
+    assert (np.delete(plain, benign, axis=1).max(axis=1) > 0.01).sum() >= 3  # real evidence

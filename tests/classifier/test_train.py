@@ -18,13 +18,14 @@ from classifier.models import (
     load_models,
     pipeline_from_table,
     pipeline_to_table,
+    registered_domain,
     repair_mojibake,
 )
 from classifier.training.chat_pipeline import chat_examples, train_chat_model
 from classifier.training.household import retrain_page_model
 from classifier.training.list_sources import read_list_file
 from classifier.training.page import train_page_model
-from classifier.training.splits import Example, group_split, registered_domain
+from classifier.training.splits import Example, group_split
 from classifier.training.url_pipeline import train_url_model
 
 
