@@ -15,6 +15,7 @@ sit in memory. Verdicts are remembered per page for a while (option
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -317,7 +318,7 @@ class ContentScan:
                     "at": self.state.now(),
                     "kind": "blocked" if decision is not None else "uncertain",
                     "host": host,
-                    "url": page,
+                    "url": page.partition("?")[0],  # never a search's words
                     "category": verdict.category,
                     "score": verdict.score,
                     "text": text,
@@ -353,8 +354,14 @@ def _decision(profile: Profile, verdict: PageVerdict) -> Decision | None:
 
 
 def _page_key(flow: http.HTTPFlow, host: str) -> str:
-    """The page a verdict is remembered for: host and path, without the query."""
-    return f"{host}{flow.request.path.split('?', 1)[0]}"
+    """The page a verdict is remembered for: host, path and a digest of the query (sites
+    serve different pages by their query: one forum thread passing must not open the next
+    unread; the digest keeps a long query from growing the memory)."""
+    path, _, query = flow.request.path.partition("?")
+    if not query:
+        return f"{host}{path}"
+    digest = hashlib.blake2b(query.encode("utf-8", "surrogateescape"), digest_size=8)
+    return f"{host}{path}?{digest.hexdigest()}"
 
 
 def _dropped(chunk: bytes) -> list[bytes]:

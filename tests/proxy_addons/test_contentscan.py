@@ -115,12 +115,23 @@ def test_verdicts_are_remembered_per_page(scanning) -> None:
     scan = scanning.addon(ContentScan)
     run(scanning, answered(scanning, "videos.example", ADULT.encode(), path="/a?x=1"))
     # the same page again, now with harmless content: the remembered verdict still applies
-    flow = run(scanning, answered(scanning, "videos.example", b"<p>hello</p>", path="/a?x=2"))
+    flow = run(scanning, answered(scanning, "videos.example", b"<p>hello</p>", path="/a?x=1"))
     assert flow.response.status_code == 403
     scanning.tctx.configure(scan, hearthguard_scan_cache=0)
     scan._remembered.clear()
     flow = run(scanning, answered(scanning, "videos.example", b"<p>hello</p>", path="/a"))
     assert flow.response.status_code == 200
+
+
+def test_a_page_that_passed_does_not_open_the_same_path_with_another_query(scanning) -> None:
+    """``/viewtopic?t=1`` passing must not let ``/viewtopic?t=2`` through unread: sites serve
+    whole different pages by their query."""
+    ok = run(scanning, answered(scanning, "forum.example", FILLER.encode(), path="/t?id=1"))
+    assert ok.response.status_code == 200
+    flow = run(scanning, answered(scanning, "forum.example", ADULT.encode(), path="/t?id=2"))
+    assert flow.response.status_code == 403
+    # the parents' review queue names the page without its query (search words stay private)
+    assert [r["url"] for r in scanning.state.pending_reviews] == ["forum.example/t"]
 
 
 def test_scan_page_never_raises_on_junk(models) -> None:
