@@ -1,7 +1,5 @@
 """``hearthguard backup FILE`` and ``hearthguard restore FILE``: the whole household, CA
 included (the work is done in ``policy.backup``).
-
-``hearthguard.cli`` registers these commands at its end; import that module, not this one.
 """
 
 from __future__ import annotations
@@ -10,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from hearthguard.cli import _where, data_dir_option, friendly_errors
+from hearthguard.cli.common import data_dir_option, friendly_errors, where
 from hearthguard.init_data import require_household
 
 __all__ = ["backup", "restore"]
@@ -34,7 +32,7 @@ def backup(data_dir: Path | None, file: Path, with_activity: bool) -> None:
     """
     from policy.backup import backup_household
 
-    data = require_household(*_where(data_dir))
+    data = require_household(*where(data_dir))
     report = backup_household(data, file, with_activity=with_activity)
     click.echo(
         f"Backed up the household in {data.root} to {report.path} "
@@ -59,7 +57,7 @@ def restore(data_dir: Path | None, file: Path) -> None:
     """
     from policy.backup import restore_household
 
-    root, _how = _where(data_dir)
+    root, _how = where(data_dir)
     report = restore_household(file, root)
     manifest = report.manifest
     click.echo(
