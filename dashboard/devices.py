@@ -22,7 +22,7 @@ from dashboard.device_network import device_network
 from dashboard.forms import DeviceForm, DeviceSettingsForm, show_error
 from dashboard.storage import activity, local_now, policy
 from policy.access_requests import approval_end
-from policy.activity_records import SeenDevice
+from policy.activitydb.records import SeenDevice
 from policy.catrust import read_view
 from policy.devicehints import DeviceHint, OuiTable, describe_user_agent, suggest_name
 from policy.validate import InputError

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from policy.activity import ActivityStore
-from policy.activity_records import AccessRequest
+from policy.activitydb.records import AccessRequest
 from policy.budgets import MAX_MINUTES
 from policy.messages import N_
 from policy.store import PolicyStore

@@ -1,11 +1,11 @@
 """activity.db: what happened — decisions, devices seen, access requests, chat-safety alerts.
 
 ``ActivityStore`` is the one way in: the proxy's batch writer, the log's retention, decisions,
-devices, minutes of use and protection here; report queries (``activity_reports``) and what
-waits for a parent (``activity_inbox``) are its other query groups, over the tables of
-``activity_schema``. Only these ``policy.activity*`` modules write SQL for activity.db; every
-caller asks by name. The records it stores are in ``activity_records``, the proxy's in-memory
-queue is ``activity_queue``.
+devices, minutes of use and protection here; report queries (``activitydb.reports``) and what
+waits for a parent (``activitydb.inbox``) are its other query groups, over the tables of
+``activitydb.schema``. Only this module and ``policy.activitydb`` write SQL for activity.db;
+every caller asks by name. The records it stores are in ``activitydb.records``, the proxy's
+in-memory queue is ``activitydb.queue``.
 
 The proxy is the one writer of the query log: it queues events in memory and ``flush`` writes
 them in one transaction from a worker thread. The dashboard reads, and answers access requests.
@@ -22,15 +22,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from policy.activity_inbox import InboxQueries
-from policy.activity_records import (
+from policy.activitydb.inbox import InboxQueries
+from policy.activitydb.records import (
     DecisionEvent,
     DeviceSighting,
     SeenDevice,
     safe_text,
 )
-from policy.activity_records import utc_text as _iso
-from policy.activity_reports import ReportQueries
+from policy.activitydb.records import utc_text as _iso
+from policy.activitydb.reports import ReportQueries
 from policy.dns import BYPASS_SOURCE
 
 __all__ = ["ActivityStore", "read_arp_table"]

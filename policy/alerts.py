@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 from policy.grooming import GroomingRules, GroomingWindow, cues_in
 from policy.validate import InputError
 

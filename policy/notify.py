@@ -20,7 +20,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from policy.activity_records import AccessRequest, AlertRecord
+from policy.activitydb.records import AccessRequest, AlertRecord
 from policy.messages import N_
 from policy.validate import InputError
 

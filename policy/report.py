@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 
 __all__ = [
     "ActivityReport",

@@ -12,7 +12,7 @@ from mitmproxy import ctx
 from mitmproxy.addonmanager import Loader
 
 from classifier.household import Example
-from policy.activity_records import DecisionEvent, DeviceSighting
+from policy.activitydb.records import DecisionEvent, DeviceSighting
 from proxy_addons.state import ProxyState
 
 __all__ = ["ActivityWriter"]

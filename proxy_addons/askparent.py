@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from mitmproxy import ctx, http
 
-from policy.activity_records import AccessRequest
+from policy.activitydb.records import AccessRequest
 from policy.datadir import DataDir
 from policy.decide import decide
 from policy.snapshot import Snapshot

@@ -23,7 +23,7 @@ from mitmproxy.addonmanager import Loader
 
 from classifier.models import ChatModel
 from classifier.text import decompress_capped
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 from policy.alerts import ChatMessage, ChatSafety, parse_chat_watch, watch_mode
 from policy.alerts_capture import MAX_BODY, from_body, from_websocket, is_chat_post
 from policy.datadir import DataDir

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mitmproxy import http
 
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 from policy.address import normalise_host, normalise_path
 from policy.connection import connect_by_name, decide_names
 from policy.safesearch import forced_query, youtube_restrict_header

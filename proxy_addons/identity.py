@@ -6,7 +6,7 @@ import logging
 
 from mitmproxy import connection
 
-from policy.activity_records import DeviceSighting
+from policy.activitydb.records import DeviceSighting
 from policy.network import Network
 from proxy_addons.state import ProxyState, client_ip
 

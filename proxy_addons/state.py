@@ -15,7 +15,7 @@ from classifier.household import Example
 from classifier.lists.phrases import PhraseScorer
 from classifier.models import PageModel
 from policy.activity import ActivityStore
-from policy.activity_queue import ActivityLog
+from policy.activitydb.queue import ActivityLog
 from policy.budgets import UsageCounter
 from policy.catrust import CaTrust
 from policy.learning import Learning

@@ -27,7 +27,7 @@ import socket
 from mitmproxy import http, tcp, tls
 from mitmproxy.proxy import server_hooks
 
-from policy.activity_records import DeviceSighting
+from policy.activitydb.records import DeviceSighting
 from policy.address import HostKind, is_loopback_name, normalise_host
 from policy.catrust import write_view
 from policy.connection import (

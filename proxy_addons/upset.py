@@ -26,7 +26,7 @@ from pathlib import Path
 
 from mitmproxy import ctx, http
 
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 from policy.alerts import AlertKind
 from policy.datadir import DataDir
 from policy.snapshot import Snapshot

@@ -10,7 +10,7 @@ from flask import Flask
 
 from dashboard import create_app
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 from tests.dashboard.conftest import HttpsClient, page_text
 
 LOCAL = timezone(timedelta(hours=1))

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from policy.activity import ActivityStore
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 from policy.alerts import AlertKind
 from policy.store import PolicyStore
 from tests.dashboard.conftest import csrf_token, page_text

@@ -17,7 +17,7 @@ from dashboard.serve import DashboardServer, tls_context
 from hearthguard.runner import dashboard_certificate
 from policy.accounts import create_parent
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent, DeviceSighting
+from policy.activitydb.records import DecisionEvent, DeviceSighting
 from policy.policydb.lists import ListRecord
 from policy.store import PolicyStore
 from policy.values import Action

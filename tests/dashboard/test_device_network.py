@@ -6,7 +6,7 @@ import html
 from datetime import UTC, datetime, timedelta
 
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 from policy.store import PolicyStore
 from policy.wireguard import read_keys, wireguard_dir, write_keys
 from tests.dashboard.conftest import page_text

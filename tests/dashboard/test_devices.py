@@ -12,7 +12,7 @@ from flask import Flask
 
 from dashboard import create_app
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent, DeviceSighting
+from policy.activitydb.records import DecisionEvent, DeviceSighting
 from policy.decide import decide
 from policy.store import PolicyStore, load_snapshot
 from policy.values import Reason, Request

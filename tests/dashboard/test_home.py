@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from policy.activity import ActivityStore
-from policy.activity_records import DeviceSighting
+from policy.activitydb.records import DeviceSighting
 from policy.store import PolicyStore
 from policy.values import Action
 from tests.dashboard.conftest import csrf_token, page_text

@@ -55,7 +55,7 @@ def test_assign_a_new_device_seen_by_the_proxy(client, auth, data_dir) -> None:
     from datetime import UTC, datetime
 
     from policy.activity import ActivityStore
-    from policy.activity_records import DeviceSighting
+    from policy.activitydb.records import DeviceSighting
 
     activity = ActivityStore(data_dir.activity_db)
     activity.write_batch([], [DeviceSighting(datetime.now(UTC), "192.168.1.44")])

@@ -21,7 +21,7 @@ from websockets.sync.server import ServerConnection, serve
 
 from dashboard import create_app
 from policy.activity import ActivityStore
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 from policy.store import PolicyStore
 from tests.dashboard.conftest import Auth, HttpsClient
 from tests.support.origin import serve_origin

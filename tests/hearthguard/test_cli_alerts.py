@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from hearthguard.cli import main
 from policy.activity import ActivityStore
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 from policy.store import PolicyStore
 
 

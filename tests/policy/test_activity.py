@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from policy.activity import ActivityStore
-from policy.activity_queue import ActivityLog
-from policy.activity_records import DecisionEvent, DeviceSighting
+from policy.activitydb.queue import ActivityLog
+from policy.activitydb.records import DecisionEvent, DeviceSighting
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 

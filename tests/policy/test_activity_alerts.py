@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from policy.activity import ActivityStore
-from policy.activity_records import AlertRecord
+from policy.activitydb.records import AlertRecord
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 from policy.dns import BYPASS_SOURCE
 
 NOW = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from policy.activity_queue import MAX_QUEUE, ActivityLog
-from policy.activity_records import DecisionEvent
+from policy.activitydb.queue import MAX_QUEUE, ActivityLog
+from policy.activitydb.records import DecisionEvent
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.activity_records import DecisionEvent, DeviceSighting, safe_text
+from policy.activitydb.records import DecisionEvent, DeviceSighting, safe_text
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 BAD_UA = "Mozilla/5.0 \udcff\udcfe (odd\x00build)"  # bytes 0xff 0xfe, as mitmproxy hands them over

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 
 LOCAL = timezone(timedelta(hours=2))
 START = datetime(2026, 6, 10, tzinfo=LOCAL)  # local midnight = 22:00 UTC the day before

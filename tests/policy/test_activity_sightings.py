@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from policy.activity import ActivityStore, read_arp_table
-from policy.activity_queue import ActivityLog
-from policy.activity_records import DeviceSighting
+from policy.activitydb.queue import ActivityLog
+from policy.activitydb.records import DeviceSighting
 
 ARP = """IP address       HW type     Flags       HW address            Mask     Device
 192.168.1.23     0x1         0x2         a4:83:e7:11:22:33     *        eth0

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from policy.activity_records import AccessRequest, AlertRecord
+from policy.activitydb.records import AccessRequest, AlertRecord
 from policy.notify import (
     Notice,
     NotifySettings,

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 from policy.report import LogQuery, activity_report, period_for, search_log
 
 LOCAL = timezone(timedelta(hours=2))

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import timedelta
 
 from policy.activity import ActivityStore
-from policy.activity_records import DecisionEvent
+from policy.activitydb.records import DecisionEvent
 from proxy_addons.activitylog import ActivityWriter
 
 

@@ -293,7 +293,7 @@ def test_notices_reach_a_webhook_wait_in_quiet_hours_and_never_carry_a_url(chain
 def test_a_device_trying_ways_around_the_filter_is_notified_once_a_day(chain) -> None:
     if not hasattr(ActivityStore, "bypass_tries"):
         pytest.skip("this activity.db does not record bypass tries")
-    from policy.activity_records import DecisionEvent
+    from policy.activitydb.records import DecisionEvent
 
     setup_household(chain)
     store = PolicyStore(chain.state.activity.path.parent / "policy.db")

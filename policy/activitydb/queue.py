@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from policy.activity_records import MAX_USER_AGENT, DecisionEvent, DeviceSighting
+from policy.activitydb.records import MAX_USER_AGENT, DecisionEvent, DeviceSighting
 
 __all__ = ["MAX_QUEUE", "ActivityLog"]
 

@@ -1,11 +1,11 @@
 """activity.db's tables, as named migrations (safe to apply twice, forward only), and the
 open database with its lock that every group of the store's queries shares.
 
-The tables and the queries on them are owned by the ``policy.activity*`` modules together:
-``activity_schema`` (this: the tables), ``activity`` (the store: the proxy's writes, decisions,
-devices, minutes, protection), ``activity_reports`` (report aggregates and the searchable
-log) and ``activity_inbox`` (access requests and chat-safety alerts). Nothing else writes SQL
-for activity.db.
+The tables and the queries on them are owned by ``policy.activity`` and ``policy.activitydb``
+together: ``activitydb.schema`` (this: the tables), ``activity`` (the store: the proxy's writes,
+decisions, devices, minutes, protection), ``activitydb.reports`` (report aggregates and the
+searchable log) and ``activitydb.inbox`` (access requests and chat-safety alerts). Nothing else
+writes SQL for activity.db.
 """
 
 from __future__ import annotations

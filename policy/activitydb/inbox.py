@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from policy.activity_records import (
+from policy.activitydb.records import (
     MAX_HOST,
     MAX_MESSAGE,
     MAX_URL,
@@ -16,8 +16,8 @@ from policy.activity_records import (
     safe_or_none,
     safe_text,
 )
-from policy.activity_records import utc_text as _iso
-from policy.activity_schema import ActivityDb
+from policy.activitydb.records import utc_text as _iso
+from policy.activitydb.schema import ActivityDb
 
 __all__ = ["InboxQueries"]
 

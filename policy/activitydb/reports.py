@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from policy.activity_records import DecisionEvent
-from policy.activity_records import utc_text as _iso
-from policy.activity_schema import ActivityDb
+from policy.activitydb.records import DecisionEvent
+from policy.activitydb.records import utc_text as _iso
+from policy.activitydb.schema import ActivityDb
 
 __all__ = ["ReportQueries"]
 
