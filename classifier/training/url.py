@@ -92,6 +92,27 @@ def rights_sensitive_hosts(data_dir: Path) -> dict[str, list[str]]:
     return out
 
 
+def _listed_only_by_servers(data_dir: Path) -> set[str]:
+    """Registered domains that the harmful lists name only through advertising, tracking or
+    delivery hosts below them (``ads.example.com``, never ``example.com`` or a site-like
+    host): the model judges registered domains, and these are not harmful site names."""
+    site_named: dict[str, bool] = {}
+    for category, files in URL_SOURCES.items():
+        if category == BENIGN:
+            continue
+        for relative in files:
+            path = Path(data_dir) / "lists" / relative
+            if not path.is_file():
+                continue
+            entries, _bad = read_list_file(path)
+            for entry in entries:
+                host = entry.split("/", 1)[0].removeprefix("www.")
+                domain = registered_domain(host)
+                server = host != domain and bool(_NOT_A_SITE_NAME.match(host))
+                site_named[domain] = site_named.get(domain, False) or not server
+    return {domain for domain, named in site_named.items() if not named}
+
+
 def _provider_entries(data_dir: Path) -> dict[str, dict[str, str]]:
     """Provider -> {registered domain: harmful category} over every harmful list file."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
@@ -129,13 +150,16 @@ def url_training_run(
     infra = infra_hosts()
     rights_domains = {registered_domain(h) for hosts in rights.values() for h in hosts}
     never_trained = rights_domains | {registered_domain(h) for h in infra}
+    servers_only = _listed_only_by_servers(data_dir)
     examples, data_report = url_examples(data_dir, seed=seed)
     kept = [
         e
         for e in examples
         if (e.label == BENIGN or e.label in URL_MODEL_CATEGORIES)
         and e.group not in never_trained
-        and not (e.label != BENIGN and _NOT_A_SITE_NAME.match(e.text[1:]))
+        and not (
+            e.label != BENIGN and (e.group in servers_only or _NOT_A_SITE_NAME.match(e.text[1:]))
+        )
         and not shared_platform(e.text[1:-1])
     ]
     log(f"url: {len(kept)} of {len(examples)} list URLs kept (model categories, no rights hosts)")
