@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "text"
 sys.path.append(str(REPO))  # PYTHONPATH may point at another classifier build
 
-from classifier.models import load_models  # noqa: E402
+from classifier.models.loading import load_models  # noqa: E402
 from policy.alerts import AlertRules, ChatMessage, ChatSafety, message_kinds  # noqa: E402
 from policy.alerts_capture import from_websocket  # noqa: E402
 

@@ -38,8 +38,8 @@ from pathlib import Path  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from classifier.models import BUNDLED_MODEL_DIR, load_models  # noqa: E402
-from classifier.text import html_to_text  # noqa: E402
+from classifier.models.loading import BUNDLED_MODEL_DIR, load_models  # noqa: E402
+from classifier.models.text import html_to_text  # noqa: E402
 
 PAGE_BYTES = 64 * 1024
 ADULT_LINE = (
@@ -55,7 +55,7 @@ def rss():
         if line.startswith('VmRSS:'):
             return int(line.split()[1]) / 1024
 start = rss()
-from classifier.models import load_models
+from classifier.models.loading import load_models
 if {prepare!r}:
     import sklearn.feature_extraction.text, sklearn.linear_model, sklearn.pipeline
 imported = rss()
@@ -239,7 +239,7 @@ def chat_comparison(
     chat model never saw: ROC AUC, and recall and false alerts per 1,000 ordinary lines at
     each one's threshold from the chat model's metadata (both chosen for 10 % false alarms
     on the left-out training sources). alt-profanity-check runs in its own venv."""
-    from classifier.models import ABUSIVE
+    from classifier.models.verdicts import ABUSIVE
     from classifier.training.chat_data import read_chat_corpus
     from classifier.training.evaluation import roc_auc
 
@@ -399,8 +399,9 @@ def main() -> int:
         ("url: batches of 1,000", f"{best_rate(url_batch_run):,.0f} URLs/s", "target >= 20,000/s")
     )
 
-    from classifier.modelfile import read_model_file
-    from classifier.models import pipeline_from_table, url_model_input
+    from classifier.models.modelfile import read_model_file
+    from classifier.models.url import url_model_input
+    from classifier.training.conversion import pipeline_from_table
 
     url_pipeline = pipeline_from_table(read_model_file(args.models / "url.skops"))
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier.lists.hotline import load_hotlines
-from classifier.models import MODEL_NAMES, LoadedModels, PageModel, UrlModel, load_models
+from classifier.models.loading import MODEL_NAMES, LoadedModels, load_models
+from classifier.models.page import PageModel
+from classifier.models.url import UrlModel
 from policy.datadir import DataDir
 from policy.indexhealth import open_category_index
 from policy.phraselists import phrases_file

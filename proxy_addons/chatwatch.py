@@ -21,8 +21,8 @@ from pathlib import Path
 from mitmproxy import ctx, http
 from mitmproxy.addonmanager import Loader
 
-from classifier.models import ChatModel
-from classifier.text import decompress_capped
+from classifier.models.chat import ChatModel
+from classifier.models.text import decompress_capped
 from policy.activitydb.records import AlertRecord
 from policy.alerts import ChatMessage, ChatSafety, parse_chat_watch, watch_mode
 from policy.alerts_capture import MAX_BODY, from_body, from_websocket, is_chat_post

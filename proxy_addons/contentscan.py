@@ -29,8 +29,8 @@ from mitmproxy.net.http.headers import parse_content_type
 from classifier.categories import BENIGN
 from classifier.household import MAX_TEXT_CHARS, Example
 from classifier.lists.phrases import PhraseScorer
-from classifier.models import PageModel
-from classifier.text import MAX_HTML_BYTES, decompress_capped, html_to_text
+from classifier.models.page import PageModel
+from classifier.models.text import MAX_HTML_BYTES, decompress_capped, html_to_text
 from policy.decide import decide_page_verdict
 from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages

@@ -13,7 +13,7 @@ from mitmproxy.proxy import mode_specs
 
 from classifier.household import Example
 from classifier.lists.phrases import PhraseScorer
-from classifier.models import PageModel
+from classifier.models.page import PageModel
 from policy.activity import ActivityStore
 from policy.activitydb.queue import ActivityLog
 from policy.budgets import UsageCounter

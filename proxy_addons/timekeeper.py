@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from mitmproxy import ctx, dns, http, tls
 
-from classifier.text import decompress_capped
+from classifier.models.text import decompress_capped
 from policy.address import normalise_host
 from policy.budgets import WARN_AT, groups_for, minute_of
 from policy.snapshot import Snapshot

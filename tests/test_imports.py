@@ -4,6 +4,8 @@ a leaf (templates, catalogs, languages) that any of them may use and that import
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,39 @@ def test_imports_point_one_way(package: str) -> None:
         str(f.relative_to(REPO)): sorted(imported_roots(f) & FORBIDDEN[package]) for f in files
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+#: scikit-learn and SciPy are for training (``classifier/training``) only: the run-time models
+#: are numpy, and the proxy and dashboard never need either.
+SCIENCE = {"sklearn", "scipy"}
+RUN_TIME = ("classifier/models", "dashboard", "policy", "proxy_addons")
+
+
+@pytest.mark.parametrize("folder", RUN_TIME)
+def test_run_time_code_never_imports_scikit_learn_or_scipy(folder: str) -> None:
+    files = sorted((REPO / folder).rglob("*.py"))
+    assert files, f"no modules found in {folder}"
+    offenders = {str(f.relative_to(REPO)): sorted(imported_roots(f) & SCIENCE) for f in files}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_loading_every_run_time_module_and_the_models_loads_neither() -> None:
+    """Transitively too: importing every module of the run-time packages and loading the
+    shipped models leaves scikit-learn and SciPy out of ``sys.modules``."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "for name in ('classifier.models', 'classifier.lists', 'policy', 'proxy_addons',"
+        " 'dashboard'):\n"
+        "    package = importlib.import_module(name)\n"
+        "    for info in pkgutil.walk_packages(package.__path__, name + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "from classifier.models.loading import load_models\n"
+        "loaded = load_models()\n"
+        "assert not loaded.errors, loaded.errors\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from classifier.models import BUNDLED_MODEL_DIR
+from classifier.models.loading import BUNDLED_MODEL_DIR
 from classifier.training.artefacts import TRAINING_COMMAND
 from classifier.training.attribution import attribution_markdown
 from classifier.training.chat_files import build_chat

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.files import atomic_file
-from classifier.models import MODEL_FORMAT
+from classifier.models.loading import MODEL_FORMAT
 from classifier.training.splits import SEED, Example
 
 __all__ = [

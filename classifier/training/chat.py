@@ -1,7 +1,7 @@
 """Train and evaluate the chat model leave-one-source-out, against alt-profanity-check.
 
 The chat model is a logistic regression over two TF-IDF branches of binary features of
-``classifier.models.chat_model_features`` (words, word pairs and lexicon features; character
+``classifier.models.chat.chat_model_features`` (words, word pairs and lexicon features; character
 n-grams within words). Every source in ``chat_data.TRAIN_SOURCES`` is left out in turn: a
 model is trained on all the others (and the hand-written lines) and scores the one left out,
 so each figure is a model's judgement of a platform it has never seen. The shipped threshold
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from classifier.chattext import CHAR_GRAM_RANGE, chat_char_grams, normalise_chat
-from classifier.models import chat_model_features, pack_words
+from classifier.models.chat import chat_model_features, pack_words
+from classifier.models.chattext import CHAR_GRAM_RANGE, chat_char_grams, normalise_chat
 from classifier.training.chat_data import (
     ChatItem,
 )
@@ -364,7 +364,7 @@ def score_chat(features: ChatFeatures, rows: np.ndarray, fitted: FittedChat) -> 
 
 
 def chat_table(features: ChatFeatures, fitted: FittedChat, config: ChatConfig) -> dict[str, Any]:
-    """The plain table a chat model file stores (what ``classifier.models.build_chat_model``
+    """The plain table a chat model file stores (what ``classifier.models.chat.build_chat_model``
     compiles)."""
 
     def branch(names: list[str], vocabulary: Vocabulary, coef: np.ndarray) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.models import chat_model_input
+from classifier.models.chat import chat_model_input
 from classifier.training.hand_written import read_items
 
 __all__ = [

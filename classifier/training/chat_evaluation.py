@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.models import CHAT_MAX_CHARS
+from classifier.models.chat import CHAT_MAX_CHARS
 from classifier.training.chat import (
     DEFAULT_APC_PYTHON,
     FALSE_ALARM_RATE,

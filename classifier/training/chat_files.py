@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from classifier.chattext import CHAR_GRAM_RANGE
-from classifier.models import CHAT_MAX_CHARS
+from classifier.models.chat import CHAT_MAX_CHARS
+from classifier.models.chattext import CHAR_GRAM_RANGE
 from classifier.training.artefacts import common_metadata, write_json, write_skops
 from classifier.training.chat import DEFAULT_APC_PYTHON, SHIPPED_CONFIG, ChatConfig, chat_table
 from classifier.training.chat_data import (
@@ -143,7 +143,7 @@ def chat_model_files(
     metadata: dict[str, Any] = {
         "input": "one chat message, raw; the first "
         f"{CHAT_MAX_CHARS} characters are cleaned (chat_model_input) and normalised "
-        "(classifier.chattext.normalise_chat) as in training",
+        "(classifier.models.chattext.normalise_chat) as in training",
         "features": "binary TF-IDF, L2-normalised per branch: words, word pairs and lexicon "
         f"features ({len(fitted.words.columns):,} kept), character {CHAR_GRAM_RANGE[0]}-"
         f"{CHAR_GRAM_RANGE[1]}-grams within words ({len(fitted.chars.columns):,} kept)",

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from classifier.chattext import CHAR_GRAM_RANGE, chat_char_grams
-from classifier.models import ABUSIVE, OK, chat_model_features, unpack_words
+from classifier.models.chat import chat_model_features, unpack_words
+from classifier.models.chattext import CHAR_GRAM_RANGE, chat_char_grams
+from classifier.models.verdicts import ABUSIVE, OK
 from classifier.training.chat import SHIPPED_CONFIG, ChatConfig, source_weights
 from classifier.training.chat_data import read_chat_corpus
 from classifier.training.splits import SEED, Example

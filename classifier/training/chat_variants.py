@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from classifier.models import CHAT_MAX_CHARS, chat_model_input
+from classifier.models.chat import CHAT_MAX_CHARS, chat_model_input
 from classifier.training.chat import (
     DEFAULT_APC_PYTHON,
     SHIPPED_CONFIG,

@@ -14,7 +14,7 @@ from typing import Any
 
 from classifier.categories import BENIGN, PROTECTED, canonical
 from classifier.household import MAX_TEXT_CHARS
-from classifier.models import BUNDLED_MODEL_DIR, MODEL_FORMAT
+from classifier.models.loading import BUNDLED_MODEL_DIR, MODEL_FORMAT
 from classifier.training.artefacts import (
     PAGE_CORPUS_FILE,
     library_versions,

@@ -22,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-from classifier.models import registered_domain
+from classifier.models.url import registered_domain
 
 __all__ = ["INFRA_DIR", "INFRA_ROOTS", "collect_hosts", "infra_hosts", "main"]
 

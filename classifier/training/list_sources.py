@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.categories import BENIGN
-from classifier.models import registered_domain, url_model_input
+from classifier.models.url import registered_domain, url_model_input
 from classifier.training.splits import SEED, Example
 
 __all__ = [

@@ -5,7 +5,7 @@ real benign pages that may be shipped (MedQuAD health pages, Wikipedia articles)
 hand-written supplement. One L1 logistic regression per harmful category (that category
 against everything else) picks a few thousand weighted phrases. At run time only strong
 phrases count as evidence for a category, and at least ``PAGE_MIN_PHRASES`` different ones
-must be on a page (``classifier.models.PageModel``): there is no real adult, dating or
+must be on a page (``classifier.models.page.PageModel``): there is no real adult, dating or
 drug-shop page text to learn from, so those categories block only on explicit vocabulary,
 and real benign pages set the bar. Scores are Platt-calibrated on held-out documents.
 
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from classifier.categories import BENIGN
-from classifier.models import build_page_model, page_ngrams
+from classifier.models.page import build_page_model, page_ngrams
 from classifier.training.evaluation import (
     fit_platt,
 )

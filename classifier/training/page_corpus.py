@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.categories import BENIGN
-from classifier.models import chat_model_input
+from classifier.models.chat import chat_model_input
 from classifier.training.chat_data import csv_rows
 from classifier.training.hand_written import (
     GENERIC_PATH_WORDS,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from classifier.categories import BENIGN
-from classifier.models import build_page_model
+from classifier.models.page import build_page_model
 from classifier.training.evaluation import expected_calibration_error, reliability_curve
 from classifier.training.page import (
     _vectorize,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.categories import BENIGN
-from classifier.models import build_page_model
+from classifier.models.page import build_page_model
 from classifier.training.artefacts import (
     PAGE_CORPUS_FILE,
     common_metadata,
@@ -147,7 +147,7 @@ def _page_description() -> dict[str, str]:
             "catches few real gambling and drug-market pages, and adult recall on real pages "
             "cannot be measured here (no adult page text in the data)."
         ),
-        "input": "visible page text (classifier.text.html_to_text), up to 64 KB",
+        "input": "visible page text (classifier.models.text.html_to_text), up to 64 KB",
         "features": "word 1-2-grams, presence (not counts); words are runs of ASCII "
         "letters/digits or non-ASCII letters; n-grams never cross punctuation; n-grams made "
         "only of English stop words (scikit-learn's list) or single letters are left out",

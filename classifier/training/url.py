@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from classifier.categories import BENIGN
-from classifier.models import registered_domain, shared_platform, url_model_input
+from classifier.models.url import registered_domain, shared_platform, url_model_input
 from classifier.training.evaluation import threshold_at_false_alarm_rate
 from classifier.training.infra_hosts import infra_hosts
 from classifier.training.list_sources import URL_SOURCES, read_list_file, url_examples

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from classifier.models import pipeline_to_table
 from classifier.training.artefacts import common_metadata, write_json, write_skops
+from classifier.training.conversion import pipeline_to_table
 from classifier.training.list_sources import LICENCES, URL_SOURCES
 from classifier.training.splits import TEST_SHARE
 from classifier.training.url import URL_FALSE_ALARM_RATE, url_ships, url_training_run

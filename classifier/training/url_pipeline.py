@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from classifier.categories import BENIGN
-from classifier.models import url_model_input
+from classifier.models.url import url_model_input
 from classifier.training.hand_written import (
     GENERIC_PATH_WORDS,
     PROTECTED_SUFFIXES,

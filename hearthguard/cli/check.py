@@ -131,7 +131,7 @@ def classify(data_dir: Path | None, kind: str) -> None:
     url and page: {"category", "score"}; chat: {"label": "abusive"|"ok", "score"}.
     A page line may be plain text or HTML.
     """
-    from classifier.text import html_to_text
+    from classifier.models.text import html_to_text
     from policy.engine import load_household_models
 
     models, problems = load_household_models(household_data(data_dir), names=(kind,))

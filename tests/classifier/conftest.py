@@ -173,7 +173,7 @@ def bench_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def bundled_models():  # type: ignore[no-untyped-def]
     """The shipped URL, page and chat models, loaded once per session."""
-    from classifier.models import load_models
+    from classifier.models.loading import load_models
 
     models = load_models()
     if models.errors:

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.models import ABUSIVE, OK, LoadedModels
+from classifier.models.loading import LoadedModels
+from classifier.models.verdicts import ABUSIVE, OK
 from classifier.training.chat_data import TRAIN_SOURCES
 
 

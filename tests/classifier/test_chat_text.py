@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.chattext import (
+from classifier.models.chattext import (
     CHAR_GRAM_RANGE,
     LEXICON_FEATURES,
     chat_char_grams,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.models import build_chat_model, pack_words, unpack_words
+from classifier.models.chat import build_chat_model, pack_words, unpack_words
 from classifier.training.chat import (
     ChatConfig,
     chat_table,

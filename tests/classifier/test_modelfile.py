@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from classifier.modelfile import ModelFileError, read_model_file
-from classifier.models import BUNDLED_MODEL_DIR
+from classifier.models.loading import BUNDLED_MODEL_DIR
+from classifier.models.modelfile import ModelFileError, read_model_file
 
 
 def assert_same(read: Any, expected: Any) -> None:

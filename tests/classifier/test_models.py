@@ -18,23 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.categories import BENIGN
-from classifier.modelfile import read_model_file
-from classifier.models import (
-    ABUSIVE,
-    BUNDLED_MODEL_DIR,
-    OK,
-    ChatVerdict,
-    LoadedModels,
-    Verdict,
-    build_page_model,
-    build_url_model,
-    load_models,
-    page_ngrams,
-    pipeline_to_table,
-    shared_platform,
-    url_model_input,
-)
-from classifier.text import html_to_text
+from classifier.models.loading import BUNDLED_MODEL_DIR, LoadedModels, load_models
+from classifier.models.modelfile import read_model_file
+from classifier.models.page import build_page_model, page_ngrams
+from classifier.models.text import html_to_text
+from classifier.models.url import build_url_model, shared_platform, url_model_input
+from classifier.models.verdicts import ABUSIVE, OK, ChatVerdict, Verdict
+from classifier.training.conversion import pipeline_to_table
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -136,7 +126,7 @@ def test_unknown_model_names_are_a_programming_error(names: Any) -> None:
 _LIGHT_PROBE = """
 import sys
 sys.path.insert(0, {repo!r})
-from classifier.models import load_models
+from classifier.models.loading import load_models
 models = load_models(names={names!r})
 assert not models.errors, models.errors
 if models.url is not None:
@@ -393,7 +383,7 @@ def test_chat_scores_are_probabilities(bundled_models: LoadedModels) -> None:
 @pytest.fixture(scope="module")
 def url_pipeline() -> Any:
     """The stock scikit-learn pipeline rebuilt from the shipped URL model's table."""
-    from classifier.models import pipeline_from_table
+    from classifier.training.conversion import pipeline_from_table
 
     return pipeline_from_table(read_model_file(BUNDLED_MODEL_DIR / "url.skops"))
 

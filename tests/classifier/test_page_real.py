@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from classifier.categories import BENIGN
-from classifier.models import PageModel, build_page_model, load_models
+from classifier.models.loading import load_models
+from classifier.models.page import PageModel, build_page_model
 from classifier.training.sources import read_page_source
 from classifier.training.splits import Example
 

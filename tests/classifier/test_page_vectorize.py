@@ -9,7 +9,8 @@ import json
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from classifier.models import BUNDLED_MODEL_DIR, page_ngrams
+from classifier.models.loading import BUNDLED_MODEL_DIR
+from classifier.models.page import page_ngrams
 from classifier.training.page import PAGE_MIN_DF, _vectorize, frequent_ngrams, only_stop_words
 
 

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier import models as models_module
-from classifier import text as text_module
-from classifier.models import PageModel, load_models, page_phrase_text
-from classifier.text import _clean, html_to_text
+from classifier.models import page as page_module
+from classifier.models import text as text_module
+from classifier.models.loading import load_models
+from classifier.models.page import PageModel, page_phrase_text
+from classifier.models.text import _clean, html_to_text
 from classifier.training.sources import read_page_source
 
 _SOURCES = ("recipes", "bbc_news", "medquad")
@@ -27,7 +28,7 @@ def _plain_clean(text: str | None) -> str:
 
 
 def _plain_phrase_text(text: str) -> str:
-    data = text.lower().encode("utf-8", "replace").translate(models_module._WORD_EDGES)
+    data = text.lower().encode("utf-8", "replace").translate(page_module._WORD_EDGES)
     return " " + data.decode("latin-1") + " "
 
 

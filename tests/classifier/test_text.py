@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.text import (
+from classifier.models.text import (
     MAX_HTML_BYTES,
     MAX_TEXT_CHARS,
     decode_html,

@@ -12,16 +12,12 @@ import numpy as np
 import pytest
 
 from classifier.categories import BENIGN
-from classifier.models import (
-    ABUSIVE,
-    OK,
-    load_models,
-    pipeline_from_table,
-    pipeline_to_table,
-    registered_domain,
-    repair_mojibake,
-)
+from classifier.models.chat import repair_mojibake
+from classifier.models.loading import load_models
+from classifier.models.url import registered_domain
+from classifier.models.verdicts import ABUSIVE, OK
 from classifier.training.chat_pipeline import chat_examples, train_chat_model
+from classifier.training.conversion import pipeline_from_table, pipeline_to_table
 from classifier.training.household import retrain_page_model
 from classifier.training.list_sources import read_list_file
 from classifier.training.page import train_page_model
@@ -272,7 +268,7 @@ def test_retrain_skips_harmful_categories_the_page_model_lacks(tmp_path: Path) -
 def test_the_shipped_attribution_is_what_training_writes() -> None:
     """The next training run rewrites ATTRIBUTION.md from the table in the code: a row added
     only to the file (a new corpus) would be lost then."""
-    from classifier.models import BUNDLED_MODEL_DIR
+    from classifier.models.loading import BUNDLED_MODEL_DIR
     from classifier.training.attribution import attribution_markdown
 
     shipped = (BUNDLED_MODEL_DIR / "ATTRIBUTION.md").read_text(encoding="utf-8")

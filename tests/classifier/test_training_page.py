@@ -8,7 +8,8 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from classifier.categories import BENIGN
-from classifier.models import build_page_model, shared_platform
+from classifier.models.page import build_page_model
+from classifier.models.url import shared_platform
 from classifier.training.page import (
     bar_common_phrases,
     calibrate_table,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from classifier.categories import BENIGN
-from classifier.models import UrlModel, load_models, registered_domain, url_model_input
+from classifier.models.loading import load_models
+from classifier.models.url import UrlModel, registered_domain, url_model_input
 from classifier.training.infra_hosts import infra_hosts
 from classifier.training.url import rights_sensitive_hosts
 from policy.decide import decide

@@ -179,9 +179,9 @@ def test_classify_reads_lines_and_writes_json(data_dir) -> None:
 
 
 def test_classify_without_a_model_says_why(data_dir, monkeypatch) -> None:
-    import classifier.models
+    import classifier.models.loading
 
-    monkeypatch.setattr(classifier.models, "BUNDLED_MODEL_DIR", data_dir.root / "nowhere")
+    monkeypatch.setattr(classifier.models.loading, "BUNDLED_MODEL_DIR", data_dir.root / "nowhere")
     out = cli(data_dir, "classify", "url", input="example.com\n")
     assert out.exit_code == 2 and "url classifier is unavailable" in out.output
 

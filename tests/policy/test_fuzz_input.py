@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.chattext import chat_features
+from classifier.models.chattext import chat_features
 from policy.address import HostKind, normalise_host, normalise_path
 from policy.alerts_capture import MAX_TEXT, MAX_TEXTS, from_body, from_websocket
 from policy.decide import decide

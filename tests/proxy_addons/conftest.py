@@ -59,7 +59,7 @@ def request_flow(
 @pytest.fixture(scope="session")
 def models():
     """The shipped classifiers, loaded once."""
-    from classifier.models import load_models
+    from classifier.models.loading import load_models
 
     loaded = load_models()
     assert loaded.page is not None and loaded.url is not None, loaded.errors

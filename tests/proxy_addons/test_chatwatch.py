@@ -316,7 +316,7 @@ def test_a_device_trying_ways_around_the_filter_is_notified_once_a_day(chain) ->
 
 
 def test_scores_are_the_models_and_repeats_are_scored_once(chain) -> None:
-    from classifier.models import load_models
+    from classifier.models.loading import load_models
 
     model = load_models(names=("chat",)).chat
     if model is None:

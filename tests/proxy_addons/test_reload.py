@@ -21,9 +21,9 @@ def configured(data_dir):
 
 
 def test_missing_classifiers_leave_the_lists_working(data_dir, monkeypatch, tmp_path) -> None:
-    import classifier.models
+    import classifier.models.loading
 
-    monkeypatch.setattr(classifier.models, "BUNDLED_MODEL_DIR", tmp_path / "no-models")
+    monkeypatch.setattr(classifier.models.loading, "BUNDLED_MODEL_DIR", tmp_path / "no-models")
     addons, reload, http_filter = configured(data_dir)
     with taddons.context(*addons) as tctx:
         tctx.configure(reload, hearthguard_data_dir=str(data_dir.root))

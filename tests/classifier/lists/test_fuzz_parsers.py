@@ -22,7 +22,7 @@ from classifier.lists.hosts import is_public_suffix, is_valid_domain
 from classifier.lists.hotline import HotlineError, digest_host, parse_hotline
 from classifier.lists.parsed import ListFormatError
 from classifier.lists.phrases import compile_phrases, parse_weighted_phrase_list
-from classifier.text import MAX_TEXT_CHARS, decompress_capped, html_to_text
+from classifier.models.text import MAX_TEXT_CHARS, decompress_capped, html_to_text
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -13,7 +13,7 @@ from classifier.lists.phrases import (
     load_weighted_phrases,
     parse_weighted_phrase_list,
 )
-from classifier.text import html_to_text
+from classifier.models.text import html_to_text
 
 
 def write_lists(root: Path) -> Path:
