@@ -26,7 +26,7 @@ from classifier.models.url import build_url_model, shared_platform, url_model_in
 from classifier.models.verdicts import ABUSIVE, OK, ChatVerdict, Verdict
 from classifier.training.conversion import pipeline_to_table
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 # Preset thresholds the policy uses (young is the strictest).
 YOUNG_URL, YOUNG_PAGE = 0.7, 0.6

@@ -88,7 +88,7 @@ def test_protected_hosts_are_never_blocked_by_the_model_in_decisions(
 ) -> None:
     # The model alone reads a few helpline names as gambling (gamblersanonymous.org);
     # Hearthguard's protected lists shield them before the model is asked.
-    lists = Path(__file__).resolve().parents[2] / "classifier" / "data" / "lists" / "hearthguard"
+    lists = Path(__file__).resolve().parents[3] / "classifier" / "data" / "lists" / "hearthguard"
     categories = {"helpline": "helpline", "health": "health", "rights": "rights"}
     categories["sex_education"] = "sex_education"
     protected = {
