@@ -55,6 +55,7 @@ __all__ = [
     "baseline_unseen_mean",
     "beats_baseline",
     "evaluate_chat",
+    "evaluate_scores",
     "macro_false_alarm_threshold",
 ]
 
@@ -183,7 +184,7 @@ def beats_baseline(model: dict[str, Any], baseline: dict[str, Any] | str) -> dic
     }
 
 
-def _evaluate_scores(
+def evaluate_scores(
     items: Sequence[ChatItem], scores: np.ndarray, tuning_sources: Sequence[str]
 ) -> dict[str, Any]:
     """Threshold chosen on ``tuning_sources``' ok items, then per-source and per-kind
@@ -278,11 +279,11 @@ def evaluate_chat(
         "same); evaluation-only sources play no part in choosing it",
         "config": asdict(config),
         "data_report": data_report,
-        "model": _evaluate_scores(scored_items, oof[scored], tuning),
+        "model": evaluate_scores(scored_items, oof[scored], tuning),
     }
     baseline = baseline_scores([items[i].text for i in scored], apc_python)
     if baseline is not None:
-        report["baseline_alt_profanity_check"] = _evaluate_scores(scored_items, baseline, tuning)
+        report["baseline_alt_profanity_check"] = evaluate_scores(scored_items, baseline, tuning)
     else:
         report["baseline_alt_profanity_check"] = "not run: no python with alt-profanity-check"
     report["seconds"] = round(time.monotonic() - started, 1)

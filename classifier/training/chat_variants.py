@@ -37,7 +37,7 @@ from classifier.training.chat import (
     score_chat,
 )
 from classifier.training.chat_data import HAND_WRITTEN, TRAIN_SOURCES, ChatItem, read_chat_corpus
-from classifier.training.chat_evaluation import _evaluate_scores, baseline_scores
+from classifier.training.chat_evaluation import baseline_scores, evaluate_scores
 from classifier.training.splits import DEFAULT_DATA_DIR
 
 __all__ = ["DESIGNS", "compare_designs", "main"]
@@ -147,7 +147,7 @@ def compare_designs(
     tested = [i for i in items if i.source != HAND_WRITTEN]  # never a test source
     baseline = baseline_scores([i.text for i in tested], apc_python)
     if baseline is not None:
-        results["alt-profanity-check"] = _evaluate_scores(tested, baseline, list(TRAIN_SOURCES))
+        results["alt-profanity-check"] = evaluate_scores(tested, baseline, list(TRAIN_SOURCES))
         log(f"alt-profanity-check: {json.dumps(_means(results['alt-profanity-check']))}")
     loaded: dict[str, ChatFeatures] = {}
     for name in names:
@@ -175,7 +175,7 @@ def compare_designs(
         check_rows = np.arange(n_train, len(items))
         scores[check_rows] = score_chat(features, check_rows, shipped)
         index = np.flatnonzero(~np.isnan(scores))
-        report = _evaluate_scores([items[i] for i in index], scores[index], list(TRAIN_SOURCES))
+        report = evaluate_scores([items[i] for i in index], scores[index], list(TRAIN_SOURCES))
         report["seconds"] = round(time.monotonic() - started, 1)
         results[name] = report
         log(f"{name}: {json.dumps(_means(report))} ({report['seconds']} s)")

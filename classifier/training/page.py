@@ -42,6 +42,7 @@ __all__ = [
     "fit_page_table",
     "l1_penalty",
     "only_stop_words",
+    "phrase_matrix",
     "train_page_model",
 ]
 
@@ -151,7 +152,7 @@ def frequent_ngrams(texts: Sequence[str], min_df: int = PAGE_MIN_DF) -> list[str
     return sorted(g for g, n in exact.items() if n >= min_df)
 
 
-def _vectorize(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
+def phrase_matrix(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
     """Binary phrase presence for ``texts`` (a CSR matrix) over the phrases of at least
     ``PAGE_MIN_DF`` documents that are not only stop words, and those phrases: the columns
     of a ``CountVectorizer(min_df=PAGE_MIN_DF)``, built without its per-entry Python ints."""
@@ -310,6 +311,6 @@ def train_page_model(
     ``build_page_model`` compiles. ``max_iter`` is kept for callers; liblinear converges.
     """
     del max_iter
-    matrix, names = _vectorize([e.text for e in train])
+    matrix, names = phrase_matrix([e.text for e in train])
     table = fit_page_table(matrix, names, [e.label for e in train], weights=weights, c=c, seed=seed)
     return calibrate_table(table, train)

@@ -19,11 +19,11 @@ from classifier.categories import BENIGN
 from classifier.models.page import build_page_model
 from classifier.training.evaluation import expected_calibration_error, reliability_curve
 from classifier.training.page import (
-    _vectorize,
     bar_common_phrases,
     boilerplate_documents,
     calibrate_table,
     fit_page_table,
+    phrase_matrix,
     supplement_documents,
 )
 from classifier.training.sources import EVALUATION_ONLY, TRAINABLE, page_sources
@@ -133,7 +133,7 @@ def page_training_run(
     docs, real_calibration = training_documents(synthetic_train, trainable, seed=seed)
     sources = [e.source if e.source in TRAINABLE else "synthetic" for e in docs]
     log(f"page: vectorising {len(docs)} training documents")
-    matrix, names = _vectorize([e.text for e in docs])
+    matrix, names = phrase_matrix([e.text for e in docs])
     labels = [e.label for e in docs]
     doc_weights = document_weights(docs)
     synthetic_calibration = list(synthetic_test)

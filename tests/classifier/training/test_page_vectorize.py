@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from classifier.models.loading import BUNDLED_MODEL_DIR
 from classifier.models.page import page_ngrams
-from classifier.training.page import PAGE_MIN_DF, _vectorize, frequent_ngrams, only_stop_words
+from classifier.training.page import PAGE_MIN_DF, frequent_ngrams, only_stop_words, phrase_matrix
 
 
 def test_a_phrase_counts_once_per_document_and_needs_min_df_documents() -> None:
@@ -31,7 +31,7 @@ def test_the_matrix_is_what_count_vectorizer_with_min_df_gives_on_real_documents
     expected = reference.fit_transform(texts)
     names = reference.get_feature_names_out()
     informative = np.array([not only_stop_words(n) for n in names], dtype=bool)
-    matrix, columns = _vectorize(texts)
+    matrix, columns = phrase_matrix(texts)
     assert list(columns) == list(names[informative])
     assert (matrix != expected[:, informative]).nnz == 0
     assert matrix.shape == (1500, int(informative.sum())) and matrix.nnz > 10_000
