@@ -81,7 +81,7 @@ class PageModel:
 
     Two kinds of table:
 
-    - calibrated evidence model (``calibration`` set; what ``python -m classifier.train``
+    - calibrated evidence model (``calibration`` set; what ``python -m classifier.training``
       ships): one score per harmful category. Only *evidence* counts for a category: a
       phrase whose weight for it is at least ``evidence_floor``; weakly positive phrases
       (shop, price, best...) are ignored, negative ones (benign context) always count. A
