@@ -10,7 +10,9 @@
   ``page`` and ``page_evaluation`` (page model), ``chat``, ``chat_pipeline`` and
   ``chat_variants`` (chat model); ``evaluation`` (calibration, thresholds, splits by source);
 - artefacts: ``url_files``, ``page_files``, ``chat_files`` (what each shipped model's files
-  say), ``artefacts`` (writing them), ``attribution`` (``ATTRIBUTION.md``);
+  say), ``artefacts`` (writing them), ``conversion`` (scikit-learn pipelines <-> the plain
+  tables the files hold), ``attribution`` (``ATTRIBUTION.md``);
+- ``infra_hosts``: real infrastructure host names the URL model is measured on, never trained on;
 - ``household``: retraining the page model on a household's examples.
 
 The proxy never imports this package.
