@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from policy.store import PolicyStore
 from tests.dashboard.conftest import csrf_token, page_text
-from tests.dashboard.test_requests import ask, status_of
+from tests.dashboard.test_access_requests import ask, status_of
 
 
 def test_always_asks_first_and_looks_different(client, parent, data_dir) -> None:
