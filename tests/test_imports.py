@@ -13,7 +13,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 FORBIDDEN = {
-    "classifier": {"policy", "proxy_addons", "dashboard", "hearthguard", "mitmproxy", "flask"},
+    "classifier": {
+        "policy", "proxy_addons", "dashboard", "hearthguard", "ui", "mitmproxy", "flask"
+    },  # fmt: skip
     "policy": {"proxy_addons", "dashboard", "hearthguard", "mitmproxy", "flask", "flask_wtf"},
     "dashboard": {"proxy_addons", "hearthguard", "mitmproxy"},
     "proxy_addons": {"dashboard", "hearthguard", "flask"},
