@@ -8,9 +8,6 @@ import sqlite3
 from datetime import timedelta
 from typing import Any
 
-from mitmproxy import ctx
-from mitmproxy.addonmanager import Loader
-
 from classifier.household import Example
 from policy.activitydb.records import DecisionEvent, DeviceSighting
 from proxy_addons.state import ProxyState
@@ -26,11 +23,6 @@ class ActivityWriter:
     def __init__(self, state: ProxyState) -> None:
         self.state = state
         self._task: asyncio.Task[None] | None = None
-
-    def load(self, loader: Loader) -> None:
-        loader.add_option(
-            "hearthguard_flush", float, 1.0, "Seconds between writes of the activity log."
-        )
 
     def _write(self, batch: _Batch) -> bool:
         """Write one batch (in a worker thread); False when the database is busy, locked or
@@ -85,7 +77,7 @@ class ActivityWriter:
     async def _run(self) -> None:
         since_prune = _PRUNE_EVERY
         while True:
-            await asyncio.sleep(ctx.options.hearthguard_flush)
+            await asyncio.sleep(self.state.options.flush)
             if self.state.log:
                 # take the batch on the event loop, write it in a worker thread, and queue it
                 # again on the event loop when the database could not take it yet
@@ -94,7 +86,7 @@ class ActivityWriter:
                     self.state.log.put_back(batch)
             if self.state.pending_examples or self.state.pending_reviews:
                 await asyncio.to_thread(self._write_learning, *self._take_learning())
-            since_prune += timedelta(seconds=ctx.options.hearthguard_flush)
+            since_prune += timedelta(seconds=self.state.options.flush)
             if since_prune >= _PRUNE_EVERY:
                 since_prune = timedelta(0)
                 await asyncio.to_thread(self.prune)

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mitmproxy import ctx, http
+from mitmproxy import http
 
 from policy.activitydb.records import AccessRequest
 from policy.datadir import DataDir
@@ -128,9 +128,9 @@ class AskParent:
         self.rate = RateLimit(limits or AskLimits())
 
     def configure(self, updated: set[str]) -> None:
-        if "hearthguard_data_dir" not in updated or not ctx.options.hearthguard_data_dir:
+        if "hearthguard_data_dir" not in updated or not self.state.options.data_dir:
             return
-        key_file = DataDir(Path(ctx.options.hearthguard_data_dir)).secret_key
+        key_file = DataDir(Path(self.state.options.data_dir)).secret_key
         try:
             secret = key_file.read_bytes().strip()
         except OSError as exc:
@@ -265,7 +265,7 @@ class AskParent:
             snapshot=snapshot,
             accept_language=flow.request.headers.get("accept-language", ""),
             now=now,
-            dashboard=self.state.dashboard_url,
+            dashboard=self.state.options.dashboard,
             message=message[: MAX_MESSAGE * 4],
             error="too_long",
         )

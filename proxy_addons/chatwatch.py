@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mitmproxy import ctx, http
-from mitmproxy.addonmanager import Loader
+from mitmproxy import http
 
 from classifier.models.chat import ChatModel
 from classifier.models.text import decompress_capped
@@ -64,7 +63,6 @@ class ChatWatch:
         self.safety = safety or ChatSafety()
         self.model: ChatModel | None = None
         self.threshold = 0.5
-        self.enabled = True
         self.dropped = 0
         self.scored = 0
         self._queue: deque[_Raw] = deque()
@@ -76,20 +74,10 @@ class ChatWatch:
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
 
-    def load(self, loader: Loader) -> None:
-        loader.add_option(
-            "hearthguard_chat_watch",
-            bool,
-            True,
-            "Read chat text of profiles whose chat watch is on and alert parents (never blocks).",
-        )
-
     def configure(self, updated: set[str]) -> None:
-        if "hearthguard_chat_watch" in updated:
-            self.enabled = bool(ctx.options.hearthguard_chat_watch)
-        if "hearthguard_data_dir" not in updated or not ctx.options.hearthguard_data_dir:
+        if "hearthguard_data_dir" not in updated or not self.state.options.data_dir:
             return
-        data = DataDir(Path(ctx.options.hearthguard_data_dir))
+        data = DataDir(Path(self.state.options.data_dir))
         try:
             self._store = PolicyStore(data.policy_db)
         except StoreError as exc:
@@ -110,7 +98,7 @@ class ChatWatch:
     def mode_for(self, ip: str) -> str:
         """The chat-watch mode of the device at ``ip`` (off, category or excerpt)."""
         snapshot = self.state.snapshot
-        if snapshot is None or not self.enabled:
+        if snapshot is None or not self.state.options.chat_watch:
             return "off"
         profile, _device = snapshot.profile_for(ip)
         return watch_mode(profile.name, profile.preset, self._overrides)

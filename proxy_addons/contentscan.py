@@ -21,8 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from mitmproxy import ctx, http
-from mitmproxy.addonmanager import Loader
+from mitmproxy import http
 from mitmproxy.net import encoding as content_encoding
 from mitmproxy.net.http.headers import parse_content_type
 
@@ -108,14 +107,6 @@ class ContentScan:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-scan")
         self._sampled: dict[str, str] = {}  # host -> day its page was last kept as an example
 
-    def load(self, loader: Loader) -> None:
-        loader.add_option(
-            "hearthguard_scan_cache",
-            int,
-            600,
-            "Seconds a page's content-scan verdict is remembered (0: scan every time).",
-        )
-
     def _scanning_profile(self, flow: http.HTTPFlow) -> Profile | None:
         """The profile to scan this answer for, or None when it is not scanned."""
         decision: Decision | None = flow.metadata.get(METADATA_KEY)
@@ -176,7 +167,7 @@ class ContentScan:
         return found[1]
 
     def _remember(self, key: str, verdict: PageVerdict) -> None:
-        ttl = ctx.options.hearthguard_scan_cache
+        ttl = self.state.options.scan_cache
         if ttl <= 0:
             return
         if len(self._remembered) >= _MAX_REMEMBERED:
@@ -290,7 +281,7 @@ class ContentScan:
             profile=profile,
             snapshot=snapshot,
             now=self.state.now(),
-            dashboard=self.state.dashboard_url,
+            dashboard=self.state.options.dashboard,
         )
 
     def _keep_for_learning(

@@ -22,8 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 import mitmproxy_rs
-from mitmproxy import ctx, dns, exceptions
-from mitmproxy.addonmanager import Loader
+from mitmproxy import dns
 
 from policy.address import normalise_host
 from policy.dns import DnsAnswer, DnsVerdict, decide_dns
@@ -54,12 +53,13 @@ class SafeAddresses:
     """The addresses of the few SafeSearch targets, cached; looked up off the event loop
     with a time limit (a failed lookup is remembered for a minute, then tried again)."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: ProxyState) -> None:
+        self.state = state
         self._cache: dict[tuple[str, int], tuple[float, list[str]]] = {}
         self._resolver: Any = None
 
     def _make_resolver(self) -> Any:
-        servers = list(ctx.options.dns_name_servers)
+        servers = list(self.state.options.dns_name_servers)
         if not servers:
             try:
                 servers = mitmproxy_rs.dns.get_system_dns_servers()
@@ -67,7 +67,7 @@ class SafeAddresses:
                 servers = []
         return mitmproxy_rs.dns.DnsResolver(
             name_servers=servers or ["127.0.0.1"],
-            use_hosts_file=ctx.options.dns_use_hosts_file,
+            use_hosts_file=self.state.options.dns_use_hosts_file,
         )
 
     async def lookup(self, name: str, qtype: int) -> list[str]:
@@ -97,24 +97,15 @@ class SafeAddresses:
 class DnsFilter:
     def __init__(self, state: ProxyState) -> None:
         self.state = state
-        self.null_answers = False
-        self.safe_addresses = SafeAddresses()
-
-    def load(self, loader: Loader) -> None:
-        loader.add_option(
-            "hearthguard_dns_blocked",
-            str,
-            "nxdomain",
-            "What DNS mode answers for a blocked name: nxdomain or null (0.0.0.0 and ::).",
-        )
+        self.safe_addresses = SafeAddresses(state)
 
     def running(self) -> None:
         """Warn when the resolver behind DNS mode is this machine itself: a box that got its
         own address as DNS server (from the DHCP settings that point the home at it) would
         ask itself for every allowed name."""
-        if not any(str(m).startswith("dns") for m in ctx.options.mode):
+        if not any(str(m).startswith("dns") for m in self.state.options.mode):
             return
-        servers = list(ctx.options.dns_name_servers)
+        servers = list(self.state.options.dns_name_servers)
         if not servers:
             try:
                 servers = mitmproxy_rs.dns.get_system_dns_servers()
@@ -129,13 +120,6 @@ class DnsFilter:
             )
 
     def configure(self, updated: set[str]) -> None:
-        if "hearthguard_dns_blocked" in updated:
-            value = ctx.options.hearthguard_dns_blocked
-            if value not in ("nxdomain", "null"):
-                raise exceptions.OptionsError(
-                    f"hearthguard_dns_blocked must be nxdomain or null, not {value!r}."
-                )
-            self.null_answers = value == "null"
         if updated & {"dns_name_servers", "dns_use_hosts_file"}:
             self.safe_addresses.clear()
 
@@ -163,7 +147,7 @@ class DnsFilter:
             device,
             now,
             usage=self.state.usage.usage(profile.name, now),
-            null_answers=self.null_answers,
+            null_answers=self.state.options.dns_blocked == "null",
         )
         flow.metadata[METADATA_KEY] = verdict.decision
         log_decision(

@@ -98,7 +98,7 @@ class FailClosed:
                 profile=profile,
                 snapshot=snapshot,
                 now=self.state.now(),
-                dashboard=self.state.dashboard_url,
+                dashboard=self.state.options.dashboard,
             )
         except Exception:
             return http.Response.make(503, _PLAIN, {"Content-Type": "text/plain"})

@@ -109,7 +109,7 @@ class HttpFilter:
                 profile=profile,
                 snapshot=snapshot,
                 now=now,
-                dashboard=self.state.dashboard_url,
+                dashboard=self.state.options.dashboard,
             )
             return
         if not names_its_target(flow.client_conn):

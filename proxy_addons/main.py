@@ -19,6 +19,7 @@ from proxy_addons.httpfilter import HttpFilter
 from proxy_addons.identity import Identity
 from proxy_addons.memory import MemoryTrim
 from proxy_addons.notify import Notifier
+from proxy_addons.options import OptionsParser
 from proxy_addons.protection import PathWatch
 from proxy_addons.reload import PolicyReload
 from proxy_addons.state import ProxyState
@@ -44,6 +45,7 @@ def make_addons(state: ProxyState | None = None, pages: BlockPages | None = None
     pages = pages or BlockPages.load()
     chat = ChatWatch(state)
     return [
+        OptionsParser(state),  # first: declares the options; every later configure reads them
         CertificateLifetime(),
         PolicyReload(state),
         WireGuardIdentity(state),  # before Identity: a WireGuard instance is its device

@@ -17,9 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mitmproxy import ctx
-from mitmproxy.addonmanager import Loader
-
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
 from policy.notify import (
@@ -60,24 +57,10 @@ class Notifier:
         self._task: asyncio.Task[None] | None = None
         self.sent: list[Notice] = []  # the last few sent (tests, the log)
 
-    def load(self, loader: Loader) -> None:
-        loader.add_option(
-            "hearthguard_notify_poll_ms",
-            int,
-            5000,
-            "Milliseconds between checks for things to notify parents about.",
-        )
-        loader.add_option(
-            "hearthguard_notify_timeout",
-            int,
-            10,
-            "Seconds one notification may take before it is given up.",
-        )
-
     def configure(self, updated: set[str]) -> None:
-        if "hearthguard_data_dir" not in updated or not ctx.options.hearthguard_data_dir:
+        if "hearthguard_data_dir" not in updated or not self.state.options.data_dir:
             return
-        data = DataDir(Path(ctx.options.hearthguard_data_dir))
+        data = DataDir(Path(self.state.options.data_dir))
         try:
             self._store = PolicyStore(data.policy_db)
         except StoreError as exc:
@@ -160,7 +143,7 @@ class Notifier:
             return []
         waiting, self._waiting = self._waiting, []
         notices = waiting if len(waiting) <= 3 else [digest(waiting)]
-        timeout = float(max(1, ctx.options.hearthguard_notify_timeout))
+        timeout = float(max(1, self.state.options.notify_timeout))
         sent = []
         for notice in notices:
             if send(settings.urls, notice, timeout=timeout):
@@ -172,7 +155,7 @@ class Notifier:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._start_cursors)
         while True:
-            await asyncio.sleep(max(50, ctx.options.hearthguard_notify_poll_ms) / 1000)
+            await asyncio.sleep(max(50, self.state.options.notify_poll_ms) / 1000)
             try:
                 await loop.run_in_executor(self._executor, self.poll_once)
             except Exception as exc:  # notifications must never stop the proxy

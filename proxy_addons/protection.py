@@ -14,7 +14,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from mitmproxy import connection, ctx
+from mitmproxy import connection
 from mitmproxy.proxy import mode_specs
 
 from proxy_addons.state import ProxyState, client_ip
@@ -63,7 +63,7 @@ class PathWatch:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(ctx.options.hearthguard_flush * _WRITES_EVERY)
+            await asyncio.sleep(self.state.options.flush * _WRITES_EVERY)
             if self.seen:
                 await asyncio.to_thread(self.write, self.take())
 

@@ -17,8 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mitmproxy import ctx, exceptions
-from mitmproxy.addonmanager import Loader
+from mitmproxy import exceptions
 
 from classifier.lists.index import DomainIndex
 from policy.activity import ActivityStore
@@ -59,36 +58,7 @@ class PolicyReload:
         self._repair = IndexRepair()
         self._task: asyncio.Task[None] | None = None
 
-    def load(self, loader: Loader) -> None:
-        loader.add_option(
-            "hearthguard_data_dir",
-            str,
-            os.environ.get("HEARTHGUARD_DATA_DIR", ""),
-            "Hearthguard's data directory (policy.db, activity.db, CA, category index).",
-        )
-        loader.add_option(
-            "hearthguard_poll", float, 1.0, "Seconds between checks of policy.db for changes."
-        )
-        loader.add_option(
-            "hearthguard_dashboard", str, "", "The dashboard's address, linked from block pages."
-        )
-        loader.add_option(
-            "hearthguard_models",
-            bool,
-            True,
-            "Use the URL and page classifiers (off: category lists only, less memory).",
-        )
-        loader.add_option(
-            "hearthguard_index_repair",
-            bool,
-            True,
-            "Rebuild a damaged or missing category index from the list files on disk (in a "
-            "child process); off: report it and block what the lists would judge.",
-        )
-
     def configure(self, updated: set[str]) -> None:
-        if "hearthguard_dashboard" in updated:
-            self.state.dashboard_url = ctx.options.hearthguard_dashboard
         if "hearthguard_models" in updated and "hearthguard_data_dir" not in updated:
             if self.data is not None:
                 self._open_models(stamps(self.data))
@@ -96,10 +66,10 @@ class PolicyReload:
             return
         if "hearthguard_data_dir" not in updated:
             return
-        if not ctx.options.hearthguard_data_dir:
+        if not self.state.options.data_dir:
             log.error("hearthguard_data_dir is not set: every request is refused until it is.")
             return
-        data = DataDir(Path(ctx.options.hearthguard_data_dir))
+        data = DataDir(Path(self.state.options.data_dir))
         try:
             store = PolicyStore(data.policy_db)
         except StoreError as exc:
@@ -152,7 +122,7 @@ class PolicyReload:
         # a warning, not an error: mitmproxy stops at start-up on any logged error
         log.warning("%s", message)
         self._report("index", (message,))
-        if ctx.options.hearthguard_index_repair and self._repair.start(self.data.root, now.index):
+        if self.state.options.index_repair and self._repair.start(self.data.root, now.index):
             log.warning("Rebuilding the category index from the list files on disk.")
 
     def _check_repair(self) -> None:
@@ -172,7 +142,7 @@ class PolicyReload:
         """(Re)load the classifiers, preferring models retrained in ``<data>/models``."""
         assert self.data is not None
         self._loaded = replace(self._loaded, models=now.models)
-        if not ctx.options.hearthguard_models:
+        if not self.state.options.models:
             self.url_model, self.state.page_model = None, None
             return
         classifiers = load_classifiers(self.data)
@@ -293,7 +263,7 @@ class PolicyReload:
 
     async def _poll(self) -> None:
         while True:
-            await asyncio.sleep(ctx.options.hearthguard_poll)
+            await asyncio.sleep(self.state.options.poll)
             try:
                 snapshot = await asyncio.to_thread(self._poll_once)
             except Exception as exc:  # keep filtering with the last good snapshot

@@ -21,6 +21,7 @@ from policy.catrust import CaTrust
 from policy.learning import Learning
 from policy.network import is_loopback
 from policy.snapshot import Snapshot
+from proxy_addons.options import ProxyOptions
 
 __all__ = ["ProxyState", "client_ip", "names_its_target", "own_addresses"]
 
@@ -51,6 +52,8 @@ class ProxyState:
     """Filled in by the reload addon at configure time; read by every other addon."""
 
     snapshot: Snapshot | None = None
+    #: the proxy's options, parsed by ``OptionsParser`` whenever one changes
+    options: ProxyOptions = field(default_factory=ProxyOptions)
     log: ActivityLog = field(default_factory=ActivityLog)
     activity: ActivityStore | None = None
     trust: CaTrust = field(default_factory=CaTrust)
@@ -61,7 +64,6 @@ class ProxyState:
     #: examples and review entries waiting for the writer thread (bounded by the scan)
     pending_examples: list[Example] = field(default_factory=list)
     pending_reviews: list[dict[str, Any]] = field(default_factory=list)
-    dashboard_url: str = ""
     #: where the TLS gate writes what it believes about devices' CA (for the dashboard)
     trust_file: Path | None = None
     #: this machine's own addresses (refreshed by the tunnel gate): clients there are the box

@@ -15,7 +15,7 @@ import logging
 import re
 from datetime import date, datetime, timedelta
 
-from mitmproxy import ctx, dns, http, tls
+from mitmproxy import dns, http, tls
 
 from classifier.models.text import decompress_capped
 from policy.address import normalise_host
@@ -327,13 +327,13 @@ class TimeKeeper:
     async def _run(self) -> None:
         since_prune = _PRUNE_EVERY
         while True:
-            await asyncio.sleep(ctx.options.hearthguard_flush)
+            await asyncio.sleep(self.state.options.flush)
             if self._pending_old is not None:
                 old, self._pending_old = self._pending_old, None
                 await asyncio.to_thread(self._write, *old)
             if self._new:
                 await asyncio.to_thread(self._write, *self._take())
-            since_prune += timedelta(seconds=ctx.options.hearthguard_flush)
+            since_prune += timedelta(seconds=self.state.options.flush)
             if since_prune >= _PRUNE_EVERY:
                 since_prune = timedelta(0)
                 try:

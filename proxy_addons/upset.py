@@ -24,7 +24,7 @@ import hmac
 import logging
 from pathlib import Path
 
-from mitmproxy import ctx, http
+from mitmproxy import http
 
 from policy.activitydb.records import AlertRecord
 from policy.alerts import AlertKind
@@ -56,9 +56,9 @@ class ChildReport:
         self._secret = b""
 
     def configure(self, updated: set[str]) -> None:
-        if "hearthguard_data_dir" not in updated or not ctx.options.hearthguard_data_dir:
+        if "hearthguard_data_dir" not in updated or not self.state.options.data_dir:
             return
-        key_file = DataDir(Path(ctx.options.hearthguard_data_dir)).secret_key
+        key_file = DataDir(Path(self.state.options.data_dir)).secret_key
         try:
             secret = key_file.read_bytes().strip()
         except OSError as exc:
