@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from mitmproxy import certs, exceptions, options
+from mitmproxy import certs, exceptions, options, optmanager
 
 from classifier.files import atomic_write_bytes
 from hearthguard.master import lean_master
@@ -149,6 +149,26 @@ def _configure_logging() -> None:
     )
 
 
+def _apply_settings(opts: optmanager.OptManager, settings: tuple[str, ...]) -> None:
+    """Apply ``--set NAME=VALUE`` settings; a bad one raises ``OptionsError`` with a message.
+
+    mitmproxy cannot read a number with a fraction from text (``hearthguard_flush=0.5``
+    raises ``NotImplementedError``), so those are read here.
+    """
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        if name in opts and isinstance(opts.default(name), float):
+            try:
+                number = float(value)
+            except ValueError:
+                raise exceptions.OptionsError(
+                    f"{name} takes a number (of seconds), not “{value}”."
+                ) from None
+            opts.update(**{name: number})
+        else:
+            opts.set(setting)
+
+
 async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: str) -> int:
     opts = options.Options(
         listen_host=config.listen_host,
@@ -168,7 +188,7 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
             hearthguard_dashboard=dashboard_url,
         )
         if config.settings:  # before the policy loads, so e.g. hearthguard_models applies
-            master.options.set(*config.settings)
+            _apply_settings(master.options, config.settings)
         master.options.update(hearthguard_data_dir=str(config.data.root))
     except exceptions.OptionsError as exc:
         print(f"hearthguard: {exc}", file=sys.stderr)

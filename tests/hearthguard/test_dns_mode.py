@@ -107,6 +107,8 @@ def running(data_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             f"dns_name_servers={upstream.address}",
             "--set",
             "dns_use_hosts_file=false",
+            "--set",
+            "hearthguard_flush=0.5",  # a number with a fraction, as a parent may write it
         ),
     ):
         deadline = time.monotonic() + 30
