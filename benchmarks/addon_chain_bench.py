@@ -110,7 +110,7 @@ def main() -> int:
     print(f"{'addon':<22}{'us/request':>12}{'share':>8}")
     for name, cost in sorted(costs.items(), key=lambda item: -item[1]):
         print(f"{name:<22}{cost:>12.1f}{cost / total:>8.0%}")
-    print(f"{'all 17 addons':<22}{total:>12.1f}")
+    print(f"{f'all {len(costs)} addons':<22}{total:>12.1f}")
     return 0
 
 
