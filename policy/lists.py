@@ -138,7 +138,7 @@ class ListLibrary:
     # -- reading ------------------------------------------------------------------------
 
     def sources(self) -> list[StoredSource]:
-        """Every stored source, oldest import first."""
+        """Every stored source, oldest import first (then by source)."""
         found: list[StoredSource] = []
         if not self.root.is_dir():
             return found
@@ -158,7 +158,9 @@ class ListLibrary:
                     info["fetched_at"],
                 )
             )
-        return sorted(found, key=lambda s: s.fetched_at)
+        # ties (a first start imports every bundled list within one second) go by source,
+        # never by the folder's random name: the same lists give the same index everywhere
+        return sorted(found, key=lambda s: (s.fetched_at, s.source))
 
     # -- importing ----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import shutil
 import tarfile
 import threading
@@ -221,3 +222,26 @@ def test_gzip_lists_import(data_dir, library, tmp_path) -> None:
         f.write("weed-shop.example\nhemp.example\n")
     library.import_source(source, category="drugs")
     assert matches(data_dir, "weed-shop.example")[0][1] == "drugs"
+
+
+def test_lists_imported_in_the_same_second_are_indexed_in_the_same_order_everywhere(
+    data_dir, library, tmp_path
+) -> None:
+    """Which list a block names must not depend on the random names of the folders the lists
+    are kept in (two installs of the same lists credit the same list)."""
+    for name in ("b-second", "a-first"):
+        source = tmp_path / name / "hosts.txt"
+        source.parent.mkdir()
+        source.write_text("0.0.0.0 casino.example\n")
+        library.import_source(source, category="gambling", name=f"family/{name}")
+    for source in library.sources():  # the same second, as a first start's bundled imports are
+        meta = source.folder / "source.json"
+        info = json.loads(meta.read_text())
+        meta.write_text(json.dumps({**info, "fetched_at": "2026-01-01T00:00:00+00:00"}))
+    orders = set()
+    for flip in (False, True):  # folder names sorting one way, then the other
+        for n, source in enumerate(library.sources()[:: -1 if flip else 1]):
+            source.folder.rename(source.folder.with_name(f"{n}-{source.folder.name}"))
+        library.rebuild_index()
+        orders.add(tuple(name for name, _ in matches(data_dir, "casino.example")))
+    assert orders == {("family/a-first", "family/b-second")}
