@@ -71,3 +71,50 @@ def test_options_of_dropped_addons_are_unknown(built: tuple[list[str], options.O
     _, opts = built
     with pytest.raises(exceptions.OptionsError):
         opts.set("map_remote=|example.com|example.org")
+
+
+_LEAN_IMPORTS = """
+import asyncio, json, sys
+from mitmproxy import options
+from hearthguard.master import lean_master
+from proxy_addons.main import make_filter
+
+async def build():
+    master = lean_master(options.Options(), with_termlog=False)
+    master.addons.add(make_filter())
+    return [type(a).__name__ for a in master.addons.chain]
+
+chain = asyncio.run(build())
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "ldap3", "passlib")
+                or m.startswith("mitmproxy.addons."))
+import mitmproxy.addons
+full = [type(a).__name__ for a in mitmproxy.addons.default_addons()]
+print(json.dumps({"chain": chain, "loaded": loaded, "full": full}))
+"""
+
+
+def test_the_lean_master_imports_no_unused_addon_and_default_addons_still_works() -> None:
+    """A fresh process that builds the runner's chain holds none of the addon modules it
+    leaves out (onboarding's Flask app, proxyauth's LDAP client); mitmproxy's own
+    ``default_addons()`` still works afterwards, for code that asks for it."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", _LEAN_IMPORTS],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["chain"][:3] == ["Core", "Block", found["chain"][2]]
+    assert found["chain"][2] in ("StripDnsHttpsRecords", "StripECH")
+    modules = {name.rsplit(".", 1)[-1] for name in found["loaded"]}
+    assert not {"flask", "ldap3", "passlib", "onboarding", "proxyauth", "savehar"} & modules
+    assert modules >= {"core", "proxyserver", "next_layer", "tlsconfig", "errorcheck"}
+    assert len(found["full"]) >= 30 and "Onboarding" in found["full"]
