@@ -1,8 +1,8 @@
 """The chat model: what it reads of a message, and how it scores it (numpy only).
 
 Word and character-n-gram TF-IDF of normalised text (``classifier.models.chattext``) and a
-logistic regression -> ``abusive`` or ``ok``, stored as vocabularies and weights and run with a
-dict, an Aho-Corasick automaton and numpy. Word lists are stored packed (`pack_words`).
+logistic regression -> ``abusive`` or ``ok``, stored as vocabularies and weights and run with
+compact numpy tables (``classifier.models.grams``). Word lists are stored packed (`pack_words`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import ahocorasick
 import numpy as np
 
 from classifier.models.chattext import CHAR_GRAM_RANGE, chat_features
+from classifier.models.grams import GramTable, WordTable
 from classifier.models.verdicts import ABUSIVE, OK, ChatVerdict
 
 __all__ = [
@@ -105,11 +105,11 @@ def chat_model_features(text: str, *, lexicon: bool = True) -> tuple[list[str], 
 
 @dataclass(frozen=True)
 class ChatModel:
-    """Chat text -> ``ChatVerdict`` (``abusive`` / ``ok``), with numpy and pyahocorasick only.
+    """Chat text -> ``ChatVerdict`` (``abusive`` / ``ok``), with numpy only.
 
     A logistic regression over two TF-IDF branches of binary features of
     ``chat_model_features``: word unigrams, bigrams and lexicon features (looked up in a
-    dict), and character n-grams within words (found by one Aho-Corasick automaton). Each
+    ``WordTable``), and character n-grams within words (found with a ``GramTable``). Each
     branch is L2-normalised over the features of its vocabulary that are present, as in
     training. Optionally the lexicon features form a third, unnormalised branch, and one
     more feature says whether a word annotators often marked as the abuse is present.
@@ -117,8 +117,8 @@ class ChatModel:
     ``default_threshold``). Built by ``build_chat_model``.
     """
 
-    word_names: tuple[str, ...]  # the same str objects as the keys of the word index
-    char_names: np.ndarray  # a str array (short n-grams pack tightly)
+    n_words: int  # word features: columns 0 .. n_words - 1
+    n_chars: int  # character n-grams: the next n_chars columns
     lexicon_names: tuple[str, ...]  # lexicon features with a branch of their own, if any
     # per feature: idf * weight (what it adds to the score) and idf ** 2 (its share of the
     # branch's norm); word features first, then character n-grams, then lexicon features
@@ -128,8 +128,8 @@ class ChatModel:
     intercept: float
     metadata: MappingProxyType[str, Any]
     threshold: float
-    _word_index: dict[str, int] = field(repr=False)
-    _chars: ahocorasick.Automaton = field(repr=False)
+    _words: WordTable = field(repr=False)  # words and own-branch lexicon features -> column
+    _chars: GramTable = field(repr=False)  # character n-grams -> column
     _lexicon: bool = True
     # words annotators often marked as the abuse: present at all -> ``marked_contribution``
     marked_words: frozenset[str] = frozenset()
@@ -139,21 +139,20 @@ class ChatModel:
         """The word, character and own-branch lexicon feature columns present in ``text``
         (indexes into ``contribution``), and whether a marked word is present."""
         words, normalised = chat_model_features(text, lexicon=self._lexicon)
-        found = [i for i in (self._word_index.get(w) for w in words) if i is not None]
-        lexicon_start = len(self.word_names) + len(self.char_names)
+        found = [i for i in self._words.columns_of(words) if i is not None]
+        lexicon_start = self.n_words + self.n_chars
         word_columns = [i for i in found if i < lexicon_start]
         lexicon_columns = [i for i in found if i >= lexicon_start]
-        char_columns = {i for _end, i in self._chars.iter(" " + normalised + " ")}
+        char_columns = self._chars.columns(" " + normalised + " ").tolist()
         marked = bool(self.marked_words) and not self.marked_words.isdisjoint(words)
-        return (word_columns, sorted(char_columns), lexicon_columns), marked
+        return (word_columns, char_columns, lexicon_columns), marked
 
     def _name(self, column: int) -> str:
-        words, chars = len(self.word_names), len(self.char_names)
-        if column < words:
-            return self.word_names[column]
-        if column < words + chars:
-            return str(self.char_names[column - words])
-        return self.lexicon_names[column - words - chars]
+        if column < self.n_words:
+            return self._words.word(column)
+        if column < self.n_words + self.n_chars:
+            return self._chars.gram(column)
+        return self.lexicon_names[column - self.n_words - self.n_chars]
 
     def _norms(self, columns: list[int], normalised: bool) -> tuple[np.ndarray, float]:
         index = np.asarray(columns, dtype=np.int64)
@@ -245,33 +244,25 @@ def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatMod
         [word_idf * word_coef, char_idf * char_coef, scale * lexicon_coef]
     )
     norm_share = idf * idf
-    offset = len(words)
-    automaton = ahocorasick.Automaton()
-    for index, gram in enumerate(chars):
-        automaton.add_word(gram, offset + index)
-    if len(chars):
-        automaton.make_automaton()
     for array in (contribution, norm_share):
         array.setflags(write=False)
-    # One str object per word, shared by the names and the index (a str array of word
-    # pairs would be as wide as the longest pair, ~20 MB).
-    word_names = tuple(words)
+    char_table = GramTable(char_list, range(len(words), len(words) + len(char_list)), low, high)
     lexicon_names = tuple(str(name) for name in lexicon)
-    lookup = {word: i for i, word in enumerate(word_names)}
-    start = len(words) + len(chars)
-    lookup.update({name: start + i for i, name in enumerate(lexicon_names)})
-    chars.setflags(write=False)
+    start = len(words) + len(char_list)
+    word_table = WordTable(
+        [*words, *lexicon_names], [*range(len(words)), *range(start, start + len(lexicon_names))]
+    )
     return ChatModel(
-        word_names,
-        chars,
+        len(words),
+        len(char_list),
         lexicon_names,
         contribution,
         norm_share,
         float(np.asarray(table["intercept"], dtype=np.float64).reshape(-1)[0]),
         MappingProxyType(dict(metadata)),
         float(metadata.get("default_threshold", 0.5)),
-        lookup,
-        automaton,
+        word_table,
+        char_table,
         bool(table["lexicon"]),
         frozenset(np.asarray(marked.get("words", [])).astype(str).tolist()),
         float(marked.get("contribution", 0.0)),

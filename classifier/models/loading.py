@@ -7,6 +7,8 @@ loaded is ``None`` with the reason in plain words, never an exception.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -92,6 +94,8 @@ def load_models(
             break
         if problems:
             errors[name] = "; ".join(problems)
+    if loaded:
+        _return_freed_memory()
     return LoadedModels(
         url=loaded.get("url"),
         page=loaded.get("page"),
@@ -99,6 +103,17 @@ def load_models(
         errors=errors,
         sources=sources,
     )
+
+
+def _return_freed_memory() -> None:
+    """Give the memory freed after loading back to the system where the C library can
+    (glibc's ``malloc_trim``): reading a model file and building its tables leaves about
+    15 MiB of freed, fragmented heap that the process would otherwise keep for good."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to give back this way
 
 
 def _load_one(name: str, directory: Path) -> UrlModel | PageModel | ChatModel:

@@ -3,7 +3,8 @@
 A multinomial logistic regression over binary character n-grams and tokens of the registered
 domain + path -> a canonical category or ``benign``. Trained as a scikit-learn ``Pipeline``
 (``classifier.training``); the file holds its vocabularies and weights as arrays. At run time
-it is an Aho-Corasick automaton, a token index and a weight matrix.
+it is a table of character n-grams (``classifier.models.grams``), a token index and a weight
+matrix.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-import ahocorasick
 import numpy as np
 
 from classifier.categories import BENIGN
 from classifier.lists.hosts import is_public_suffix
+from classifier.models.grams import GramTable
 from classifier.models.verdicts import Verdict, softmax, target_and_benign, verdicts_of
 
 __all__ = [
@@ -133,7 +133,7 @@ class UrlModel:
 
     A multinomial logistic regression over binary features of ``url_model_input``: the
     character 3-5-grams and the word tokens of its vocabulary. The character n-grams of a
-    whole batch are found with one pass of an Aho-Corasick automaton, tokens with one
+    whole batch are found with one lookup in a ``GramTable``, tokens with one
     regular expression; the rest is numpy. The probabilities are those of the scikit-learn
     pipeline the table was flattened from (``pipeline_from_table`` rebuilds it), without
     scikit-learn or SciPy at run time. Built by ``build_url_model``.
@@ -145,7 +145,7 @@ class UrlModel:
     weights: np.ndarray  # (n_features, n_classes), read-only
     intercept: np.ndarray  # (n_classes,), read-only
     metadata: MappingProxyType[str, Any]
-    _chars: ahocorasick.Automaton = field(repr=False)
+    _chars: GramTable = field(repr=False)
     _token_index: dict[str, int] = field(repr=False)
     _token_pattern: re.Pattern[str] = field(repr=False)
 
@@ -169,7 +169,7 @@ class UrlModel:
 
     def _columns(self, text: str) -> np.ndarray:
         """The distinct feature columns present in one model input, sorted."""
-        columns = {index for _end, index in self._chars.iter(_char_ngram_text(text))}
+        columns = set(self._chars.find(_char_ngram_text(text))[1].tolist())
         columns.update(self._token_columns(text))
         return np.array(sorted(columns), dtype=np.int64)
 
@@ -182,8 +182,7 @@ class UrlModel:
         # No n-gram holds a newline (checked at load), so none matches across two inputs.
         joined = "\n".join(char_texts)
         starts = np.cumsum([0] + [len(t) + 1 for t in char_texts[:-1]])
-        grams = np.fromiter(chain.from_iterable(self._chars.iter(joined)), dtype=np.int64)
-        grams = grams.reshape(-1, 2)  # (end offset, column)
+        gram_starts, gram_columns = self._chars.find(joined)
         token_rows: list[int] = []
         token_columns: list[int] = []
         for row, text in enumerate(texts):
@@ -191,9 +190,9 @@ class UrlModel:
             token_rows.extend([row] * len(found))
             token_columns.extend(found)
         rows = np.concatenate(
-            [np.searchsorted(starts, grams[:, 0], side="right") - 1, token_rows]
+            [np.searchsorted(starts, gram_starts, side="right") - 1, token_rows]
         ).astype(np.int64)
-        columns = np.concatenate([grams[:, 1], token_columns]).astype(np.int64)
+        columns = np.concatenate([gram_columns, token_columns]).astype(np.int64)
         logits = np.tile(self.intercept, (len(texts), 1))
         if rows.size == 0:
             return logits
@@ -294,10 +293,7 @@ def build_url_model(table: dict[str, Any], metadata: dict[str, Any]) -> UrlModel
     pattern = re.compile(str(tokens["token_pattern"]))
     if pattern.groups > 1:
         raise ValueError("URL model token pattern has more than one group")
-    automaton = ahocorasick.Automaton()
-    for index, gram in enumerate(char_grams.tolist()):
-        automaton.add_word(gram, index)
-    automaton.make_automaton()
+    automaton = GramTable(char_grams.tolist(), range(len(char_grams)), low, high)
     offset = len(char_grams)
     token_index = {token: offset + i for i, token in enumerate(token_names.tolist())}
     if len(token_index) != len(token_names) or len(automaton) != len(char_grams):

@@ -1,0 +1,210 @@
+"""Compact exact lookup tables for the models' vocabularies, built at load time from the same
+model files: short character n-grams as sorted integer keys (``GramTable``) and words as sorted
+hashes over one packed byte string (``WordTable``).
+
+A Python dict or an Aho-Corasick automaton of a 100,000-entry vocabulary holds one object (or
+trie node) per entry and takes 4 to 8 MiB; these tables take about 12 bytes an entry and find
+exactly the same entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ahocorasick
+import numpy as np
+
+__all__ = ["GramTable", "WordTable"]
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` (lone surrogates included) as ``uint32``."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+class GramTable:
+    """Every occurrence in a text of a vocabulary of character n-grams (lengths ``low`` to
+    ``high``), each n-gram with its column: what an Aho-Corasick automaton of the n-grams
+    reports, as numpy arrays.
+
+    An n-gram is a number: its characters, each replaced by its rank (from 1) in the
+    vocabulary's alphabet, are its digits in base ``2 ** bits`` (no digit is 0, so n-grams of
+    different lengths never share a number). Every character outside the alphabet is one
+    more digit that no n-gram has, so a window holding one matches nothing. The keys are
+    sorted, and the windows of every length of a text are looked up with one
+    ``searchsorted``. When the digits of the longest n-gram do not fit 63 bits (an alphabet
+    of about ``2 ** (63 // high)`` characters or more), the table falls back to an
+    automaton.
+    """
+
+    def __init__(self, grams: Sequence[str], columns: Sequence[int], low: int, high: int) -> None:
+        """``grams[i]`` is reported as ``columns[i]``; every n-gram is ``low`` to ``high``
+        characters long. Raises ``ValueError`` for a duplicate n-gram or a bad length."""
+        if len(grams) != len(columns):
+            raise ValueError("n-grams and columns disagree")
+        if any(not low <= len(gram) <= high for gram in grams):
+            raise ValueError(f"an n-gram is not {low} to {high} characters long")
+        self.low, self.high = low, high
+        self.size = len(grams)
+        alphabet = np.unique(_code_points("".join(grams))) if grams else np.empty(0, np.uint32)
+        # digits 1..len(alphabet) for its characters, one more for every other character
+        self._foreign = len(alphabet) + 1
+        self.bits = int(self._foreign).bit_length()
+        self._automaton: ahocorasick.Automaton | None = None
+        self.alphabet = alphabet
+        if self.bits * high > 63:
+            self._automaton = ahocorasick.Automaton()
+            for gram, column in zip(grams, columns, strict=True):
+                self._automaton.add_word(gram, (int(column), len(gram)))
+            if len(self._automaton) != len(grams):
+                raise ValueError("the n-grams have duplicates")
+            if grams:
+                self._automaton.make_automaton()
+            self.keys = np.empty(0, np.uint64)
+            self.values = np.empty(0, np.int64)
+            return
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        digits = (np.searchsorted(alphabet, _code_points("".join(grams))) + 1).astype(np.uint64)
+        first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        keys = np.zeros(len(grams), dtype=np.uint64)
+        for k in range(high):  # the k-th character of every n-gram that has one
+            longer = np.flatnonzero(lengths > k)
+            keys[longer] = (keys[longer] << np.uint64(self.bits)) | digits[first[longer] + k]
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        if len(self.keys) and (self.keys[1:] == self.keys[:-1]).any():
+            raise ValueError("the n-grams have duplicates")
+        self.values = np.asarray(columns, dtype=np.int64)[order]
+        for array in (self.alphabet, self.keys, self.values):
+            array.setflags(write=False)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def find(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every occurrence of a vocabulary n-gram in ``text``: its start offsets and its
+        columns (two ``int64`` arrays of one length, in no particular order)."""
+        if self._automaton is not None:
+            if not self.size or not text:
+                return np.empty(0, np.int64), np.empty(0, np.int64)
+            found = [
+                (end - length + 1, column) for end, (column, length) in self._automaton.iter(text)
+            ]
+            pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
+            return pairs[:, 0], pairs[:, 1]
+        points = _code_points(text)
+        if not self.size or len(points) < self.low:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        ranks = np.searchsorted(self.alphabet, points)
+        ranks[ranks == len(self.alphabet)] = 0
+        # a character outside the alphabet is the one digit no n-gram has
+        digits = np.where(self.alphabet[ranks] == points, ranks + 1, self._foreign)
+        digits = digits.astype(np.uint64)
+        bits = np.uint64(self.bits)
+        keys: list[np.ndarray] = [digits] if self.low == 1 else []
+        key = digits
+        for n in range(2, min(self.high, len(points)) + 1):
+            key = (key[:-1] << bits) | digits[n - 1 :]
+            if n >= self.low:
+                keys.append(key)
+        wanted = np.concatenate(keys) if len(keys) > 1 else keys[0]
+        at = np.searchsorted(self.keys, wanted)
+        at[at == len(self.keys)] = 0
+        match = np.flatnonzero(self.keys[at] == wanted)
+        columns = self.values[at[match]]
+        if len(keys) > 1:  # offsets in the concatenation -> offsets in the text
+            return np.concatenate([np.arange(len(k)) for k in keys])[match], columns
+        return match, columns
+
+    def gram(self, column: int) -> str:
+        """The n-gram reported as ``column``. Raises ``KeyError`` when none is."""
+        if self._automaton is not None:
+            for gram, (found, _length) in self._automaton.items():
+                if found == column:
+                    return str(gram)
+            raise KeyError(column)
+        slots = np.flatnonzero(self.values == column)  # only explanations ask: no index kept
+        if not slots.size:
+            raise KeyError(column)
+        key, digits = int(self.keys[slots[0]]), []
+        mask = (1 << self.bits) - 1
+        while key:
+            digits.append(key & mask)
+            key >>= self.bits
+        return "".join(chr(int(self.alphabet[d - 1])) for d in reversed(digits))
+
+    def columns(self, text: str) -> np.ndarray:
+        """The distinct columns of the vocabulary n-grams present in ``text``, sorted."""
+        return np.unique(self.find(text)[1])
+
+
+class WordTable:
+    """Words -> columns, exactly as a dict of them, without one Python object per word: the
+    words packed in one UTF-8 byte string in the order of their sorted 64-bit hashes.
+
+    Python's ``hash`` of a ``str`` is fixed for the life of a process (and cached on each
+    string), so a table built at load time is valid for that process; a hash that matches is
+    confirmed by comparing the bytes, so two words with one hash never mix.
+    """
+
+    def __init__(self, words: Sequence[str], columns: Sequence[int]) -> None:
+        """``words[i]`` is looked up as ``columns[i]``. Raises ``ValueError`` for a duplicate
+        word or lengths that disagree."""
+        if len(words) != len(columns):
+            raise ValueError("words and columns disagree")
+        hashes = np.fromiter((hash(w) for w in words), dtype=np.int64, count=len(words))
+        order = np.argsort(hashes, kind="stable")
+        encoded = [words[i].encode("utf-8", "surrogatepass") for i in order.tolist()]
+        self.hashes = hashes[order]
+        self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        if encoded:
+            np.cumsum([len(e) for e in encoded], out=self.offsets[1:])
+        self.packed = b"".join(encoded)
+        self.values = np.asarray(columns, dtype=np.int64)[order]
+        for array in (self.hashes, self.offsets, self.values):
+            array.setflags(write=False)
+        seen = self.hashes[1:] == self.hashes[:-1]
+        for slot in np.flatnonzero(seen).tolist():  # words sharing a hash must differ
+            for other in range(slot, -1, -1):
+                if self.hashes[other] != self.hashes[slot + 1]:
+                    break
+                if self._bytes(other) == self._bytes(slot + 1):
+                    raise ValueError(f"duplicate word {encoded[slot + 1]!r}")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def _bytes(self, slot: int) -> bytes:
+        return self.packed[int(self.offsets[slot]) : int(self.offsets[slot + 1])]
+
+    def get(self, word: str) -> int | None:
+        """The column of ``word``, or None."""
+        return self.columns_of([word])[0]
+
+    def columns_of(self, words: Sequence[str]) -> list[int | None]:
+        """The column of each word (None for a word not in the table), in order."""
+        if not words or not len(self.values):
+            return [None] * len(words)
+        wanted = np.fromiter((hash(w) for w in words), dtype=np.int64, count=len(words))
+        at = np.searchsorted(self.hashes, wanted)
+        found: list[int | None] = []
+        size = len(self.hashes)
+        for word, h, slot in zip(words, wanted.tolist(), at.tolist(), strict=True):
+            column = None
+            encoded: bytes | None = None
+            while slot < size and self.hashes[slot] == h:
+                if encoded is None:
+                    encoded = word.encode("utf-8", "surrogatepass")
+                if self._bytes(slot) == encoded:
+                    column = int(self.values[slot])
+                    break
+                slot += 1
+            found.append(column)
+        return found
+
+    def word(self, column: int) -> str:
+        """The word looked up as ``column``. Raises ``KeyError`` when no word has it."""
+        slots = np.flatnonzero(self.values == column)  # only explanations ask: no index kept
+        if not slots.size:
+            raise KeyError(column)
+        return self._bytes(int(slots[0])).decode("utf-8", "surrogatepass")
