@@ -65,6 +65,9 @@ _HEADER = struct.Struct("<8sII" + "QQ" * 4 + "I4x")
 _MULTI_FLAG = 0x8000_0000
 _WWW_RE = re.compile(r"(?:www|web|ftp)[0-9]*\.")
 _NO_MATCHES: tuple[ListMatch, ...] = ()
+#: One bit per hash of a site that has URL entries: a lookup walks the URL keys only for
+#: those sites (another site's bit is set now and then: its walk finds nothing).
+_SITE_BITS = 1 << 20
 
 
 class IndexFormatError(ValueError):
@@ -112,6 +115,19 @@ def _url_key(prefix: str) -> str:
     if match and match.end() < len(host):
         host = host[match.end() :]
     return "/" + host + slash + path.lower()
+
+
+def _url_sites(trie: marisa_trie.Trie) -> bytearray | None:
+    """The bits of the sites of every URL key (``/site/path``), or None when a key has no
+    ``/`` after its site (it would match sites that only begin with it)."""
+    bits = bytearray(_SITE_BITS // 8)
+    for key in trie.iterkeys("/"):
+        site, slash, _path = key[1:].partition("/")
+        if not slash:
+            return None
+        bit = hash(site) & (_SITE_BITS - 1)
+        bits[bit >> 3] |= 1 << (bit & 7)
+    return bits
 
 
 def _align(offset: int) -> int:
@@ -249,7 +265,17 @@ class DomainIndex:
     that swaps indexes can simply drop its reference to the old one.
     """
 
-    __slots__ = ("_trie", "_values", "_multi", "_slots", "_lists", "_mmap", "_views", "_has_urls")
+    __slots__ = (
+        "_trie",
+        "_values",
+        "_multi",
+        "_slots",
+        "_lists",
+        "_mmap",
+        "_views",
+        "_has_urls",
+        "_url_sites",
+    )
 
     def __init__(
         self,
@@ -271,6 +297,7 @@ class DomainIndex:
         self._mmap = mapping
         self._views = views
         self._has_urls = has_urls
+        self._url_sites = _url_sites(trie) if has_urls else None
 
     @classmethod
     def empty(cls) -> DomainIndex:
@@ -363,7 +390,12 @@ class DomainIndex:
             site = name[match.end() :] if match else name
             if path[0] != "/":
                 path = "/" + path
-            url_hits = list(trie.iter_prefixes_with_ids("/" + site + path.lower()))
+            bit = hash(site) & (_SITE_BITS - 1)
+            sites = self._url_sites
+            if sites is None or sites[bit >> 3] >> (bit & 7) & 1:
+                url_hits = list(trie.iter_prefixes_with_ids("/" + site + path.lower()))
+            else:
+                url_hits = []  # no URL entry names this site
             if url_hits:
                 found: list[ListMatch] = []
                 for key, key_id in reversed(url_hits):

@@ -270,3 +270,20 @@ def test_bundled_defaults_build_and_match(tmp_path: Path) -> None:
         assert "ut1-adult-popular/adult" in adult
         assert {m.category for m in index.lookup("lemonde.fr")} >= {"news"}
         assert index.lookup("wikipedia.org") == ()
+
+
+def test_every_real_url_entry_is_found_under_its_site(
+    ut1_index: DomainIndex, ut1_lists: list[ParsedList], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # lookups walk the URL entries only for sites that have some: they must find what
+    # walking them for every site finds
+    requests = [
+        (variant, "/" + path.upper() + "/more?x=1")
+        for p in ut1_lists
+        for host, _, path in (url.partition("/") for url in p.url_prefixes)
+        for variant in (host, "www." + host.removeprefix("www."), "shop." + host, host.upper())
+    ]
+    found = [ut1_index.lookup(host, path) for host, path in requests]
+    assert sum(1 for matches in found if any("/" in m.matched for m in matches)) > 30_000
+    monkeypatch.setattr(ut1_index, "_url_sites", None)
+    assert [ut1_index.lookup(host, path) for host, path in requests] == found
