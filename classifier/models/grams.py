@@ -75,7 +75,12 @@ class GramTable:
         if len(self.keys) and (self.keys[1:] == self.keys[:-1]).any():
             raise ValueError("the n-grams have duplicates")
         self.values = np.asarray(columns, dtype=np.int64)[order]
-        for array in (self.alphabet, self.keys, self.values):
+        # the digit of every character below U+10000 (512 KiB), for one lookup per text
+        self._digit_of = np.full(0x10000, self._foreign, dtype=np.uint64)
+        basic = alphabet[alphabet < 0x10000]
+        self._digit_of[basic] = np.arange(1, len(basic) + 1, dtype=np.uint64)
+        self._bits = np.uint64(self.bits)
+        for array in (self.alphabet, self.keys, self.values, self._digit_of):
             array.setflags(write=False)
 
     def __len__(self) -> int:
@@ -93,28 +98,31 @@ class GramTable:
             pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
             return pairs[:, 0], pairs[:, 1]
         points = _code_points(text)
-        if not self.size or len(points) < self.low:
+        length = len(points)
+        if not self.size or length < self.low:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        ranks = np.searchsorted(self.alphabet, points)
-        ranks[ranks == len(self.alphabet)] = 0
-        # a character outside the alphabet is the one digit no n-gram has
-        digits = np.where(self.alphabet[ranks] == points, ranks + 1, self._foreign)
-        digits = digits.astype(np.uint64)
-        bits = np.uint64(self.bits)
-        keys: list[np.ndarray] = [digits] if self.low == 1 else []
+        if points.max() < len(self._digit_of):  # most texts: one table lookup
+            digits = self._digit_of[points]
+        else:
+            ranks = self.alphabet.searchsorted(points)
+            ranks[ranks == len(self.alphabet)] = 0
+            # a character outside the alphabet is the one digit no n-gram has
+            digits = np.where(self.alphabet[ranks] == points, ranks + 1, self._foreign)
+            digits = digits.astype(np.uint64)
+        # one row per n-gram length, windows by start offset; 0 (no n-gram) past the end
+        wanted = np.zeros((self.high - self.low + 1, length), dtype=np.uint64)
+        if self.low == 1:
+            wanted[0] = digits
         key = digits
-        for n in range(2, min(self.high, len(points)) + 1):
-            key = (key[:-1] << bits) | digits[n - 1 :]
+        for n in range(2, min(self.high, length) + 1):
+            key = (key[:-1] << self._bits) | digits[n - 1 :]
             if n >= self.low:
-                keys.append(key)
-        wanted = np.concatenate(keys) if len(keys) > 1 else keys[0]
-        at = np.searchsorted(self.keys, wanted)
-        at[at == len(self.keys)] = 0
-        match = np.flatnonzero(self.keys[at] == wanted)
-        columns = self.values[at[match]]
-        if len(keys) > 1:  # offsets in the concatenation -> offsets in the text
-            return np.concatenate([np.arange(len(k)) for k in keys])[match], columns
-        return match, columns
+                wanted[n - self.low, : len(key)] = key
+        flat = wanted.ravel()
+        at = self.keys.searchsorted(flat)
+        np.minimum(at, len(self.keys) - 1, out=at)
+        match = np.flatnonzero(self.keys[at] == flat)
+        return match % length, self.values[at[match]]
 
     def gram(self, column: int) -> str:
         """The n-gram reported as ``column``. Raises ``KeyError`` when none is."""
