@@ -66,8 +66,10 @@ _MULTI_FLAG = 0x8000_0000
 _WWW_RE = re.compile(r"(?:www|web|ftp)[0-9]*\.")
 _NO_MATCHES: tuple[ListMatch, ...] = ()
 #: One bit per hash of a site that has URL entries: a lookup walks the URL keys only for
-#: those sites (another site's bit is set now and then: its walk finds nothing).
+#: those sites (another site's bit is set now and then: its walk finds nothing). Made at the
+#: first lookup with a path.
 _SITE_BITS = 1 << 20
+_SITES_NOT_MADE = bytearray()
 
 
 class IndexFormatError(ValueError):
@@ -120,11 +122,11 @@ def _url_key(prefix: str) -> str:
 def _url_sites(trie: marisa_trie.Trie) -> bytearray | None:
     """The bits of the sites of every URL key (``/site/path``), or None when a key has no
     ``/`` after its site (it would match sites that only begin with it)."""
+    keys = trie.keys("/")
+    if any(key.find("/", 1) < 0 for key in keys):
+        return None
     bits = bytearray(_SITE_BITS // 8)
-    for key in trie.iterkeys("/"):
-        site, slash, _path = key[1:].partition("/")
-        if not slash:
-            return None
+    for site in {key[1 : key.find("/", 1)] for key in keys}:
         bit = hash(site) & (_SITE_BITS - 1)
         bits[bit >> 3] |= 1 << (bit & 7)
     return bits
@@ -297,7 +299,7 @@ class DomainIndex:
         self._mmap = mapping
         self._views = views
         self._has_urls = has_urls
-        self._url_sites = _url_sites(trie) if has_urls else None
+        self._url_sites: bytearray | None = _SITES_NOT_MADE
 
     @classmethod
     def empty(cls) -> DomainIndex:
@@ -392,6 +394,8 @@ class DomainIndex:
                 path = "/" + path
             bit = hash(site) & (_SITE_BITS - 1)
             sites = self._url_sites
+            if sites is _SITES_NOT_MADE:
+                sites = self._url_sites = _url_sites(trie)
             if sites is None or sites[bit >> 3] >> (bit & 7) & 1:
                 url_hits = list(trie.iter_prefixes_with_ids("/" + site + path.lower()))
             else:
