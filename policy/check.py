@@ -3,9 +3,9 @@ dashboard's "Test a site" use.
 
 ``check_url`` decides one address (the dashboard); given a ``CheckEngine`` it reuses the
 lists and models it loaded before until one of their files changes. ``check_lines`` decides
-a stream of addresses (``hearthguard check``): in chunks, asking the URL model about the
-hosts no list knows once per chunk, in one batch, and writing each distinct decision's JSON
-once.
+a stream of addresses (``hearthguard check``): in chunks, looking each chunk's hosts up in
+the lists first and asking the URL model about those no list knows in one batch before
+deciding, and writing each distinct decision's JSON once.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from json.encoder import encode_basestring
 from urllib.parse import urlsplit
 
 from classifier.categories import BENIGN
@@ -23,7 +24,7 @@ from policy.datadir import DataDir
 from policy.decide import decide
 from policy.engine import LoadedFiles, Stamps, load_files, stamps
 from policy.messages import N_
-from policy.snapshot import Snapshot, UrlVerdictSource
+from policy.snapshot import CategoryIndex, ListMatchLike, Snapshot, UrlVerdictSource
 from policy.store import PolicyStore, load_snapshot
 from policy.validate import InputError
 from policy.values import Decision, Profile, Request
@@ -147,6 +148,11 @@ class BatchUrlVerdicts:
             return BENIGN, 0.0
         return verdict
 
+    def ask(self, host: str) -> None:
+        """Have ``host`` judged at the next ``judge_asked`` unless it is judged already."""
+        if host not in self._verdicts:
+            self.asked[host] = None
+
     def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]:
         key = (host, k)
         found = self._explained.get(key)
@@ -196,13 +202,19 @@ def check_lines(
     """One JSON line per address, in order: ``{"url", **decision.as_dict()}``, or
     ``{"url", "error"}`` for what is not a web address (counted in ``counts.bad``).
 
-    When ``snapshot.url_model`` is a ``BatchUrlVerdicts`` the hosts no list knows are
-    judged once per chunk of ``CHUNK`` addresses and the decisions that waited for them are
-    taken again. An address seen before (same host, path and scheme) is not decided again:
-    ``decide`` is pure and every address is decided for one profile at one time. The lines
-    are the same as deciding one address at a time.
+    When ``snapshot.url_model`` is a ``BatchUrlVerdicts`` each chunk of ``CHUNK`` addresses
+    is looked up in the lists first (``decide`` is then answered from those lookups) and the
+    hosts no list names are judged by the URL model together before any is decided; a
+    decision that still had to wait for the model is taken again after it. An address seen
+    before (same host, path and scheme) is not decided again: ``decide`` is pure and every
+    address is decided for one profile at one time. The lines are the same as deciding one
+    address at a time.
     """
-    run = _Run(profile, snapshot, now, counts)
+    looked_up: _LookedUp | None = None
+    if isinstance(snapshot.url_model, BatchUrlVerdicts):
+        looked_up = _LookedUp(snapshot.index)
+        snapshot = replace(snapshot, index=looked_up)
+    run = _Run(profile, snapshot, now, counts, looked_up)
     chunk: list[str] = []
     for url in urls:
         chunk.append(url)
@@ -213,6 +225,27 @@ def check_lines(
         yield from run.chunk(chunk)
 
 
+class _LookedUp:
+    """The category index, answering the lookups of the chunk being decided from what
+    ``look_up`` found for it (any other lookup goes to the index)."""
+
+    def __init__(self, index: CategoryIndex) -> None:
+        self.index = index
+        self.found: dict[tuple[str, str], tuple[ListMatchLike, ...]] = {}
+
+    def lookup(self, host: str, path: str = "") -> tuple[ListMatchLike, ...]:
+        found = self.found.get((host, path))
+        return self.index.lookup(host, path) if found is None else found
+
+    def look_up(self, host: str, path: str) -> tuple[ListMatchLike, ...]:
+        """The index's answer for ``host`` and ``path``, kept until ``forget``."""
+        found = self.found[(host, path)] = self.index.lookup(host, path)
+        return found
+
+    def forget(self) -> None:
+        self.found.clear()
+
+
 @dataclass
 class _Run:
     """What one ``check_lines`` call remembers between chunks."""
@@ -221,24 +254,32 @@ class _Run:
     snapshot: Snapshot
     now: datetime
     counts: CheckedLines
+    looked_up: _LookedUp | None = None
     decided: dict[tuple[str, str, str], Decision] = field(default_factory=dict)
     tails: dict[Decision, str] = field(default_factory=dict)
 
     def chunk(self, chunk: list[str]) -> Iterator[str]:
         url_model = self.snapshot.url_model
         batched = url_model if isinstance(url_model, BatchUrlVerdicts) else None
-        results: list[Decision | str] = []
-        waiting: list[tuple[int, Request]] = []
         if len(self.decided) > _MAX_REMEMBERED:
             self.decided.clear()
+        decided = self.decided
+        requests: list[Request | str] = []
         for url in chunk:
             try:
-                request = url_request(url)
+                requests.append(url_request(url))
             except InputError as exc:
                 self.counts.bad += 1
-                results.append(json.dumps({"url": url, "error": exc.message}))
+                requests.append(json.dumps({"url": url, "error": exc.message}))
+        if batched is not None and self.looked_up is not None:
+            self._judge_unlisted(requests, batched, self.looked_up)
+        results: list[Decision | str] = []
+        waiting: list[tuple[int, Request]] = []
+        for request in requests:
+            if isinstance(request, str):
+                results.append(request)
                 continue
-            known = self.decided.get((request.host, request.path, request.scheme))
+            known = decided.get((request.host, request.path, request.scheme))
             if known is not None:
                 results.append(known)
                 continue
@@ -253,7 +294,25 @@ class _Run:
             for position, request in waiting:
                 results[position] = decide(request, self.profile, self.snapshot, self.now)
                 self._keep(request, results[position])
+        if self.looked_up is not None:
+            self.looked_up.forget()
         yield from self._lines(chunk, results)
+
+    def _judge_unlisted(
+        self, requests: list[Request | str], batched: BatchUrlVerdicts, looked_up: _LookedUp
+    ) -> None:
+        """Look the chunk's new addresses up in the lists and have the URL model judge the
+        hosts no list names, all at once, before any of them is decided."""
+        decided = self.decided
+        for request in requests:
+            if isinstance(request, str) or (
+                (request.host, request.path, request.scheme) in decided
+            ):
+                continue
+            if not looked_up.look_up(request.host, request.path):
+                batched.ask(request.host)
+        if batched.asked:
+            batched.judge_asked()
 
     def _keep(self, request: Request, decision: Decision | str) -> None:
         if isinstance(decision, Decision):
@@ -271,4 +330,5 @@ class _Run:
                 # json.dumps of {"url": u, **d} is '{"url": <u>, ' followed by the rest of d's
                 tail = json.dumps(result.as_dict(), ensure_ascii=False)[1:]
                 self.tails[result] = tail
-            yield '{"url": ' + json.dumps(url, ensure_ascii=False) + ", " + tail
+            # what json.dumps(url, ensure_ascii=False) writes
+            yield '{"url": ' + encode_basestring(url) + ", " + tail

@@ -158,3 +158,21 @@ def test_a_retrained_model_file_is_seen(store, data_dir) -> None:
     data_dir.models_dir.mkdir(parents=True, exist_ok=True)
     (data_dir.models_dir / "url.json").write_text("{}")  # damaged: bundled model used again
     assert engine.current() is not loaded
+
+
+def test_unlisted_hosts_are_judged_before_they_are_decided(store, data_dir) -> None:
+    make_index(data_dir.index, [parsed("ut1/gambling", "gambling", ["casino.example"])])
+    engine = load_files(data_dir)
+    wrapped = batch_url_verdicts(engine.url_model)
+    assert isinstance(wrapped, BatchUrlVerdicts)
+    snapshot = load_snapshot(store, index=engine.index, url_model=wrapped)
+    profile = snapshot.profiles[snapshot.default_profile]
+    urls = [f"https://free-casino-bonus{i}.example/x" for i in range(50)]
+    urls += [f"https://casino.example/{i}" for i in range(50)]
+    plain = load_snapshot(store, index=engine.index, url_model=engine.url_model)
+    got = list(check_lines(urls, profile, snapshot, NOW, CheckedLines()))
+    assert got == _one_by_one(urls, profile, plain)
+    # every unlisted host was judged in one batch first: no decision had to wait and be
+    # taken again, and listed hosts never reached the model
+    assert wrapped.provisional == 0
+    assert set(wrapped._verdicts) == {f"free-casino-bonus{i}.example" for i in range(50)}
