@@ -146,10 +146,10 @@ def held_out(domain: str) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < HELD_OUT_SHARE
 
 
-def _usable(domain: str) -> bool:
+def _usable(host: str, domain: str) -> bool:
     return (
         "." in domain
-        and not _EXPLICIT.search(domain)
+        and not _EXPLICIT.search(host)
         and not shared_platform(domain)
         and not domain.replace(".", "").isdigit()
     )
@@ -165,13 +165,13 @@ def site_name(domain: str) -> str:
 def benign_names(peertube: list[str], v2fly: dict[str, str]) -> dict[str, str]:
     """Registered domain -> source, one registered domain per site name (``.com`` when the
     name has one, else the shortest); PeerTube first; names with an explicit word, shared
-    platforms and addresses left out."""
+    platforms and addresses left out (an explicit word anywhere in the host)."""
     found: dict[str, dict[str, str]] = {}
     sources = [(host, "peertube") for host in peertube]
     sources += [(host, f"v2fly:{name}") for host, name in sorted(v2fly.items())]
     for host, source in sources:
         domain = registered_domain(host)
-        if _usable(domain):
+        if _usable(host, domain):
             found.setdefault(site_name(domain), {}).setdefault(domain, source)
     out: dict[str, str] = {}
     for domains in found.values():

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from classifier.categories import BENIGN
+from classifier.models.loading import load_models
 from classifier.training.artefacts import common_metadata, write_json, write_skops
 from classifier.training.conversion import pipeline_to_table
 from classifier.training.list_sources import LICENCES, URL_SOURCES
@@ -20,6 +22,7 @@ def build_url(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
     """Train, evaluate and (when it ships) write the URL model; return its metadata."""
     pipeline, run = url_training_run(data_dir, log)
     ships, rule = url_ships(run)
+    previous = _previous_model_on_benign_names(out_dir, run["benign_names"]["evaluated"])
     metadata = {
         **common_metadata("url", data_dir),
         "input": "registered domain + path (+ query), lower-cased: the labels below the "
@@ -53,6 +56,11 @@ def build_url(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
         "evaluation_rights_sensitive": run["rights_sensitive"],
         "evaluation_infrastructure": run["infrastructure"],
         "evaluation_held_out_split": run["held_out_split"],
+        "evaluation_benign_names": {
+            k: v for k, v in run["benign_names"].items() if k != "evaluated"
+        },
+        "previous_model_on_benign_names": previous,
+        "design": run["design"],
         "baseline": "lists alone: for each left-out provider, the share of its harmful hosts "
         "(by registered domain) that the other providers' lists name",
         "ships": ships,
@@ -72,3 +80,29 @@ def build_url(data_dir: Path, out_dir: Path, log: Any) -> dict[str, Any]:
     write_skops(pipeline_to_table(pipeline), out_dir / "url.skops")
     write_json(metadata, out_dir / "url.json")
     return metadata
+
+
+def _previous_model_on_benign_names(out_dir: Path, names: list[str]) -> dict[str, Any]:
+    """Held-out real benign names that the URL model now in ``out_dir`` (before this run
+    replaces it) blocks by itself at the child preset: the figure before, in the same run."""
+    model = load_models(out_dir, names=["url"]).url
+    if model is None or not names:
+        return {"names": len(names), "blocked_at_child": None}
+    probabilities = model.predict_proba(names).copy()
+    probabilities[:, model.classes.index(BENIGN)] = -1.0
+    bar = max(0.8, float(model.metadata.get("block_floor", 0.0)))
+    blocked = int((probabilities.max(axis=1) >= bar).sum())
+    return {
+        "names": len(names),
+        "blocked_at_child": blocked,
+        "share": round(blocked / len(names), 4),
+        "model_trained_at": model.metadata.get("trained_at"),
+        "block_floor": model.metadata.get("block_floor"),
+        "tube_names_blocked": int(
+            sum(
+                1
+                for n, top in zip(names, probabilities.max(axis=1), strict=True)
+                if "tube" in n.split(".", 1)[0] and top >= bar
+            )
+        ),
+    }
