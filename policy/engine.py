@@ -160,9 +160,10 @@ class Classifiers:
     problems: tuple[str, ...] = ()
 
 
-def load_classifiers(data: DataDir) -> Classifiers:
-    """The URL and page classifiers, preferring any retrained in ``<data>/models``."""
-    models, problems = load_household_models(data, names=("url", "page"))
+def load_classifiers(data: DataDir, names: Iterable[str] = ("url", "page")) -> Classifiers:
+    """The URL and page classifiers (those in ``names``), preferring any retrained in
+    ``<data>/models``."""
+    models, problems = load_household_models(data, names=names)
     return Classifiers(
         url_model=CachedUrlModel(models.url) if models.url is not None else None,
         page_model=models.page,
@@ -192,7 +193,7 @@ def load_files(data: DataDir) -> LoadedFiles:
     if problem is None and not data.index.exists():
         problem = "No category lists are imported yet."
     illegal, illegal_problems = load_illegal(data)
-    classifiers = load_classifiers(data)
+    classifiers = load_classifiers(data, names=("url",))  # a check reads no page
     return LoadedFiles(
         index=index,
         url_model=classifiers.url_model,

@@ -46,3 +46,13 @@ def test_a_damaged_retrained_model_is_a_problem_and_the_shipped_one_is_used(data
     assert loaded.url_model is not None
     (problem,) = [p for p in loaded.problems if "url classifier" in p]
     assert "retrained here could not be loaded" in problem
+
+
+def test_a_check_reads_no_page_model(data_dir) -> None:
+    # hearthguard check and the dashboard's "Test a site" decide addresses: a damaged
+    # retrained page model is none of their problems, and they do not load it
+    data_dir.models_dir.mkdir(exist_ok=True)
+    (data_dir.models_dir / "page.skops").write_bytes(b"PK\x03\x04 not really a model")
+    loaded = load_files(data_dir)
+    assert loaded.url_model is not None
+    assert not [p for p in loaded.problems if "page classifier" in p]
