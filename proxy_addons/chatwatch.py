@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from policy.alerts_capture import MAX_BODY, from_body, from_websocket, is_chat_p
 from policy.datadir import DataDir
 from policy.engine import load_household_models
 from policy.store import PolicyStore, StoreError
+from proxy_addons.bounded import BoundedCache
 from proxy_addons.httpfilter import flow_host
 from proxy_addons.state import ProxyState, client_ip
 
@@ -39,7 +40,8 @@ MAX_QUEUE = 2000
 MAX_QUEUE_BYTES = 4 * 1024 * 1024
 #: What the hook copies of one WebSocket frame (characters).
 _FRAME_CAP = 8 * 1024
-_CACHE_SIZE = 4096
+#: Memory for the scores of messages seen lately (about 3,000 short messages).
+_CACHE_BYTES = 1024 * 1024
 _FORMS = ("application/json", "application/x-www-form-urlencoded")
 
 
@@ -67,7 +69,7 @@ class ChatWatch:
         self.scored = 0
         self._queue: deque[_Raw] = deque()
         self._queued_bytes = 0
-        self._cache: OrderedDict[str, float] = OrderedDict()
+        self._cache: BoundedCache[str, float] = BoundedCache(_CACHE_BYTES)
         self._store: PolicyStore | None = None
         self._overrides: dict[str, str] = {}
         self._overrides_version: int | None = None
@@ -251,13 +253,12 @@ class ChatWatch:
         "lol", "gg") are not scored again."""
         if self.model is None:
             return [0.0] * len(texts)
-        known = {t: self._cache[t] for t in texts if t in self._cache}
+        known = {t: s for t in texts if (s := self._cache.get(t)) is not None}
         new = list(dict.fromkeys(t for t in texts if t not in known))
         if new:
             for text, score in zip(new, self.model.predict_proba(new), strict=True):
-                known[text] = self._cache[text] = float(score)
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+                known[text] = float(score)
+                self._cache.put(text, known[text])
         return [known[t] for t in texts]
 
     def _take(self) -> list[_Raw]:

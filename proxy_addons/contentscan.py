@@ -33,6 +33,7 @@ from classifier.models.text import MAX_HTML_BYTES, decompress_capped, html_to_te
 from policy.decide import decide_page_verdict
 from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
+from proxy_addons.bounded import BoundedCache
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.state import ProxyState, client_ip
 
@@ -47,7 +48,12 @@ SCAN_LIMIT = 2 * 1024 * 1024
 #: held back and judged first: the scan reads only the first 64 KB of HTML, and this is more
 #: than one 128 KB zstd block, so that a compressed beginning always decodes.
 STREAM_SCAN_BYTES = 160 * 1024
-_MAX_REMEMBERED = 20_000
+#: Memory for remembered page verdicts (about 600 bytes a page: some 7,000 pages) and for
+#: the hosts whose page was kept as a learning example today.
+_REMEMBERED_BYTES = 4 * 1024 * 1024
+_SAMPLED_BYTES = 1024 * 1024
+#: What one remembered verdict holds besides its key (the verdict and its few phrases).
+_VERDICT_BYTES = 400
 #: Uncompressed bodies up to this size are scanned on the event loop (well under a
 #: millisecond), the rest in the worker thread.
 INLINE_SCAN = 8 * 1024
@@ -101,11 +107,14 @@ class ContentScan:
     def __init__(self, state: ProxyState, pages: BlockPages) -> None:
         self.state = state
         self.pages = pages
-        self._remembered: dict[str, tuple[float, PageVerdict]] = {}
+        self._remembered: BoundedCache[str, tuple[float, PageVerdict]] = BoundedCache(
+            _REMEMBERED_BYTES, lambda _verdict: _VERDICT_BYTES
+        )
         # One worker thread: scanning holds the GIL, so more threads would not scan faster,
         # and each would keep its own memory arena.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-scan")
-        self._sampled: dict[str, str] = {}  # host -> day its page was last kept as an example
+        # host -> day its page was last kept as an example
+        self._sampled: BoundedCache[str, str] = BoundedCache(_SAMPLED_BYTES)
 
     def _scanning_profile(self, flow: http.HTTPFlow) -> Profile | None:
         """The profile to scan this answer for, or None when it is not scanned."""
@@ -170,9 +179,9 @@ class ContentScan:
         ttl = self.state.options.scan_cache
         if ttl <= 0:
             return
-        if len(self._remembered) >= _MAX_REMEMBERED:
-            self._remembered.clear()
-        self._remembered[key] = (time.monotonic() + ttl, verdict)
+        now = time.monotonic()
+        self._remembered.drop_oldest_while(lambda found: found[0] < now)
+        self._remembered.put(key, (now + ttl, verdict))
 
     async def response(self, flow: http.HTTPFlow) -> None:
         response = flow.response
@@ -324,9 +333,7 @@ class ContentScan:
         day = self.state.now().date().isoformat()
         if self._sampled.get(host) == day:
             return
-        if len(self._sampled) >= _MAX_REMEMBERED:
-            self._sampled.clear()
-        self._sampled[host] = day
+        self._sampled.put(host, day)
         self.state.pending_examples.append(
             Example(text[:MAX_TEXT_CHARS], listed.category, f"list:{listed.category}")
         )

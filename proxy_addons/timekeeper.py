@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from datetime import date, datetime, timedelta
 
 from mitmproxy import dns, http, tls
@@ -24,6 +25,7 @@ from policy.snapshot import Snapshot
 from policy.timelimits import time_left
 from policy.values import Action, Decision, Profile, Reason
 from proxy_addons.blockpage import BlockPages, age_group
+from proxy_addons.bounded import BoundedCache
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.localtime import format_until
 from proxy_addons.state import ProxyState, client_ip
@@ -36,7 +38,9 @@ TIME_PATH = "/.hearthguard/time"
 #: HTML larger than this is streamed as it is, never held back for a banner.
 BANNER_LIMIT = 2 * 1024 * 1024
 _BODY = re.compile(rb"<body[^>]*>", re.IGNORECASE)
-_MAX_HOSTS = 20_000
+#: Memory for the budget groups of hosts seen lately, and for the hosts counted this minute.
+_GROUPS_BYTES = 2 * 1024 * 1024
+_SEEN_BYTES = 1024 * 1024
 _PRUNE_EVERY = timedelta(hours=6)
 _PASSED = Decision(Action.ALLOW, Reason.NOT_BLOCKED, None, "tls passthrough")
 
@@ -69,15 +73,17 @@ class _GroupsByHost:
 
     def __init__(self) -> None:
         self._version: int | None = None
-        self._groups: dict[str, frozenset[str]] = {}
+        # the group names are shared strings: a set of them costs its own size
+        self._groups: BoundedCache[str, frozenset[str]] = BoundedCache(_GROUPS_BYTES, sys.getsizeof)
 
     def of(self, snapshot: Snapshot, host: str) -> frozenset[str]:
-        if snapshot.version != self._version or len(self._groups) >= _MAX_HOSTS:
-            self._version, self._groups = snapshot.version, {}
+        if snapshot.version != self._version:
+            self._version = snapshot.version
+            self._groups.clear()
         found = self._groups.get(host)
         if found is None:
             found = groups_for(m.category for m in snapshot.index.lookup(host) if not m.allow)
-            self._groups[host] = found
+            self._groups.put(host, found)
         return found
 
 
@@ -134,7 +140,7 @@ class TimeKeeper:
         self._new_day: date | None = None
         self._task: asyncio.Task[None] | None = None
         self._restored_for: str | None = None
-        self._seen: dict[tuple[str, str], int] = {}
+        self._seen: BoundedCache[tuple[str, str], int] = BoundedCache(_SEEN_BYTES)
 
     # -- start-up: take back today's minutes --------------------------------------------
 
@@ -168,9 +174,7 @@ class TimeKeeper:
         key, minute = (profile, host), minute_of(now)
         if self._seen.get(key) == minute:
             return False
-        if len(self._seen) >= _MAX_HOSTS:
-            self._seen.clear()
-        self._seen[key] = minute
+        self._seen.put(key, minute)
         return True
 
     def request(self, flow: http.HTTPFlow) -> None:
