@@ -22,6 +22,15 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+def _columns(columns: Sequence[int]) -> np.ndarray:
+    """Column numbers as ``int32`` (half the memory of ``int64``). Raises ``ValueError``
+    for one out of that range."""
+    found = np.asarray(columns, dtype=np.int64)
+    if found.size and (found.min() < 0 or found.max() >= 2**31):
+        raise ValueError("a column number is out of range")
+    return found.astype(np.int32)
+
+
 class GramTable:
     """Every occurrence in a text of a vocabulary of character n-grams (lengths ``low`` to
     ``high``), each n-gram with its column: what an Aho-Corasick automaton of the n-grams
@@ -61,7 +70,7 @@ class GramTable:
             if grams:
                 self._automaton.make_automaton()
             self.keys = np.empty(0, np.uint64)
-            self.values = np.empty(0, np.int64)
+            self.values = np.empty(0, np.int32)
             return
         lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
         digits = (np.searchsorted(alphabet, _code_points("".join(grams))) + 1).astype(np.uint64)
@@ -74,11 +83,12 @@ class GramTable:
         self.keys = keys[order]
         if len(self.keys) and (self.keys[1:] == self.keys[:-1]).any():
             raise ValueError("the n-grams have duplicates")
-        self.values = np.asarray(columns, dtype=np.int64)[order]
-        # the digit of every character below U+10000 (512 KiB), for one lookup per text
-        self._digit_of = np.full(0x10000, self._foreign, dtype=np.uint64)
+        self.values = _columns(columns)[order]
+        # the digit of every character below U+10000 (128 KiB), for one lookup per text
+        small = np.uint16 if self._foreign < 2**16 else np.uint32
+        self._digit_of = np.full(0x10000, self._foreign, dtype=small)
         basic = alphabet[alphabet < 0x10000]
-        self._digit_of[basic] = np.arange(1, len(basic) + 1, dtype=np.uint64)
+        self._digit_of[basic] = np.arange(1, len(basic) + 1, dtype=small)
         self._bits = np.uint64(self.bits)
         for array in (self.alphabet, self.keys, self.values, self._digit_of):
             array.setflags(write=False)
@@ -102,7 +112,7 @@ class GramTable:
         if not self.size or length < self.low:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         if points.max() < len(self._digit_of):  # most texts: one table lookup
-            digits = self._digit_of[points]
+            digits = self._digit_of[points].astype(np.uint64)
         else:
             ranks = self.alphabet.searchsorted(points)
             ranks[ranks == len(self.alphabet)] = 0
@@ -164,11 +174,11 @@ class WordTable:
         order = np.argsort(hashes, kind="stable")
         encoded = [words[i].encode("utf-8", "surrogatepass") for i in order.tolist()]
         self.hashes = hashes[order]
-        self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        self.offsets = np.zeros(len(words) + 1, dtype=np.int32)
         if encoded:
             np.cumsum([len(e) for e in encoded], out=self.offsets[1:])
         self.packed = b"".join(encoded)
-        self.values = np.asarray(columns, dtype=np.int64)[order]
+        self.values = _columns(columns)[order]
         for array in (self.hashes, self.offsets, self.values):
             array.setflags(write=False)
         seen = self.hashes[1:] == self.hashes[:-1]
