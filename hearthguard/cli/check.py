@@ -31,8 +31,9 @@ __all__ = ["check", "classify"]
 
 def _lines(urls: Iterable[str]) -> Iterator[str]:
     for line in urls:
-        if line.strip() and not line.lstrip().startswith("#"):
-            yield line.strip()
+        url = line.strip()
+        if url and url[0] != "#":
+            yield url
 
 
 @click.command()

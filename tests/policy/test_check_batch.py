@@ -176,3 +176,75 @@ def test_unlisted_hosts_are_judged_before_they_are_decided(store, data_dir) -> N
     # taken again, and listed hosts never reached the model
     assert wrapped.provisional == 0
     assert set(wrapped._verdicts) == {f"free-casino-bonus{i}.example" for i in range(50)}
+
+
+def _shared_lists() -> Path:
+    configured = os.environ.get("HEARTHGUARD_SHARED_DATA")
+    root = Path(configured) if configured else Path(__file__).resolve().parents[3] / "shared/data"
+    if not (root / "lists").is_dir():
+        pytest.skip(f"shared data not found at {root}")
+    return root / "lists"
+
+
+def real_addresses() -> list[str]:
+    """Real addresses of many kinds: URL entries and domains of real lists (adult, press, sex
+    education, gambling, drugs, redirectors), real sites no bundled list names (cooking,
+    sports), with and without scheme, ``www.`` and paths; then lines that are no address."""
+    lists = _shared_lists()
+    picked: list[str] = []
+    for name, count in [
+        ("ut1/adult/urls", 150),
+        ("ut1/press/domains", 80),
+        ("ut1/sexual_education/domains", 60),
+        ("ut1/gambling/domains", 80),
+        ("ut1/redirector/domains", 40),
+        ("ut1/cooking/domains", 80),
+        ("ut1/sports/domains", 80),
+        ("blocklistproject/drugs.txt", 40),
+    ]:
+        lines = (lists / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        entries = [line.split()[-1] for line in lines if line.strip() and line[0] != "#"]
+        picked += entries[:: max(1, len(entries) // count)][:count]
+    urls = []
+    for i, entry in enumerate(picked):
+        form = i % 4
+        urls.append(
+            entry
+            if form == 0
+            else f"https://www.{entry}/Page?q={i}"
+            if form == 1
+            else f"http://{entry.upper()}/a/./b/../c"
+            if form == 2
+            else f"https://{entry}:8443/é/{i}#top"
+        )
+    return urls + [
+        "garbage here",
+        "ftp://files.example",
+        "http://[::1",
+        "x" * 3000,
+        "https://" + "a" * 300 + ".example/",
+        "http://exa mple.com/",
+        "http://\x01bad.example/",
+        "https://203.0.113.7/login",
+        "http://[2001:db8::1]:8080/",
+        "https://пример.рф/страница",
+    ]
+
+
+def test_real_addresses_give_the_lines_deciding_them_one_by_one_gives(
+    store, data_dir, monkeypatch
+) -> None:
+    engine = load_files(data_dir)  # the bundled lists and the shipped URL model
+    plain = load_snapshot(store, index=engine.index, url_model=engine.url_model)
+    batched = load_snapshot(
+        store, index=engine.index, url_model=batch_url_verdicts(engine.url_model)
+    )
+    profile = plain.profiles[plain.default_profile]
+    urls = real_addresses()
+    monkeypatch.setattr(check, "CHUNK", 101)
+    counts = CheckedLines()
+    got = list(check_lines(urls + urls[::-1], profile, batched, NOW, counts))
+    assert got == _one_by_one(urls + urls[::-1], profile, plain)
+    reasons = {json.loads(line).get("reason") for line in got}
+    assert {"category_blocked", "protected_category", "not_blocked"} <= reasons
+    assert counts.bad == 2 * sum(1 for line in got[: len(urls)] if '"error"' in line) >= 10
