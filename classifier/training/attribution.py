@@ -37,6 +37,8 @@ _ATTRIBUTION_ROWS = (
     ("HateCheck", "Röttger, Vidgen, Nguyen, Waseem, Margetts, Pierrehumbert (ACL 2021), "
      "github.com/paul-rottger/hatecheck-data; classifier/data/corpora/chat/hatecheck/SOURCE.md",
      "CC BY 4.0", "chat"),
+    ("ConvAbuse", "Cercas Curry, Abercrombie, Rieser (EMNLP 2021), github.com/amandacurry/"
+     "convabuse; classifier/data/corpora/chat/convabuse/SOURCE.md", "CC BY 4.0", "chat"),
 )  # fmt: skip
 
 

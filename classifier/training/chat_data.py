@@ -56,12 +56,13 @@ TRAIN_SOURCES = (
     "ethos_hate",
     "gab_hate_corpus",
     "hatecheck",
+    "convabuse",
 )
 EVALUATION_SOURCES = ("jigsaw-sample", "conda_dota2_game_chat")
 HAND_WRITTEN = "hand-written"
 
 #: Training sources read from the project's own corpora, not from ``data_dir``.
-CORPUS_SOURCES = ("gab_hate_corpus", "hatecheck")
+CORPUS_SOURCES = ("gab_hate_corpus", "hatecheck", "convabuse")
 #: Where those corpora live (one folder per source, each with a SOURCE.md).
 CHAT_CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "corpora" / "chat"
 
@@ -103,6 +104,14 @@ LABEL_MAPPING: dict[str, str] = {
     "statements, reclaimed slurs, slur homonyms, abuse of objects), except three tests whose "
     "'non-hateful' is still abuse or profanity in this model's sense (target_indiv_nh: "
     "'I hate you'; target_group_nh: abuse of non-protected groups; profanity_nh): left out.",
+    "convabuse": "What people typed to two chatbots (ConvAbuse: a carbon-offset assistant and "
+    "an ELIZA), each message judged in its conversation by two to eight annotators. abusive "
+    "when more than half chose a level of abuse (mild, strong, very strong), weighted by that "
+    "share; ok when at least half chose 'not abusive', weighted likewise; anything in between "
+    "is left out. Kind: the abuse type most of its annotators named: sexual harassment -> "
+    "sexual_harassment; sexism -> sexism; racism, homophobia, transphobia, ableism -> hate; "
+    "'intellectual' (calling the other stupid) -> insult; no type but aimed at the one "
+    "spoken to or a person -> insult; otherwise offensive.",
     "jigsaw-sample": "Wikipedia talk-page comments (evaluation only): any of toxic, "
     "severe_toxic, obscene, threat, insult, identity_hate -> abusive.",
     "conda_dota2_game_chat": "Dota 2 in-game chat (evaluation and tuning only, never "
@@ -358,6 +367,48 @@ def _gab_hate_corpus(corpus_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]
         yield row["text"], int(kind != "ok"), "gab_hate_corpus", 1.0, kind, ""
 
 
+#: ConvAbuse abuse types -> the kind of abuse recorded here.
+_CONVABUSE_KINDS = {
+    "sex_harassment": "sexual_harassment",
+    "sexist": "sexism",
+    "racist": "hate",
+    "homophobic": "hate",
+    "transphobic": "hate",
+    "ableist": "hate",
+    "intellectual": "insult",
+}
+_CONVABUSE_LEVELS = ("1", "0", "-1", "-2", "-3")  # not abusive, ambiguous, mild, strong, very
+
+
+def _convabuse(corpus_dir: Path, report: dict[str, Any]) -> Iterable[_Raw]:
+    for row in _corpus_rows(corpus_dir / "convabuse" / "utterances.jsonl.gz", report):
+        try:
+            votes = {level: int(row["is_abuse"][level]) for level in _CONVABUSE_LEVELS}
+            judges = int(row["annotators"])
+            types = {str(k): int(v) for k, v in dict(row.get("type", {})).items()}
+            targets = {str(k): int(v) for k, v in dict(row.get("target", {})).items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            report["bad_rows"] += 1
+            continue
+        if judges <= 0:
+            report["bad_rows"] += 1
+            continue
+        abusive = (votes["-1"] + votes["-2"] + votes["-3"]) / judges
+        group = f"conversation:{row.get('conv_id', '')}"
+        if abusive > 0.5:
+            named = {
+                kind: sum(n for t, n in types.items() if _CONVABUSE_KINDS.get(t) == kind)
+                for kind in set(_CONVABUSE_KINDS.values())
+            }
+            kind = max(sorted(named), key=lambda k: named[k])
+            if not named[kind]:
+                aimed = targets.get("system", 0) + targets.get("individual", 0)
+                kind = "insult" if aimed else "offensive"
+            yield row["text"], 1, "convabuse", min(1.0, abusive), kind, group
+        elif votes["1"] / judges >= 0.5:
+            yield row["text"], 0, "convabuse", min(1.0, votes["1"] / judges), "ok", group
+
+
 #: HateCheck tests whose "non-hateful" gold label is still abuse or profanity here.
 _HATECHECK_LEFT_OUT = frozenset({"target_indiv_nh", "target_group_nh", "profanity_nh"})
 
@@ -435,6 +486,7 @@ def read_chat_corpus(
         "ethos_hate": lambda: _ethos(text_dir, report),
         "gab_hate_corpus": lambda: _gab_hate_corpus(Path(corpus_dir), report),
         "hatecheck": lambda: _hatecheck(Path(corpus_dir), report),
+        "convabuse": lambda: _convabuse(Path(corpus_dir), report),
         "jigsaw-sample": lambda: _jigsaw(text_dir, report),
         "conda_dota2_game_chat": lambda: _conda(text_dir, report),
     }

@@ -88,6 +88,8 @@ LICENCES = {
     "gab_hate_corpus": "CC BY 4.0 (Gab Hate Corpus, Kennedy et al. 2022, as stated at "
     "osf.io/edua3; copy from an MIT-licensed repository; posts: Gab terms)",
     "hatecheck": "CC BY 4.0 (HateCheck, Röttger et al. 2021)",
+    "convabuse": "CC BY 4.0 (ConvAbuse, Cercas Curry et al. 2021, github.com/amandacurry/"
+    "convabuse)",
     "jigsaw-sample": "CC0 (evaluation only)",
     "conda_dota2_game_chat": "none stated (evaluation and tuning only; not trained on, not copied)",
     HAND_WRITTEN: "Hearthguard's own",

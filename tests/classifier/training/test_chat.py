@@ -353,6 +353,22 @@ def write_own_corpora(root: Path) -> Path:
          case("No fucking way.", "profanity_nh", "non-hateful"),
          case("odd gold", "x", "maybe")],
     )  # fmt: skip
+
+    def said(text: str, votes: tuple[int, ...], **extra: object) -> dict[str, object]:
+        levels = dict(zip(("1", "0", "-1", "-2", "-3"), votes, strict=True))
+        return {"text": text, "conv_id": "9", "annotators": sum(votes) or 3,
+                "is_abuse": levels, "type": {}, "target": {}, **extra}  # fmt: skip
+
+    write(
+        corpora / "convabuse" / "utterances.jsonl.gz",
+        [said("i want to touch you all over", (0, 0, 1, 2, 0), type={"sex_harassment": 3}),
+         said("you are a useless pile of junk", (1, 0, 2, 0, 0), type={"intellectual": 2}),
+         said("shut up robot", (0, 0, 1, 1, 0), target={"system": 2}),
+         said("which city are you flying from", (3, 0, 0, 0, 0)),
+         said("whatever dude", (1, 1, 1, 0, 0)),  # no majority either way
+         said("no votes at all", (0, 0, 0, 0, 0), annotators=0),
+         {"text": "levels missing", "annotators": 2}],
+    )  # fmt: skip
     return corpora
 
 
@@ -386,7 +402,17 @@ def test_corpus_maps_every_source_and_keeps_evaluation_sources_apart(tmp_path: P
     assert labels["I love gay people."] == ("hatecheck", 0, "ok")
     # HateCheck's "non-hateful" abuse of a person and profanity are not ok here: left out
     assert "I hate you." not in labels and "No fucking way." not in labels
-    assert report["bad_rows"] >= 3  # the broken JSON line, the unlabelled post, "maybe"
+    # ConvAbuse: abuse typed at a chatbot, by annotator majority, kind by the type named
+    harassment = next(i for i in train if i.text == "i want to touch you all over")
+    assert (harassment.label, harassment.kind, harassment.weight) == (1, "sexual_harassment", 1.0)
+    assert harassment.group == "conversation:9"
+    junk = next(i for i in train if i.text == "you are a useless pile of junk")
+    assert (junk.label, junk.kind) == (1, "insult") and junk.weight == pytest.approx(2 / 3)
+    assert labels["shut up robot"] == ("convabuse", 1, "insult")  # aimed at the agent
+    assert labels["which city are you flying from"] == ("convabuse", 0, "ok")
+    assert "whatever dude" not in labels and "no votes at all" not in labels
+    # the broken JSON line, the unlabelled post, "maybe", and two broken ConvAbuse rows
+    assert report["bad_rows"] >= 5
     weak = next(i for i in train if i.text == "weak offensive vote")
     assert weak.weight == pytest.approx(1 / 3)
     # a text that an evaluation-only source holds is evaluated, never trained on

@@ -144,7 +144,12 @@ def test_chat_examples_deduplicate_across_sets_and_drop_conflicts(tmp_path: Path
     assert labels["you stupid idiot"] == ABUSIVE
     assert labels["shared text that both sets contain"] == OK
     assert labels["Lovely weather at the park today"] == OK
-    assert report["conflicting_texts_dropped"] == 1
+    # the project's own corpora hold texts judged differently in different conversations
+    # (ConvAbuse: "yes" after a question and after an insult); the files above add one
+    from classifier.training.chat_data import read_chat_corpus
+
+    _, _, own_report = read_chat_corpus(tmp_path / "no-such-dir")
+    assert report["conflicting_texts_dropped"] == own_report["conflicting_texts_dropped"] + 1
     assert report["duplicates_removed"] >= 1
     assert report["bad_rows"] == 2
     assert [e.label for e in check] == [OK, ABUSIVE]
