@@ -309,7 +309,11 @@ class _Run:
                 (request.host, request.path, request.scheme) in decided
             ):
                 continue
-            if not looked_up.look_up(request.host, request.path):
+            try:
+                listed = looked_up.look_up(request.host, request.path)
+            except Exception:  # noqa: BLE001 - decide meets the same failure and blocks
+                continue
+            if not listed:
                 batched.ask(request.host)
         if batched.asked:
             batched.judge_asked()

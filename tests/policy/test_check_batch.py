@@ -248,3 +248,33 @@ def test_real_addresses_give_the_lines_deciding_them_one_by_one_gives(
     reasons = {json.loads(line).get("reason") for line in got}
     assert {"category_blocked", "protected_category", "not_blocked"} <= reasons
     assert counts.bad == 2 * sum(1 for line in got[: len(urls)] if '"error"' in line) >= 10
+
+
+class _FailingIndex:
+    """An index whose file went bad under it: every lookup of one host raises."""
+
+    def __init__(self, index, bad_host: str) -> None:
+        self.index, self.bad_host = index, bad_host
+
+    def lookup(self, host: str, path: str = ""):
+        if host == self.bad_host:
+            raise OSError("Bad address")  # what reading a truncated mapping raises
+        return self.index.lookup(host, path)
+
+
+def test_a_failing_lookup_blocks_that_address_and_the_rest_go_on(store, data_dir) -> None:
+    make_index(data_dir.index, [parsed("ut1/gambling", "gambling", ["casino.example"])])
+    engine = load_files(data_dir)
+    failing = _FailingIndex(engine.index, "broken.example")
+    plain = load_snapshot(store, index=failing, url_model=engine.url_model)
+    batched = load_snapshot(store, index=failing, url_model=batch_url_verdicts(engine.url_model))
+    profile = plain.profiles[plain.default_profile]
+    urls = ["casino.example", "https://broken.example/", "news.example", "broken.example/x"]
+    got = list(check_lines(urls, profile, batched, NOW, CheckedLines()))
+    assert got == _one_by_one(urls, profile, plain)
+    assert [json.loads(line)["reason"] for line in got] == [
+        "category_blocked",
+        "filter_error",
+        "not_blocked",
+        "filter_error",
+    ]
