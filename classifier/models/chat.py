@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from classifier.models.chattext import CHAR_GRAM_RANGE, chat_features
-from classifier.models.grams import GramTable, WordTable
+from classifier.models.grams import GramTable, WordTable, packed_words_array
 from classifier.models.verdicts import ABUSIVE, OK, ChatVerdict
 
 __all__ = [
@@ -214,22 +214,25 @@ def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatMod
         coef = np.asarray(branch["coef"], dtype=np.float64)
         if idf.shape != coef.shape or idf.ndim != 1:
             raise ValueError(f"chat model {name}: idf and weights disagree")
-        vocabulary = unpack_words(branch["vocabulary"], len(idf))
-        if len(set(vocabulary)) != len(vocabulary):
-            raise ValueError(f"chat model {name}: vocabulary has duplicates")
+        # duplicates are refused by the tables built below; character n-grams are read
+        # into one str array (100,000 of them as Python strings take 6 MiB while loading)
+        if name == "words":
+            vocabulary: list[str] | np.ndarray = unpack_words(branch["vocabulary"], len(idf))
+        else:
+            vocabulary = _words_array(branch["vocabulary"], len(idf))
         branches.append((vocabulary, idf, coef))
-    (word_list, word_idf, word_coef), (char_list, char_idf, char_coef) = branches
-    words = word_list
-    chars = np.asarray(char_list, dtype=str) if char_list else np.empty(0, dtype="<U1")
+    (word_list, word_idf, word_coef), (char_array, char_idf, char_coef) = branches
+    words, chars = cast(list[str], word_list), cast(np.ndarray, char_array)
     low, high = (int(n) for n in table["char_range"])
     if (low, high) != CHAR_GRAM_RANGE:
         raise ValueError(f"chat model character n-grams {low}-{high} are not {CHAR_GRAM_RANGE}")
     lengths = np.char.str_len(chars) if len(chars) else np.array([low])
-    inner_space = bool(len(chars)) and bool(
-        (np.char.find(np.char.strip(chars, " "), " ") >= 0).any()
-    )
+    points = chars.view(np.uint32).reshape(len(chars), -1) if len(chars) else np.empty((0, 1))
+    inside = np.arange(1, points.shape[1])  # a space only as an n-gram's first or last
+    inner_space = bool(((points[:, 1:] == 32) & (inside < lengths[:, None] - 1)).any())
     if lengths.min() < low or lengths.max() > high or inner_space:
         raise ValueError("chat model character n-grams do not match their n-gram range")
+    del points
     own = table.get("lexicon_branch") or {"vocabulary": [], "scale": [], "coef": []}
     marked = table.get("marked_words") or {}
     lexicon = np.asarray(unpack_words(own["vocabulary"]), dtype=str)
@@ -246,15 +249,15 @@ def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatMod
     norm_share = idf * idf
     for array in (contribution, norm_share):
         array.setflags(write=False)
-    char_table = GramTable(char_list, range(len(words), len(words) + len(char_list)), low, high)
+    char_table = GramTable(chars, range(len(words), len(words) + len(chars)), low, high)
     lexicon_names = tuple(str(name) for name in lexicon)
-    start = len(words) + len(char_list)
+    start = len(words) + len(chars)
     word_table = WordTable(
         [*words, *lexicon_names], [*range(len(words)), *range(start, start + len(lexicon_names))]
     )
     return ChatModel(
         len(words),
-        len(char_list),
+        len(chars),
         lexicon_names,
         contribution,
         norm_share,
@@ -267,6 +270,19 @@ def build_chat_model(table: dict[str, Any], metadata: dict[str, Any]) -> ChatMod
         frozenset(np.asarray(marked.get("words", [])).astype(str).tolist()),
         float(marked.get("contribution", 0.0)),
     )
+
+
+def _words_array(stored: Any, count: int) -> np.ndarray:
+    """The words ``pack_words`` stored (or a str array) as a numpy str array; there must be
+    ``count`` of them. Raises ``ValueError`` otherwise."""
+    array = np.asarray(stored)
+    if array.dtype == np.uint8 and array.ndim == 1:
+        array = packed_words_array(array.tobytes())
+    elif array.dtype.kind != "U" or array.ndim != 1:
+        raise ValueError(f"words stored as {array.dtype} {array.shape}")
+    if len(array) != count:
+        raise ValueError(f"{len(array)} words stored where {count} are expected")
+    return array
 
 
 def pack_words(words: Sequence[str]) -> np.ndarray:

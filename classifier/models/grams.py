@@ -14,12 +14,41 @@ from collections.abc import Sequence
 import ahocorasick
 import numpy as np
 
-__all__ = ["GramTable", "WordTable"]
+__all__ = ["GramTable", "WordTable", "packed_words_array"]
 
 
 def _code_points(text: str) -> np.ndarray:
     """The code points of ``text`` (lone surrogates included) as ``uint32``."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _str_array(words: Sequence[str] | np.ndarray) -> np.ndarray:
+    """``words`` as a numpy str array (as it is when it is one)."""
+    if isinstance(words, np.ndarray) and words.dtype.kind == "U":
+        return words
+    return np.asarray(list(words), dtype=str) if len(words) else np.empty(0, dtype="<U1")
+
+
+def _str_points(array: np.ndarray) -> np.ndarray:
+    """The code points of a numpy str array: one row per string, padded with zeros."""
+    width = max(1, array.dtype.itemsize // 4)
+    return np.ascontiguousarray(array).view(np.uint32).reshape(len(array), width)
+
+
+def packed_words_array(packed: bytes) -> np.ndarray:
+    """Words joined by newlines (UTF-8) as a numpy str array, without one Python string per
+    word (a vocabulary of 100,000 n-grams as strings takes about 6 MiB while it exists)."""
+    if not packed:
+        return np.empty(0, dtype="<U1")
+    points = _code_points(packed.decode("utf-8", "surrogatepass"))
+    breaks = np.flatnonzero(points == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    lengths = np.concatenate([breaks, [len(points)]]) - starts
+    matrix = np.zeros((len(starts), max(1, int(lengths.max()))), dtype=np.uint32)
+    for k in range(matrix.shape[1]):  # the k-th character of every word that has one
+        longer = np.flatnonzero(lengths > k)
+        matrix[longer, k] = points[starts[longer] + k]
+    return matrix.view(f"<U{matrix.shape[1]}").reshape(len(starts))
 
 
 def _columns(columns: Sequence[int]) -> np.ndarray:
@@ -46,16 +75,23 @@ class GramTable:
     automaton.
     """
 
-    def __init__(self, grams: Sequence[str], columns: Sequence[int], low: int, high: int) -> None:
+    def __init__(
+        self, grams: Sequence[str] | np.ndarray, columns: Sequence[int], low: int, high: int
+    ) -> None:
         """``grams[i]`` is reported as ``columns[i]``; every n-gram is ``low`` to ``high``
-        characters long. Raises ``ValueError`` for a duplicate n-gram or a bad length."""
-        if len(grams) != len(columns):
+        characters long. ``grams`` may be a numpy str array (read without making a Python
+        string of each n-gram). Raises ``ValueError`` for a duplicate n-gram or a bad length."""
+        array = _str_array(grams)
+        if len(array) != len(columns):
             raise ValueError("n-grams and columns disagree")
-        if any(not low <= len(gram) <= high for gram in grams):
+        lengths = np.char.str_len(array) if len(array) else np.empty(0, np.int64)
+        if lengths.size and (lengths.min() < low or lengths.max() > high):
             raise ValueError(f"an n-gram is not {low} to {high} characters long")
         self.low, self.high = low, high
-        self.size = len(grams)
-        alphabet = np.unique(_code_points("".join(grams))) if grams else np.empty(0, np.uint32)
+        self.size = len(array)
+        points = _str_points(array)
+        present = np.arange(points.shape[1]) < lengths[:, None]  # characters, not padding
+        alphabet = np.unique(points[present]).astype(np.uint32)
         # digits 1..len(alphabet) for its characters, one more for every other character
         self._foreign = len(alphabet) + 1
         self.bits = int(self._foreign).bit_length()
@@ -63,22 +99,21 @@ class GramTable:
         self.alphabet = alphabet
         if self.bits * high > 63:
             self._automaton = ahocorasick.Automaton()
-            for gram, column in zip(grams, columns, strict=True):
+            for gram, column in zip(array.tolist(), columns, strict=True):
                 self._automaton.add_word(gram, (int(column), len(gram)))
-            if len(self._automaton) != len(grams):
+            if len(self._automaton) != self.size:
                 raise ValueError("the n-grams have duplicates")
-            if grams:
+            if self.size:
                 self._automaton.make_automaton()
             self.keys = np.empty(0, np.uint64)
             self.values = np.empty(0, np.int32)
             return
-        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        digits = (np.searchsorted(alphabet, _code_points("".join(grams))) + 1).astype(np.uint64)
-        first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        keys = np.zeros(len(grams), dtype=np.uint64)
-        for k in range(high):  # the k-th character of every n-gram that has one
+        keys = np.zeros(self.size, dtype=np.uint64)
+        for k in range(min(high, points.shape[1])):  # the k-th character of every n-gram
             longer = np.flatnonzero(lengths > k)
-            keys[longer] = (keys[longer] << np.uint64(self.bits)) | digits[first[longer] + k]
+            digits = np.searchsorted(alphabet, points[longer, k]).astype(np.uint64) + 1
+            keys[longer] = (keys[longer] << np.uint64(self.bits)) | digits
+        del points, present
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
         if len(self.keys) and (self.keys[1:] == self.keys[:-1]).any():
@@ -90,8 +125,8 @@ class GramTable:
         basic = alphabet[alphabet < 0x10000]
         self._digit_of[basic] = np.arange(1, len(basic) + 1, dtype=small)
         self._bits = np.uint64(self.bits)
-        for array in (self.alphabet, self.keys, self.values, self._digit_of):
-            array.setflags(write=False)
+        for array_ in (self.alphabet, self.keys, self.values, self._digit_of):
+            array_.setflags(write=False)
 
     def __len__(self) -> int:
         return self.size
@@ -171,13 +206,13 @@ class WordTable:
         if len(words) != len(columns):
             raise ValueError("words and columns disagree")
         hashes = np.fromiter((hash(w) for w in words), dtype=np.int64, count=len(words))
-        order = np.argsort(hashes, kind="stable")
-        encoded = [words[i].encode("utf-8", "surrogatepass") for i in order.tolist()]
+        order = np.argsort(hashes, kind="stable").tolist()
         self.hashes = hashes[order]
         self.offsets = np.zeros(len(words) + 1, dtype=np.int32)
-        if encoded:
-            np.cumsum([len(e) for e in encoded], out=self.offsets[1:])
-        self.packed = b"".join(encoded)
+        if words:  # one word encoded at a time: no list of them
+            sizes = (len(words[i].encode("utf-8", "surrogatepass")) for i in order)
+            np.cumsum(np.fromiter(sizes, dtype=np.int64, count=len(words)), out=self.offsets[1:])
+        self.packed = "".join([words[i] for i in order]).encode("utf-8", "surrogatepass")
         self.values = _columns(columns)[order]
         for array in (self.hashes, self.offsets, self.values):
             array.setflags(write=False)
@@ -187,7 +222,7 @@ class WordTable:
                 if self.hashes[other] != self.hashes[slot + 1]:
                     break
                 if self._bytes(other) == self._bytes(slot + 1):
-                    raise ValueError(f"duplicate word {encoded[slot + 1]!r}")
+                    raise ValueError(f"duplicate word {self._bytes(other)!r}")
 
     def __len__(self) -> int:
         return len(self.values)

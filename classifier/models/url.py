@@ -288,12 +288,13 @@ def build_url_model(table: dict[str, Any], metadata: dict[str, Any]) -> UrlModel
         raise ValueError(f"intercept {intercept.shape} does not fit {len(classes)} classes")
     low, high = (int(n) for n in chars["ngram_range"])
     lengths = np.char.str_len(char_grams) if len(char_grams) else np.array([low])
-    if lengths.min() < low or lengths.max() > high or "\n" in "".join(char_grams.tolist()):
+    newline = bool(len(char_grams)) and bool((char_grams.view(np.uint32) == 10).any())
+    if lengths.min() < low or lengths.max() > high or newline:
         raise ValueError("URL model n-grams do not match their n-gram range")
     pattern = re.compile(str(tokens["token_pattern"]))
     if pattern.groups > 1:
         raise ValueError("URL model token pattern has more than one group")
-    automaton = GramTable(char_grams.tolist(), range(len(char_grams)), low, high)
+    automaton = GramTable(char_grams, range(len(char_grams)), low, high)
     offset = len(char_grams)
     token_index = {token: offset + i for i, token in enumerate(token_names.tolist())}
     if len(token_index) != len(token_names) or len(automaton) != len(char_grams):
