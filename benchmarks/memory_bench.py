@@ -7,8 +7,10 @@ For every checkout given (``--tree``, default this one), in turn, ``--rounds`` t
   generator registered as a device; ``hearthguard run`` started on loopback ports;
 - idle: ``--settle`` seconds after both the proxy and the dashboard listen, the proxy's and
   the dashboard's resident memory (``/proc/PID/smaps_rollup``: RSS, PSS, anonymous);
-- peak: ``hey`` fetches a 1 MiB image from a loopback origin through the proxy
-  (``--requests`` at concurrency ``--concurrency``); the peak (VmHWM) of each process after.
+- start-up peak: the highest resident memory (VmHWM) of each process until then;
+- peak under load: the peak counter reset (``/proc/PID/clear_refs``), ``hey`` fetches a
+  1 MiB image from a loopback origin through the proxy (``--requests`` at concurrency
+  ``--concurrency``; every answer must be a 200), then the peak of each process.
 
 ``--breakdown`` instead loads, in a fresh interpreter of each checkout, what the proxy loads
 in the order it loads it (numpy, mitmproxy's core, the lean master and its addons, Hearthguard's
@@ -168,9 +170,14 @@ def _run_one(tree: Path, args: argparse.Namespace, origin_port: int) -> dict[str
             }
             figures["total_rss"] = figures["proxy_rss"] + figures["dash_rss"]
             figures["total_pss"] = figures["proxy_pss"] + figures["dash_pss"]
+            figures["start_peak"] = (
+                proxy.get("HWM", 0) + sum(d.get("HWM", 0) for d in dash)
+            ) / 1024
             if args.requests and shutil.which("hey"):
+                for pid in (proc.pid, *dashboards):
+                    Path(f"/proc/{pid}/clear_refs").write_text("5")
                 url = f"http://127.0.0.1:{origin_port}/img1m.jpg"
-                subprocess.run(
+                done = subprocess.run(
                     [
                         "hey",
                         "-n",
@@ -183,8 +190,11 @@ def _run_one(tree: Path, args: argparse.Namespace, origin_port: int) -> dict[str
                     ],
                     check=True,
                     capture_output=True,
+                    text=True,
                     timeout=300,
                 )
+                if f"[200]\t{args.requests} responses" not in done.stdout:
+                    raise RuntimeError(f"not every download was answered 200:\n{done.stdout}")
                 peak_proxy = _rollup(proc.pid).get("HWM", 0) / 1024
                 peak_dash = sum(_rollup(p).get("HWM", 0) for p in dashboards) / 1024
                 figures["peak_proxy"] = peak_proxy
