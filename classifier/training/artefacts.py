@@ -88,7 +88,8 @@ def read_corpus(path: Path) -> list[Example]:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for i, line in enumerate(handle):
             item = json.loads(line)
-            out.append(Example(item["text"], item["label"], f"corpus-{i}", item["source"]))
+            group = item.get("group") or f"corpus-{i}"
+            out.append(Example(item["text"], item["label"], group, item["source"]))
     return out
 
 
@@ -97,6 +98,7 @@ def write_corpus(examples: Sequence[Example], path: Path) -> None:
     with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
         for e in examples:
             line = json.dumps(
-                {"text": e.text, "label": e.label, "source": e.source}, ensure_ascii=False
+                {"text": e.text, "label": e.label, "source": e.source, "group": e.group},
+                ensure_ascii=False,
             )
             handle.write((line + "\n").encode("utf-8"))

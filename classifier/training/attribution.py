@@ -22,6 +22,9 @@ _ATTRIBUTION_ROWS = (
      "github.com/abachaa/MedQuAD (NIH and CDC text)", "CC BY 4.0", "page"),
     ("Wikipedia articles (WikiText-2)", "Merity et al. (2016), copy in github.com/pytorch/"
      "examples; classifier/data/corpora/SOURCE.md", "CC BY-SA 3.0", "page"),
+    ("Software catalogues", "github.com/public-apis/public-apis (Copyright (c) 2022 "
+     "public-apis) and github.com/ScoopInstaller/Extras application descriptions; "
+     "classifier/data/corpora/SOURCE.md", "MIT; Unlicense", "page"),
     ("HateXplain", "Mathew et al. (AAAI 2021), github.com/punyajoy/HateXplain (text via "
      "github.com/Media-Bias-Group/magpie-multi-task)", "MIT", "chat"),
     ("Toxic Spans (Civil Comments)", "Pavlopoulos et al. (ACL 2022), "

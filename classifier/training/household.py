@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from classifier.categories import BENIGN, PROTECTED, canonical
 from classifier.household import MAX_TEXT_CHARS
 from classifier.models.loading import BUNDLED_MODEL_DIR, MODEL_FORMAT
@@ -25,6 +27,7 @@ from classifier.training.artefacts import (
 )
 from classifier.training.page import train_page_model
 from classifier.training.page_corpus import PAGE_LIST_CATEGORIES
+from classifier.training.page_evaluation import document_weights
 from classifier.training.splits import SEED, Example
 
 __all__ = ["HOUSEHOLD_SHARE", "HOUSEHOLD_WEIGHT_BOUNDS", "retrain_page_model"]
@@ -87,7 +90,9 @@ def retrain_page_model(
     train = shipped + household
     low, high = HOUSEHOLD_WEIGHT_BOUNDS
     each = min(high, max(low, HOUSEHOLD_SHARE * len(shipped) / max(1, len(household))))
-    weights = [each if e.source == "household" else 1.0 for e in train]
+    weights = np.where([e.source == "household" for e in train], each, 1.0) * document_weights(
+        train
+    )
     table = train_page_model(train, seed=seed, weights=weights)
     base_meta = read_json(Path(corpus_dir or BUNDLED_MODEL_DIR) / "page.json")
     metadata = {

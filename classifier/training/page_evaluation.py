@@ -19,7 +19,7 @@ from classifier.categories import BENIGN
 from classifier.models.page import build_page_model
 from classifier.training.evaluation import expected_calibration_error, reliability_curve
 from classifier.training.page import (
-    bar_common_phrases,
+    apply_bars,
     boilerplate_documents,
     calibrate_table,
     fit_page_table,
@@ -145,7 +145,9 @@ def page_training_run(
             matrix[rows], names, [labels[i] for i in rows], weights=doc_weights[rows], seed=seed
         )
         real_rows = [i for i in rows if sources[i] in TRAINABLE]
-        table, barred[without or "shipped"] = bar_common_phrases(table, matrix[real_rows], names)
+        table, barred[without or "shipped"] = apply_bars(
+            table, matrix[real_rows], names, [sources[i] for i in real_rows]
+        )
         held = synthetic_calibration + [e for e in real_calibration if e.source != without]
         return calibrate_table(table, held)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from classifier.categories import BENIGN
+from classifier.training.catalogue import CATALOGUE_FILE
 from classifier.training.splits import Example
 
 __all__ = [
@@ -34,7 +35,7 @@ CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "corpora"
 WIKITEXT_FILE = "wikitext2_articles.jsonl.gz"
 
 #: Real page sources a shipped model may be trained on, with their label.
-TRAINABLE: dict[str, str] = {"medquad": BENIGN, "wikipedia": BENIGN}
+TRAINABLE: dict[str, str] = {"medquad": BENIGN, "wikipedia": BENIGN, "software": BENIGN}
 #: Real page sources read at run time to measure the model and tune its thresholds only.
 EVALUATION_ONLY: dict[str, str] = {
     "recipes": BENIGN,
@@ -74,6 +75,8 @@ def read_page_source(name: str, data_dir: Path, corpus_dir: Path = CORPUS_DIR) -
             for line in handle:
                 item = json.loads(line)
                 out.append(Example(item["text"], label, f"wiki:{item['title']}", name))
+    elif name == "software":
+        out.extend(_corpus_pages(Path(corpus_dir) / CATALOGUE_FILE, "software", label))
     elif name == "recipes":
         for row in _rows(pages / "recipe_scrapers_pages" / "recipe_pages_visible_text.csv"):
             text = f"{row['page_title']}\n{row['visible_text']}"
@@ -102,6 +105,16 @@ def read_page_source(name: str, data_dir: Path, corpus_dir: Path = CORPUS_DIR) -
             )
             out.append(Example(text, label, f"vendor:{row['vendor']}", name))
     return out
+
+
+def _corpus_pages(path: Path, name: str, label: str) -> list[Example]:
+    """The pages of one of Hearthguard's own corpus files (JSON lines with ``group`` and
+    ``text``); raises ``FileNotFoundError`` when it is missing."""
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return [Example(row["text"], label, f"{name}:{row['group']}", name) for row in rows]
 
 
 def page_sources(

@@ -98,6 +98,35 @@ def test_a_social_network_home_page_is_not_blocked(page: PageModel) -> None:
     assert verdict.category == BENIGN
 
 
+def test_a_developer_home_page_is_not_blocked(page: PageModel) -> None:
+    # The advertising and tracking servers the gambling lists name once taught the model
+    # that these words meant gambling (a page like this was blocked at 1.0).
+    home = (
+        "Developer platform: analytics SDK and REST API, real-time metrics, data sync, ad "
+        "tracking, stats dashboard and banner ads for your apps. Read the docs. Pricing."
+    )
+    (verdict,) = page.predict([home])
+    assert verdict.category == BENIGN
+
+
+def test_words_of_protected_topics_are_no_evidence(page: PageModel) -> None:
+    text = "Teen health: a guide for teens, their parents and schools on puberty and consent."
+    assert page.explain(text) == []
+    (verdict,) = page.predict([text])
+    assert verdict.category == BENIGN
+
+
+def test_an_explicit_passage_on_an_ordinary_page_is_blocked(
+    page: PageModel, shared_data: Path
+) -> None:
+    # One line of explicit words in 4 KB of ordinary encyclopaedic text, as in the shared
+    # proxy bench's adult page, which an earlier model let through (0.696 at the child 0.7).
+    ordinary = " ".join(e.text for e in read_page_source("wikipedia", shared_data)[:2])[:4000]
+    line = "free porn xxx hardcore porn sex videos pussy cock hardcore sex free porn videos"
+    (verdict,) = page.predict([f"{ordinary[:2000]}\n{line}\n{ordinary[2000:]}"])
+    assert verdict.category == "adult" and verdict.score >= CHILD
+
+
 def test_real_gambling_pages_are_caught_as_gambling(page: PageModel, shared_data: Path) -> None:
     pages = read_page_source("gambling_affiliate", shared_data)
     verdicts = page.predict([e.text for e in pages])

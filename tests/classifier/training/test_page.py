@@ -3,6 +3,8 @@ calibration, WikiText cleaning, shared platforms, list noise."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
@@ -10,12 +12,17 @@ from scipy.sparse import csr_matrix
 from classifier.categories import BENIGN
 from classifier.models.page import build_page_model
 from classifier.models.url import shared_platform
+from classifier.training.artefacts import read_corpus, write_corpus
+from classifier.training.hand_written import PROTECTED_WORDS
 from classifier.training.page import (
     bar_common_phrases,
+    bar_protected_phrases,
     calibrate_table,
     fit_page_table,
     phrase_stem,
+    train_page_model,
 )
+from classifier.training.page_corpus import EXPLICIT_ADULT_WORDS
 from classifier.training.sources import wikitext_articles
 from classifier.training.splits import Example
 from classifier.training.url import _NOT_A_SITE_NAME
@@ -102,3 +109,60 @@ def test_advertising_hosts_in_harmful_lists_are_not_site_names() -> None:
     assert _NOT_A_SITE_NAME.match("track2.casino.example$")
     assert not _NOT_A_SITE_NAME.match("adnrionegro.com.ar$")
     assert not _NOT_A_SITE_NAME.match("casino.example$")
+
+
+def test_a_phrase_common_in_one_small_source_is_barred_though_rare_over_all() -> None:
+    table = _table()
+    names = np.array([" casino ", " casinos ", " poker ", " news "])
+    # poker on 5 of 100 catalogue pages and none of 2,000 health pages: 0.24% over all
+    rows = [[0, 0, 1, 1]] * 5 + [[0, 0, 0, 1]] * 2095
+    sources = ["software"] * 100 + ["medquad"] * 2000
+    benign = csr_matrix(np.array(rows))
+    floor = {**table, "evidence_floor": 0.01}
+    assert bar_common_phrases(floor, benign, names)[1] == []
+    _, barred = bar_common_phrases(floor, benign, names, sources=sources)
+    assert barred == ["poker"]
+
+
+def test_retraining_keeps_the_benign_bar() -> None:
+    """The household retraining path (``train_page_model``) bars phrases that are common on
+    the real benign pages of its corpus, as the shipped training does."""
+    harmful = [Example(f"casino poker bonus{i}", "gambling", f"g{i}", "t") for i in range(40)]
+    synthetic = [Example(f"weather garden{i}", BENIGN, f"b{i}", "t") for i in range(40)]
+    real = [Example(f"poker night club{i}", BENIGN, f"s{i}", "software") for i in range(10)]
+    real += [Example(f"flu symptoms doctor{i}", BENIGN, f"m{i}", "medquad") for i in range(90)]
+    table = train_page_model(harmful + synthetic + real)
+    weights = dict(zip(table["phrases"].tolist(), table["weights"][:, 0].tolist(), strict=True))
+    assert weights.get(" poker ", 0.0) <= 0 < weights[" casino "]
+
+
+def test_the_training_corpus_keeps_each_document_group(tmp_path) -> None:
+    docs = [Example("a b", "gambling", "contrast-gambling-train-3", "lists+hand-written")]
+    write_corpus(docs, tmp_path / "c.jsonl.gz")
+    assert read_corpus(tmp_path / "c.jsonl.gz") == docs
+
+
+def test_words_of_protected_topics_are_never_evidence() -> None:
+    table = {
+        "phrases": np.array([" teen ", " teen porn ", " the teens ", " casino "]),
+        "weights": np.array([[2.0, 0.0], [3.0, 0.0], [2.0, 0.0], [4.0, 0.0]], dtype=np.float32),
+        "evidence_floor": 1.5,
+    }
+    barred_table, barred = bar_protected_phrases(table)
+    assert barred == ["teen", "the teens"]
+    assert barred_table["weights"][:, 0].tolist() == [0.0, 3.0, 0.0, 4.0]
+
+
+def test_explicit_adult_words_come_from_ut1_and_are_no_protected_words(shared_data) -> None:
+    """Each word is one UT1's adult expressions match in a URL (``/word/``)."""
+    folder = shared_data / "lists" / "ut1" / "adult"
+    expressions = [
+        re.compile(line.strip())
+        for name in ("expressions", "very_restrictive_expression")
+        for line in (folder / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert expressions
+    for word in EXPLICIT_ADULT_WORDS:
+        assert any(e.search(f"/{word}/") for e in expressions), word
+        assert word not in PROTECTED_WORDS, word
