@@ -4,9 +4,11 @@ shipped."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from classifier.training.url import url_ships
 from classifier.training.url_benign_names import (
     BENIGN_NAMES_DIR,
     PINNED_HELD_OUT,
@@ -94,3 +96,22 @@ def test_bad_input_exits_2_and_writes_nothing(
     assert main([str(v2fly), str(extractor), "--out", str(out)]) == 0
     written = {d for f in ("train.txt", "heldout.txt") for d, _ in read_names(out / f)}
     assert written == {"bbc.co.uk", "framatube.org", "peertube.tv", "example.de"}
+
+
+def _report(names_blocked: float) -> dict[str, Any]:
+    fold = {"lists_alone_caught": 0.1, "lists_and_model_caught": {"child": 0.2}}
+    return {
+        "leave_one_provider_out": {"a": fold, "b": fold},
+        "rights_sensitive": {"news": {"hosts": 1000, "model_blocked": {"child": 0.001}}},
+        "infrastructure": {"hosts": 100, "model_blocked": {"child": 0.0}},
+        "benign_names": {"names": 1000, "model_blocked": {"child": names_blocked}},
+    }
+
+
+def test_the_url_model_ships_only_when_it_spares_held_out_ordinary_names() -> None:
+    assert url_ships(_report(0.005))[0] is True
+    assert url_ships(_report(0.006))[0] is False
+    empty = _report(0.0)
+    empty["benign_names"]["names"] = 0
+    assert url_ships(empty)[0] is False
+    assert "held-out real benign site names" in url_ships(_report(0.0))[1]
