@@ -84,6 +84,8 @@ def test_held_out_listed_tube_porn_sites_are_still_caught(
 def test_the_model_file_records_the_names_before_and_after(url_model: UrlModel) -> None:
     after = url_model.metadata["evaluation_benign_names"]
     before = url_model.metadata["previous_model_on_benign_names"]
+    # "before": the model this one replaced, measured on the same names in the same run
     assert after["names"] == before["names"] > 5000
-    assert after["blocked_at_child"] < before["blocked_at_child"]
+    assert after["blocked_at_child"] <= before["blocked_at_child"]
+    assert after["model_blocked"]["child"] <= 0.005
     assert after["by_piece"]["tube"]["blocked_at_child"] == 0
