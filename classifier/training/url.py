@@ -10,6 +10,10 @@ honest figures next to the lists alone.
 - Rights-sensitive benign set, kept out of training: Hearthguard's protected lists (health,
   helplines, sex education, rights), UT1 ``press`` and ``sexual_education``. Blocks on it are
   measured for the lists and for the model.
+- Real ordinary site names (``benign_names/``: PeerTube instances, v2fly media, shopping and
+  company lists) and UT1's video sites are benign training names, so one piece harmful and
+  ordinary names share ("tube") does not decide by itself; the held-out half of those names
+  is never trained on (by site name) and measured, and bounds what the model may ship.
 - Bar: the model blocks only at or above ``block_floor``, chosen so that at most
   ``URL_FALSE_ALARM_RATE`` of held-out ordinary benign hosts would be blocked.
 - Leave-one-source-out: each list provider is left out in turn; the figure is how many of
