@@ -106,6 +106,9 @@ class PageModel:
     # a calibrated model's evidence phrases only (negative or >= evidence_floor in a column):
     # the others add nothing to a verdict, and a smaller automaton scans a page faster
     _evidence_automaton: ahocorasick.Automaton | None = field(default=None, repr=False)
+    # ... and of those, the strong phrases only (weight >= evidence_floor in some column):
+    # they alone decide whether any category is possible on a page
+    _strong_automaton: ahocorasick.Automaton | None = field(default=None, repr=False)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -159,6 +162,15 @@ class PageModel:
         return score, count
 
     def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
+        strong = self._strong_automaton
+        if strong is not None:
+            # Counts depend on the strong phrases alone: when no category has enough of
+            # them, every category is 0 whatever else the page says (most pages), and the
+            # larger automaton of benign context need not read it.
+            found = self._matches(strong, text) if len(strong) else np.empty(0, np.int64)
+            _score, count = self._evidence(found)
+            if not (count >= self.min_phrases).any():
+                return self._nothing_found()
         automaton = self._evidence_automaton
         if automaton is not None and len(automaton):
             found = self._matches(automaton, text)
@@ -171,6 +183,13 @@ class PageModel:
             benign = self.class_names.index(BENIGN)
             p[benign] = 0.0
             p[benign] = 1.0 - p.max()
+        return p
+
+    def _nothing_found(self) -> np.ndarray:
+        """A calibrated model's probabilities for a page with no possible category."""
+        p = np.zeros(len(self.class_names))
+        if BENIGN in self.class_names:
+            p[self.class_names.index(BENIGN)] = 1.0
         return p
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -250,14 +269,11 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         automaton.add_word(phrase, index)
     if phrases:
         automaton.make_automaton()
-    evidence_automaton = None
+    evidence_automaton = strong_automaton = None
     floor = float(table.get("evidence_floor", 0.0))
     if calibration is not None and phrases:
-        evidence_automaton = ahocorasick.Automaton()
-        for index in np.flatnonzero(((weights < 0) | (weights >= floor)).any(axis=1)).tolist():
-            evidence_automaton.add_word(phrases[index], index)
-        if len(evidence_automaton):
-            evidence_automaton.make_automaton()
+        evidence_automaton = _automaton_of(phrases, (weights < 0) | (weights >= floor))
+        strong_automaton = _automaton_of(phrases, weights >= floor)
     weights.setflags(write=False)
     return PageModel(
         phrases,
@@ -272,4 +288,15 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         stems,
         context_cap,
         evidence_automaton,
+        strong_automaton,
     )
+
+
+def _automaton_of(phrases: tuple[str, ...], chosen: np.ndarray) -> ahocorasick.Automaton:
+    """An automaton of the phrases with ``chosen`` true in any column, by their index."""
+    automaton = ahocorasick.Automaton()
+    for index in np.flatnonzero(chosen.any(axis=1)).tolist():
+        automaton.add_word(phrases[index], index)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton

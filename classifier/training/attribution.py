@@ -25,6 +25,13 @@ _ATTRIBUTION_ROWS = (
     ("Software catalogues", "github.com/public-apis/public-apis (Copyright (c) 2022 "
      "public-apis) and github.com/ScoopInstaller/Extras application descriptions; "
      "classifier/data/corpora/SOURCE.md", "MIT; Unlicense", "page"),
+    ("Ordinary site names and infrastructure hosts", "github.com/v2fly/domain-list-community "
+     "(Copyright (c) 2018-2019 V2Ray); PeerTube instances in github.com/yt-dlp/yt-dlp; "
+     "classifier/data/benign_names/SOURCE.md, classifier/data/benign_infra/SOURCE.md",
+     "MIT; Unlicense", "url"),
+    ("Cooking Stack Exchange question titles", "cooking.stackexchange.com users, copy in "
+     "github.com/HuStanding/ml (fastText tutorial data); classifier/data/corpora/SOURCE.md",
+     "CC BY-SA 3.0", "page"),
     ("HateXplain", "Mathew et al. (AAAI 2021), github.com/punyajoy/HateXplain (text via "
      "github.com/Media-Bias-Group/magpie-multi-task)", "MIT", "chat"),
     ("Toxic Spans (Civil Comments)", "Pavlopoulos et al. (ACL 2022), "

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from classifier.categories import BENIGN
-from classifier.training.catalogue import CATALOGUE_FILE
+from classifier.training.catalogue import CATALOGUE_FILE, COOKING_FILE
 from classifier.training.splits import Example
 
 __all__ = [
@@ -35,7 +35,12 @@ CORPUS_DIR = Path(__file__).resolve().parents[1] / "data" / "corpora"
 WIKITEXT_FILE = "wikitext2_articles.jsonl.gz"
 
 #: Real page sources a shipped model may be trained on, with their label.
-TRAINABLE: dict[str, str] = {"medquad": BENIGN, "wikipedia": BENIGN, "software": BENIGN}
+TRAINABLE: dict[str, str] = {
+    "medquad": BENIGN,
+    "wikipedia": BENIGN,
+    "software": BENIGN,
+    "cooking": BENIGN,
+}
 #: Real page sources read at run time to measure the model and tune its thresholds only.
 EVALUATION_ONLY: dict[str, str] = {
     "recipes": BENIGN,
@@ -77,6 +82,8 @@ def read_page_source(name: str, data_dir: Path, corpus_dir: Path = CORPUS_DIR) -
                 out.append(Example(item["text"], label, f"wiki:{item['title']}", name))
     elif name == "software":
         out.extend(_corpus_pages(Path(corpus_dir) / CATALOGUE_FILE, "software", label))
+    elif name == "cooking":
+        out.extend(_corpus_pages(Path(corpus_dir) / COOKING_FILE, "cooking", label))
     elif name == "recipes":
         for row in _rows(pages / "recipe_scrapers_pages" / "recipe_pages_visible_text.csv"):
             text = f"{row['page_title']}\n{row['visible_text']}"

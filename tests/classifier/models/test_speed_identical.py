@@ -3,6 +3,7 @@ real pages read at run time from the shared data (never copied into the project)
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -139,3 +140,24 @@ def test_page_scores_equal_the_plain_path_on_real_pages_in_markup(
     assert (fast.argmax(axis=1) == plain.argmax(axis=1)).all()
     benign = model.classes.index("benign")
     assert (np.delete(plain, benign, axis=1).max(axis=1) > 0.01).sum() >= 3  # real evidence
+
+
+def test_pages_without_enough_strong_phrases_skip_the_context_scan_with_the_same_scores(
+    real_texts: list[str], shared_data: Path
+) -> None:
+    # The first, small scan of strong phrases decides whether any category is possible; the
+    # probabilities equal those of the full evidence scan on real benign and harmful pages.
+    model = load_models(names=["page"]).page
+    assert model is not None and model._strong_automaton is not None
+    full = dataclasses.replace(model, _strong_automaton=None)
+    harmful = [
+        e.text
+        for name in ("gambling_affiliate", "agora_drugs")
+        for e in read_page_source(name, shared_data)[:150]
+    ]
+    explicit = "free porn xxx hardcore videos, busty pornstar fetish clips"
+    pages = [*real_texts[:200], *harmful, explicit, f"{real_texts[0]} {explicit}", "", "x"]
+    fast, plain = model.predict_proba(pages), full.predict_proba(pages)
+    assert np.abs(fast - plain).max() <= 1e-12
+    benign = model.classes.index("benign")
+    assert (np.delete(plain, benign, axis=1).max(axis=1) > 0.5).sum() >= 10  # real evidence

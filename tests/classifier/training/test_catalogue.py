@@ -1,4 +1,4 @@
-"""The software-catalogue pages: parsed from real catalogue formats, paged, shipped."""
+"""The software-catalogue and cooking pages: parsed from real formats, paged, shipped."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 from classifier.categories import BENIGN
 from classifier.training.catalogue import (
     APPS_PER_PAGE,
+    QUESTIONS_PER_PAGE,
     build_catalogue_corpus,
+    cooking_pages,
     main,
     public_apis_pages,
     scoop_pages,
@@ -71,3 +73,28 @@ def test_the_shipped_catalogue_is_a_trainable_benign_source(tmp_path) -> None:
     text = " ".join(e.text for e in pages).lower()
     for word in ("api", "sdk", "analytics", "sync", "video"):
         assert f" {word} " in f" {text} "
+
+
+def test_cooking_questions_become_pages_per_first_tag() -> None:
+    text = (
+        "__label__sauce __label__cheese How much does potato starch affect a cheese sauce?\n"
+        "__label__olive-oil Is extra virgin olive oil good for frying?\n"
+        "__label__sauce Why did my sauce split?\n"
+        "__label__baking\n"
+        "no tag at all\n"
+    )
+    assert cooking_pages(text) == [
+        (
+            "cooking:sauce:0",
+            "sauce\nHow much does potato starch affect a cheese sauce?\nWhy did my sauce split?",
+        ),
+        ("cooking:olive oil:0", "olive oil\nIs extra virgin olive oil good for frying?"),
+    ]
+
+
+def test_the_shipped_cooking_questions_are_a_trainable_benign_source(tmp_path) -> None:
+    pages = read_page_source("cooking", tmp_path)
+    assert len(pages) > 500 and {e.source for e in pages} == {"cooking"}
+    assert max(len(e.text.splitlines()) for e in pages) == QUESTIONS_PER_PAGE + 1
+    text = " ".join(e.text for e in pages).lower()
+    assert "extra virgin olive oil" in text and "granny smith" in text
