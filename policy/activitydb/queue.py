@@ -4,6 +4,7 @@ event loop, until the writer thread takes a batch for activity.db (``ActivitySto
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from policy.activitydb.records import MAX_USER_AGENT, DecisionEvent, DeviceSighting
@@ -24,7 +25,9 @@ class ActivityLog:
         self._decisions: list[DecisionEvent] = []
         self._sightings: dict[str, DeviceSighting] = {}
         self._hotline = 0
-        self._last: dict[tuple[str | None, str, str], datetime] = {}
+        # (device, host, action) -> when last queued, oldest first: what is older than the
+        # window can no longer fold a repeat and is forgotten as new decisions come
+        self._last: OrderedDict[tuple[str | None, str, str], datetime] = OrderedDict()
         self.repeat_window = repeat_window
         self.dropped = 0
         self._agents_known: set[str] = set()
@@ -35,13 +38,22 @@ class ActivityLog:
         last = self._last.get(key)
         if last is not None and event.at - last < self.repeat_window:
             return
-        if len(self._last) >= MAX_QUEUE:
-            self._last.clear()
         self._last[key] = event.at
+        self._last.move_to_end(key)
+        horizon = event.at - self.repeat_window
+        while self._last and (
+            len(self._last) > MAX_QUEUE or next(iter(self._last.values())) <= horizon
+        ):
+            self._last.popitem(last=False)
         if len(self._decisions) >= MAX_QUEUE:
             del self._decisions[: MAX_QUEUE // 10]
             self.dropped += MAX_QUEUE // 10
         self._decisions.append(event)
+
+    @property
+    def remembered(self) -> int:
+        """How many (device, host, action) keys are kept to fold repeats."""
+        return len(self._last)
 
     def hotline_block(self) -> None:
         self._hotline += 1

@@ -46,3 +46,30 @@ def test_a_batch_put_back_goes_ahead_of_newer_events_within_the_bound():
     decisions, _, _ = log.take()
     assert len(decisions) == MAX_QUEUE and log.dropped == 5
     assert decisions[0].host == "h5.example" and decisions[-1].host == "new9.example"
+
+
+def test_keys_older_than_the_window_are_forgotten_as_decisions_come() -> None:
+    # A soak of unique host names: what can no longer fold a repeat is not kept (it grew by
+    # 200 bytes a host until 50,000 and was then cleared at once).
+    log = ActivityLog(repeat_window=timedelta(seconds=60))
+    for s in range(600):
+        log.decision(event(T0 + timedelta(seconds=s), f"h{s}.example"))
+        assert log.remembered <= 61
+    log.decision(event(T0 + timedelta(seconds=599), "h599.example"))  # a repeat is still folded
+    log.decision(event(T0 + timedelta(seconds=599), "h540.example"))  # 59 s ago: folded
+    decisions, _, _ = log.take()
+    assert len(decisions) == 600
+
+
+def test_the_repeat_keys_are_bounded_in_one_burst() -> None:
+    log = ActivityLog(repeat_window=timedelta(seconds=60))
+    for i in range(MAX_QUEUE + 10):
+        log.decision(event(T0, f"h{i}.example"))
+    assert log.remembered == MAX_QUEUE
+    log.decision(event(T0, f"h{MAX_QUEUE + 9}.example"))  # the newest keys are the ones kept
+    decisions, _, _ = log.take()
+    assert len(decisions) <= MAX_QUEUE
+    assert [e.host for e in decisions[-2:]] == [
+        f"h{MAX_QUEUE + 8}.example",
+        f"h{MAX_QUEUE + 9}.example",
+    ]
