@@ -32,7 +32,14 @@ from policy.datadir import DataDir
 from policy.policydb.lists import ListRecord
 from policy.store import PolicyStore
 
-__all__ = ["ImportReport", "ListError", "ListLibrary", "StoredSource", "UpdateOutcome"]
+__all__ = [
+    "ImportReport",
+    "ListError",
+    "ListLibrary",
+    "ListSummary",
+    "StoredSource",
+    "UpdateOutcome",
+]
 
 _META = "source.json"
 
@@ -67,11 +74,30 @@ class StoredSource:
 
 
 @dataclass(frozen=True)
+class ListSummary:
+    """What an import says of one list it produced: its name, category, how many entries it
+    has and which lines it rejected (the entries themselves are not kept: a list of millions
+    of domains must not stay in memory while the index is built)."""
+
+    name: str
+    category: str
+    entries: int
+    rejected_total: int
+    rejected: tuple[Rejection, ...]
+
+    @classmethod
+    def of(cls, parsed: ParsedList) -> ListSummary:
+        return cls(
+            parsed.name, parsed.category, parsed.entries, parsed.rejected_total, parsed.rejected
+        )
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import did: the lists it produced, what was refused, the rebuilt index."""
 
     source: str
-    lists: tuple[ParsedList, ...]
+    lists: tuple[ListSummary, ...]
     refused_members: int
     index: IndexStats
     content_root: Path
@@ -232,10 +258,12 @@ class ListLibrary:
         finally:
             shutil.rmtree(incoming, ignore_errors=True)
         replaced = self._record(text, format, category, parsed, actor)
+        summaries = tuple(ListSummary.of(p) for p in parsed)
+        del parsed  # the index is built from the stored copy, one source at a time
         stats = self._rebuild_index() if rebuild else IndexStats(0, 0, 0, 0, 0.0)
         self._forget_orphans()
         return ImportReport(
-            text, tuple(parsed), result.refused_total, stats, folder / "content", replaced
+            text, summaries, result.refused_total, stats, folder / "content", replaced
         )
 
     def _check_shrink(self, parsed: Iterable[ParsedList]) -> None:
@@ -326,14 +354,17 @@ class ListLibrary:
             return self._rebuild_index()
 
     def _rebuild_index(self) -> IndexStats:
+        return build_index(self._enabled_lists(), self.data.index)
+
+    def _enabled_lists(self) -> Iterator[ParsedList]:
+        """The enabled lists, parsed from their stored copies one source at a time (so only
+        one source's entries are in memory while the index takes their keys)."""
         owners = {r.name: r for r in self.store.lists()}
-        chosen: list[ParsedList] = []
         for stored in self.sources():
             for parsed in stored.parse():
                 record = owners.get(parsed.name)
                 if record is not None and record.source == stored.source and record.enabled:
-                    chosen.append(parsed)
-        return build_index(chosen, self.data.index)
+                    yield parsed
 
     # -- updating -----------------------------------------------------------------------
 

@@ -32,13 +32,15 @@ again gives the new index.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import mmap
 import re
 import struct
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,7 @@ import marisa_trie
 import numpy as np
 
 from classifier.files import atomic_file
+from classifier.heap import return_freed_memory
 from classifier.lists.hosts import canonical_ip, is_public_suffix, is_valid_domain, normalise_host
 from classifier.lists.parsed import ParsedList
 
@@ -70,6 +73,8 @@ _NO_MATCHES: tuple[ListMatch, ...] = ()
 #: first lookup with a path.
 _SITE_BITS = 1 << 20
 _SITES_NOT_MADE = bytearray()
+#: Keys of a list turned into one string at a time while the index is built.
+_KEY_BLOCK = 1 << 16
 
 
 class IndexFormatError(ValueError):
@@ -148,37 +153,40 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     out_path = Path(out_path)
     slots: list[_Slot] = []
     list_rows: list[tuple[str, str, int]] = []
-    # (slot id, keys) per slot; keys are kept as the lists' own strings until the trie is built
-    slot_keys: list[tuple[int, list[str]]] = []
+    # (slot id, its keys as one newline-joined string, how many) per slot: a few bytes a key
+    # instead of a Python string each, and each list can go as soon as its keys are taken
+    slot_keys: list[tuple[int, str, int]] = []
     for parsed in lists:
         entries = 0
         for allow, domains, urls in (
             (False, parsed.domains, parsed.url_prefixes),
             (True, parsed.allow_domains, parsed.allow_url_prefixes),
         ):
-            keys = [_domain_key(d) for d in domains if _indexable(d)]
-            keys += [_url_key(u) for u in urls if _indexable(u.partition("/")[0])]
-            if keys:
-                slot_keys.append((len(slots), keys))
+            joined, count = _joined_keys(domains, urls)
+            if count:
+                slot_keys.append((len(slots), joined, count))
                 slots.append(_Slot(parsed.name, parsed.category, allow))
-                entries += len(keys)
+                entries += count
         list_rows.append((parsed.name, parsed.category, entries))
+        del parsed
     if len(slots) >= _MULTI_FLAG:
         raise ValueError("too many lists for one index")
 
+    return_freed_memory()  # the parsed lists' strings, before the trie takes its share
     # one trie with a large cache: the fastest prefix walks measured (benchmarks/lists_bench.py)
     trie = marisa_trie.Trie(
-        (key for _, keys in slot_keys for key in keys),
+        (key for _, joined, _count in slot_keys for key in _keys_of(joined)),
         num_tries=1,
         cache_size=marisa_trie.HUGE_CACHE,
     )
-    pairs = np.empty(sum(len(keys) for _, keys in slot_keys), dtype=np.uint64)
+    return_freed_memory()  # what marisa used while building
+    pairs = np.empty(sum(count for _, _joined, count in slot_keys), dtype=np.uint64)
     position = 0
     key_id = trie.key_id
-    for slot, keys in slot_keys:
-        ids = np.fromiter((key_id(key) for key in keys), dtype=np.uint64, count=len(keys))
-        pairs[position : position + len(keys)] = (ids << np.uint64(32)) | np.uint64(slot)
-        position += len(keys)
+    for slot, joined, count in slot_keys:
+        ids = np.fromiter((key_id(key) for key in _keys_of(joined)), dtype=np.uint64, count=count)
+        pairs[position : position + count] = (ids << np.uint64(32)) | np.uint64(slot)
+        position += count
     del slot_keys
     pairs.sort()  # by key id, then slot
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
@@ -202,6 +210,26 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
         bytes=size,
         build_seconds=time.perf_counter() - started,
     )
+
+
+def _joined_keys(domains: Iterable[str], urls: Iterable[str]) -> tuple[str, int]:
+    """The index keys of a list's domains and URL prefixes as one string, each key followed
+    by a newline, and how many; made a block of ``_KEY_BLOCK`` keys at a time."""
+    keys = itertools.chain(
+        (_domain_key(d) for d in domains if _indexable(d)),
+        (_url_key(u) for u in urls if _indexable(u.partition("/")[0])),
+    )
+    blocks: list[str] = []
+    count = 0
+    while block := list(itertools.islice(keys, _KEY_BLOCK)):
+        blocks.append("\n".join(block) + "\n")
+        count += len(block)
+    return "".join(blocks), count
+
+
+def _keys_of(joined: str) -> Iterator[str]:
+    """The keys of one newline-joined string (each key ends with a newline)."""
+    return (line[:-1] for line in io.StringIO(joined, newline="\n"))
 
 
 def _indexable(domain: str) -> bool:

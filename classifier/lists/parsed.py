@@ -169,6 +169,10 @@ def check_whole_file(path: Path, data: bytes) -> None:
         raise ListFormatError(f"{path}: binary data, not a text list")
 
 
+#: Characters of a decoded list split into lines at a time.
+_SPLIT_BLOCK = 1 << 20
+
+
 def split_lines(data: bytes) -> Iterator[Line]:
     """Yield the file's lines (1-based), decoded; undecodable lines carry ``text=None``."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -183,8 +187,17 @@ def split_lines(data: bytes) -> Iterator[Line]:
                 decoded = None
             yield number, decoded, raw
         return
-    for number, line in enumerate(text.split("\n"), 1):
-        yield number, line, b""
+    # the lines of ``text.split("\n")``, split a block of about ``_SPLIT_BLOCK`` characters
+    # at a time (cut at a line end): never a list of every line (millions in large lists)
+    number, start = 0, 0
+    while True:
+        end = text.find("\n", start + _SPLIT_BLOCK) if start + _SPLIT_BLOCK < len(text) else -1
+        for line in (text[start:] if end < 0 else text[start:end]).split("\n"):
+            number += 1
+            yield number, line, b""
+        if end < 0:
+            return
+        start = end + 1
 
 
 # --------------------------------------------------------------------------------------------

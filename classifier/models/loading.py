@@ -7,14 +7,13 @@ loaded is ``None`` with the reason in plain words, never an exception.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from classifier.heap import return_freed_memory
 from classifier.models.chat import ChatModel, build_chat_model
 from classifier.models.modelfile import read_model_file
 from classifier.models.page import PageModel, build_page_model
@@ -95,7 +94,7 @@ def load_models(
         if problems:
             errors[name] = "; ".join(problems)
     if loaded:
-        _return_freed_memory()
+        return_freed_memory()
     return LoadedModels(
         url=loaded.get("url"),
         page=loaded.get("page"),
@@ -103,17 +102,6 @@ def load_models(
         errors=errors,
         sources=sources,
     )
-
-
-def _return_freed_memory() -> None:
-    """Give the memory freed after loading back to the system where the C library can
-    (glibc's ``malloc_trim``): reading a model file and building its tables leaves about
-    15 MiB of freed, fragmented heap that the process would otherwise keep for good."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to give back this way
 
 
 def _load_one(name: str, directory: Path) -> UrlModel | PageModel | ChatModel:

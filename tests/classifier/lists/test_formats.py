@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from classifier.lists import parsed as parsed_module
 from classifier.lists.bundle import default_sources
 from classifier.lists.formats import detect_format, parse_path
 from classifier.lists.hosts import is_public_suffix, normalise_host
@@ -25,6 +26,7 @@ from classifier.lists.parsed import (
     REASON_TOO_LONG,
     ListFormatError,
     ParsedList,
+    split_lines,
 )
 
 # --- real snippets -------------------------------------------------------------------------
@@ -468,3 +470,18 @@ def test_a_file_named_after_a_canonical_category_keeps_it(tmp_path) -> None:
         path.write_text("example.org\n")
         (parsed,) = parse_path(path)
         assert parsed.category == category, stem
+
+
+@given(st.text(alphabet="ab\n\r \u2028\x0b\x1c", max_size=40))
+def test_lines_are_split_a_block_at_a_time_as_one_split_would(text: str) -> None:
+    # A large list is split a block of characters at a time (never a list of every line);
+    # the lines and their numbers are those of one split, a last empty line included.
+    data = text.encode("utf-8")
+    want = list(enumerate(text.split("\n"), 1))
+    saved = parsed_module._SPLIT_BLOCK
+    try:
+        for block in (1, 3, 1 << 20):
+            parsed_module._SPLIT_BLOCK = block
+            assert [(n, line) for n, line, _raw in split_lines(data)] == want
+    finally:
+        parsed_module._SPLIT_BLOCK = saved

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from classifier.lists import index as index_module
 from classifier.lists.bundle import default_sources
 from classifier.lists.formats import parse_path
 from classifier.lists.hosts import is_public_suffix
@@ -287,3 +288,21 @@ def test_every_real_url_entry_is_found_under_its_site(
     assert sum(1 for matches in found if any("/" in m.matched for m in matches)) > 30_000
     monkeypatch.setattr(ut1_index, "_url_sites", None)
     assert [ut1_index.lookup(host, path) for host, path in requests] == found
+
+
+def test_keys_are_built_in_blocks_and_a_generator_of_lists_gives_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index takes each list's keys as one string (a few at a time) and may be given the
+    # lists one by one as they are parsed: the file is byte for byte the one built from a
+    # list of parsed lists with every key at once.
+    build_index(LISTS, tmp_path / "whole.idx")
+    monkeypatch.setattr(index_module, "_KEY_BLOCK", 2)
+    build_index((p for p in LISTS), tmp_path / "streamed.idx")
+    assert (tmp_path / "streamed.idx").read_bytes() == (tmp_path / "whole.idx").read_bytes()
+    joined, count = index_module._joined_keys(("a.example", "b.example", "com"), ("c.example/x",))
+    assert count == 3 and list(index_module._keys_of(joined)) == [
+        index_module._domain_key("a.example"),
+        index_module._domain_key("b.example"),
+        index_module._url_key("c.example/x"),
+    ]
