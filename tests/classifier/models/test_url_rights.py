@@ -20,8 +20,8 @@ from policy.presets import preset
 from policy.snapshot import Snapshot
 from policy.values import Action, Profile, Reason, Request
 from tests.support.lists import make_index, parsed
+from tests.support.urlmodel import CHILD, model_alone_blocked
 
-CHILD = 0.8  # the child preset's URL threshold
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
@@ -147,16 +147,6 @@ def test_a_url_model_block_names_its_strongest_features(url_model: UrlModel) -> 
 
 
 # --------------------------------------------------------------------------- infrastructure
-
-
-def model_alone_blocked(model: UrlModel, hosts: list[str], threshold: float = CHILD) -> list[str]:
-    """The hosts the model itself would block at ``threshold`` (its top harmful category at
-    or above both the threshold and its block floor), before any shared platform, protected
-    list or help word shields them."""
-    probabilities = model.predict_proba(hosts).copy()
-    probabilities[:, model.classes.index(BENIGN)] = -1.0
-    bar = max(threshold, float(model.metadata["block_floor"]))
-    return [h for h, top in zip(hosts, probabilities.max(axis=1), strict=True) if top >= bar]
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from classifier.categories import BENIGN
 from classifier.models.loading import load_models
 from classifier.models.url import UrlModel, registered_domain
 from classifier.training.list_sources import read_list_file
 from classifier.training.splits import SEED, in_test_share
 from classifier.training.url_benign_names import BENIGN_NAMES_DIR, held_out, read_names
-
-CHILD = 0.8  # the child preset's URL threshold
+from tests.support.urlmodel import CHILD, model_alone_blocked
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +21,6 @@ def url_model() -> UrlModel:
     models = load_models(names=["url"])
     assert models.url is not None, models.errors
     return models.url
-
-
-def model_alone_blocked(model: UrlModel, hosts: list[str], threshold: float = CHILD) -> list[str]:
-    """The hosts the model itself blocks at ``threshold`` (its top harmful category at or
-    above both the threshold and its block floor), before shared platforms, protected lists
-    or help words shield anything."""
-    probabilities = model.predict_proba(hosts).copy()
-    probabilities[:, model.classes.index(BENIGN)] = -1.0
-    bar = max(threshold, float(model.metadata["block_floor"]))
-    return [h for h, top in zip(hosts, probabilities.max(axis=1), strict=True) if top >= bar]
 
 
 @pytest.mark.parametrize(
