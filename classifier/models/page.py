@@ -264,11 +264,7 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         if calibration.shape != (len(classes), 2) or not np.isfinite(calibration).all():
             raise ValueError(f"calibration {calibration.shape} does not fit {len(classes)} classes")
         calibration.setflags(write=False)
-    automaton = ahocorasick.Automaton()
-    for index, phrase in enumerate(phrases):
-        automaton.add_word(phrase, index)
-    if phrases:
-        automaton.make_automaton()
+    automaton = _automaton_of(phrases, np.ones((len(phrases), 1), dtype=bool))
     evidence_automaton = strong_automaton = None
     floor = float(table.get("evidence_floor", 0.0))
     if calibration is not None and phrases:
