@@ -55,6 +55,8 @@ _SHARED_PLATFORMS = frozenset(
 
 
 _WWW = re.compile(r"^www\d*\.")
+#: A bare host name (the most common input): ``urlsplit`` would return it whole as the host.
+_BARE_HOST = re.compile(r"[A-Za-z0-9.-]+")
 
 
 def shared_platform(url: str) -> bool:
@@ -108,6 +110,9 @@ def url_model_input(url: str) -> str:
     at 200 characters. Accepts bare hosts and full URLs.
     """
     raw = (url or "").strip()
+    if _BARE_HOST.fullmatch(raw):  # what urlsplit would give, without its cost
+        name = raw.lower().rstrip(".")
+        return ("^" + registered_domain(_WWW.sub("", name)))[:_URL_MAX_CHARS] + "$"
     if "://" not in raw[:16]:
         raw = "http://" + raw
     try:
