@@ -32,25 +32,30 @@ again gives the new index.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import mmap
 import re
 import struct
+import subprocess
+import sys
+import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import marisa_trie
 import numpy as np
 
 from classifier.files import atomic_file
 from classifier.heap import return_freed_memory
+from classifier.lists import triebuild
 from classifier.lists.hosts import canonical_ip, is_public_suffix, is_valid_domain, normalise_host
 from classifier.lists.parsed import ParsedList
+from classifier.lists.triebuild import build_trie
 
 __all__ = [
     "DomainIndex",
@@ -73,8 +78,15 @@ _NO_MATCHES: tuple[ListMatch, ...] = ()
 #: first lookup with a path.
 _SITE_BITS = 1 << 20
 _SITES_NOT_MADE = bytearray()
-#: Keys of a list turned into one string at a time while the index is built.
+#: Keys of a list written to the build's key file at a time.
 _KEY_BLOCK = 1 << 16
+#: Indexes of at least this many keys have their trie built by a child process
+#: (``triebuild.py``): marisa needs about 100 bytes a key while it builds, and the child's
+#: heap is given back whole when it exits. Smaller ones are built here (no process start).
+_CHILD_TRIE_KEYS = 200_000
+#: A child building the trie is killed after this many seconds (the build fails, the last
+#: good index stays).
+_CHILD_TRIE_TIMEOUT = 3600
 
 
 class IndexFormatError(ValueError):
@@ -151,43 +163,29 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     """
     started = time.perf_counter()
     out_path = Path(out_path)
-    slots: list[_Slot] = []
-    list_rows: list[tuple[str, str, int]] = []
-    # (slot id, its keys as one newline-joined string, how many) per slot: a few bytes a key
-    # instead of a Python string each, and each list can go as soon as its keys are taken
-    slot_keys: list[tuple[int, str, int]] = []
-    for parsed in lists:
-        entries = 0
-        for allow, domains, urls in (
-            (False, parsed.domains, parsed.url_prefixes),
-            (True, parsed.allow_domains, parsed.allow_url_prefixes),
-        ):
-            joined, count = _joined_keys(domains, urls)
-            if count:
-                slot_keys.append((len(slots), joined, count))
-                slots.append(_Slot(parsed.name, parsed.category, allow))
-                entries += count
-        list_rows.append((parsed.name, parsed.category, entries))
-        del parsed
-    if len(slots) >= _MULTI_FLAG:
-        raise ValueError("too many lists for one index")
-
-    return_freed_memory()  # the parsed lists' strings, before the trie takes its share
-    # one trie with a large cache: the fastest prefix walks measured (benchmarks/lists_bench.py)
-    trie = marisa_trie.Trie(
-        (key for _, joined, _count in slot_keys for key in _keys_of(joined)),
-        num_tries=1,
-        cache_size=marisa_trie.HUGE_CACHE,
-    )
-    return_freed_memory()  # what marisa used while building
-    pairs = np.empty(sum(count for _, _joined, count in slot_keys), dtype=np.uint64)
-    position = 0
-    key_id = trie.key_id
-    for slot, joined, count in slot_keys:
-        ids = np.fromiter((key_id(key) for key in _keys_of(joined)), dtype=np.uint64, count=count)
-        pairs[position : position + count] = (ids << np.uint64(32)) | np.uint64(slot)
-        position += count
-    del slot_keys
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".index-build-", dir=out_path.parent) as spill:
+        keys_path = Path(spill) / "keys"
+        slots, list_rows, slot_counts = _spill_keys(lists, keys_path)
+        return_freed_memory()  # the parsed lists' strings, before the trie takes its share
+        total = sum(count for _slot, count in slot_counts)
+        if total >= _CHILD_TRIE_KEYS:
+            trie = _trie_in_child(keys_path, Path(spill) / "trie")
+        else:
+            trie = build_trie(str(keys_path))
+        return_freed_memory()  # what marisa used while building
+        pairs = np.empty(total, dtype=np.uint64)
+        position = 0
+        key_id = trie.key_id
+        with open(keys_path, encoding="utf-8", newline="\n") as handle:
+            for slot, count in slot_counts:
+                ids = np.fromiter(
+                    (key_id(line[:-1]) for line in itertools.islice(handle, count)),
+                    dtype=np.uint64,
+                    count=count,
+                )
+                pairs[position : position + count] = (ids << np.uint64(32)) | np.uint64(slot)
+                position += count
     pairs.sort()  # by key id, then slot
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
     values, multi = _values_for(pairs, len(trie))
@@ -212,24 +210,69 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     )
 
 
-def _joined_keys(domains: Iterable[str], urls: Iterable[str]) -> tuple[str, int]:
-    """The index keys of a list's domains and URL prefixes as one string, each key followed
-    by a newline, and how many; made a block of ``_KEY_BLOCK`` keys at a time."""
+def _spill_keys(
+    lists: Iterable[ParsedList], keys_path: Path
+) -> tuple[list[_Slot], list[tuple[str, str, int]], list[tuple[int, int]]]:
+    """Write every list's index keys to ``keys_path`` (each followed by a newline), one list
+    at a time, so no list's entries are kept once its keys are written. Returns the slots,
+    the ``(name, category, entries)`` row of each list and ``(slot id, key count)`` in the
+    order the keys were written."""
+    slots: list[_Slot] = []
+    list_rows: list[tuple[str, str, int]] = []
+    slot_counts: list[tuple[int, int]] = []
+    with open(keys_path, "w", encoding="utf-8", newline="\n") as handle:
+        for parsed in lists:
+            entries = 0
+            for allow, domains, urls in (
+                (False, parsed.domains, parsed.url_prefixes),
+                (True, parsed.allow_domains, parsed.allow_url_prefixes),
+            ):
+                count = _write_keys(domains, urls, handle)
+                if count:
+                    slot_counts.append((len(slots), count))
+                    slots.append(_Slot(parsed.name, parsed.category, allow))
+                    entries += count
+            list_rows.append((parsed.name, parsed.category, entries))
+            del parsed
+    if len(slots) >= _MULTI_FLAG:
+        raise ValueError("too many lists for one index")
+    return slots, list_rows, slot_counts
+
+
+def _write_keys(domains: Iterable[str], urls: Iterable[str], handle: TextIO) -> int:
+    """Write the index keys of a list's domains and URL prefixes to ``handle``, each
+    followed by a newline, ``_KEY_BLOCK`` keys at a time; return how many."""
     keys = itertools.chain(
         (_domain_key(d) for d in domains if _indexable(d)),
-        (_url_key(u) for u in urls if _indexable(u.partition("/")[0])),
+        (_url_key(u) for u in urls if "\n" not in u and _indexable(u.partition("/")[0])),
     )
-    blocks: list[str] = []
     count = 0
     while block := list(itertools.islice(keys, _KEY_BLOCK)):
-        blocks.append("\n".join(block) + "\n")
+        handle.write("\n".join(block) + "\n")
         count += len(block)
-    return "".join(blocks), count
+    return count
 
 
-def _keys_of(joined: str) -> Iterator[str]:
-    """The keys of one newline-joined string (each key ends with a newline)."""
-    return (line[:-1] for line in io.StringIO(joined, newline="\n"))
+def _trie_in_child(keys_path: Path, trie_path: Path) -> marisa_trie.Trie:
+    """The trie of ``keys_path``, built by a child Python process that imports nothing but
+    marisa_trie (``triebuild.py``) and loaded here. Raises `RuntimeError` if the child fails
+    or takes longer than `_CHILD_TRIE_TIMEOUT` seconds (it is killed then)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", str(Path(triebuild.__file__)), str(keys_path), str(trie_path)],
+            capture_output=True,
+            text=True,
+            timeout=_CHILD_TRIE_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"building the index's trie took longer than {_CHILD_TRIE_TIMEOUT} s"
+        ) from None
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise RuntimeError(f"building the index's trie failed: {detail[0]}")
+    return marisa_trie.Trie().load(str(trie_path))
 
 
 def _indexable(domain: str) -> bool:

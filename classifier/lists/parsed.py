@@ -169,30 +169,34 @@ def check_whole_file(path: Path, data: bytes) -> None:
         raise ListFormatError(f"{path}: binary data, not a text list")
 
 
-#: Characters of a decoded list split into lines at a time.
+#: Bytes of a list decoded and split into lines at a time.
 _SPLIT_BLOCK = 1 << 20
 
 
 def split_lines(data: bytes) -> Iterator[Line]:
-    """Yield the file's lines (1-based), decoded; undecodable lines carry ``text=None``."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """Yield the file's lines (1-based), decoded; undecodable lines carry ``text=None``.
+
+    A file that is valid UTF-8 as a whole is decoded a block of about ``_SPLIT_BLOCK`` bytes
+    at a time (cut at a line end), so its text is never held whole beside its bytes."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        text = data.decode("utf-8")
+        if not data.isascii():
+            data[start:].decode("utf-8")  # only to know it is valid: dropped at once
     except UnicodeDecodeError:
-        for number, raw in enumerate(data.split(b"\n"), 1):
+        for number, raw in enumerate(data[start:].split(b"\n"), 1):
             try:
                 decoded: str | None = raw.decode("utf-8").rstrip("\r")
             except UnicodeDecodeError:
                 decoded = None
             yield number, decoded, raw
         return
-    # the lines of ``text.split("\n")``, split a block of about ``_SPLIT_BLOCK`` characters
-    # at a time (cut at a line end): never a list of every line (millions in large lists)
-    number, start = 0, 0
+    # the lines of ``text.split("\n")``: a newline byte is never part of another UTF-8
+    # character, so blocks cut after one decode alone; never a list of every line
+    number = 0
     while True:
-        end = text.find("\n", start + _SPLIT_BLOCK) if start + _SPLIT_BLOCK < len(text) else -1
-        for line in (text[start:] if end < 0 else text[start:end]).split("\n"):
+        end = data.find(b"\n", start + _SPLIT_BLOCK) if start + _SPLIT_BLOCK < len(data) else -1
+        block = (data[start:] if end < 0 else data[start:end]).decode("utf-8")
+        for line in block.split("\n"):
             number += 1
             yield number, line, b""
         if end < 0:

@@ -472,15 +472,16 @@ def test_a_file_named_after_a_canonical_category_keeps_it(tmp_path) -> None:
         assert parsed.category == category, stem
 
 
-@given(st.text(alphabet="ab\n\r \u2028\x0b\x1c", max_size=40))
-def test_lines_are_split_a_block_at_a_time_as_one_split_would(text: str) -> None:
-    # A large list is split a block of characters at a time (never a list of every line);
-    # the lines and their numbers are those of one split, a last empty line included.
-    data = text.encode("utf-8")
+@given(st.text(alphabet="ab\n\r \u2028\x0b\x1c\xe9\U0001f600", max_size=40), st.booleans())
+def test_lines_are_split_a_block_at_a_time_as_one_split_would(text: str, bom: bool) -> None:
+    # A large list is decoded and split a block of bytes at a time (never its whole text,
+    # never a list of every line); the lines and their numbers are those of one split, a
+    # last empty line included, whatever multi-byte characters a block cut meets.
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
     want = list(enumerate(text.split("\n"), 1))
     saved = parsed_module._SPLIT_BLOCK
     try:
-        for block in (1, 3, 1 << 20):
+        for block in (1, 2, 3, 5, 1 << 20):
             parsed_module._SPLIT_BLOCK = block
             assert [(n, line) for n, line, _raw in split_lines(data)] == want
     finally:

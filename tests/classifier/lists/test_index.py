@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import marisa_trie
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -290,19 +295,89 @@ def test_every_real_url_entry_is_found_under_its_site(
     assert [ut1_index.lookup(host, path) for host, path in requests] == found
 
 
-def test_keys_are_built_in_blocks_and_a_generator_of_lists_gives_the_same_file(
+def test_keys_are_written_in_blocks_and_a_generator_of_lists_gives_the_same_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The index takes each list's keys as one string (a few at a time) and may be given the
-    # lists one by one as they are parsed: the file is byte for byte the one built from a
-    # list of parsed lists with every key at once.
+    # The index writes each list's keys to its key file a few at a time and may be given
+    # the lists one by one as they are parsed: the file is byte for byte the one built from
+    # a list of parsed lists with every key at once.
     build_index(LISTS, tmp_path / "whole.idx")
     monkeypatch.setattr(index_module, "_KEY_BLOCK", 2)
     build_index((p for p in LISTS), tmp_path / "streamed.idx")
     assert (tmp_path / "streamed.idx").read_bytes() == (tmp_path / "whole.idx").read_bytes()
-    joined, count = index_module._joined_keys(("a.example", "b.example", "com"), ("c.example/x",))
-    assert count == 3 and list(index_module._keys_of(joined)) == [
-        index_module._domain_key("a.example"),
-        index_module._domain_key("b.example"),
-        index_module._url_key("c.example/x"),
+    written = io.StringIO()
+    count = index_module._write_keys(
+        ("a.example", "b.example", "com"), ("c.example/x", "d.example/a\nb"), written
+    )
+    assert count == 3 and written.getvalue() == "".join(
+        key + "\n"
+        for key in (
+            index_module._domain_key("a.example"),
+            index_module._domain_key("b.example"),
+            index_module._url_key("c.example/x"),
+        )
+    )
+
+
+def _trie_section(path: Path) -> bytes:
+    data = path.read_bytes()
+    _magic, _version, _n_keys, trie_offset, trie_length, *_rest = index_module._HEADER.unpack_from(
+        data, 0
+    )
+    return data[trie_offset : trie_offset + trie_length]
+
+
+def test_a_trie_built_by_a_child_process_gives_the_index_built_in_one_process(
+    ut1_lists: list[ParsedList], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large indexes have their trie built by a child process from the key file: the file is
+    # byte for byte the one built here, and its trie the one built in one call from every key
+    # held in memory (as the index was built before), on the real UT1 lists.
+    monkeypatch.setattr(index_module, "_CHILD_TRIE_KEYS", 0)
+    build_index(ut1_lists, tmp_path / "child.idx")
+    monkeypatch.setattr(index_module, "_CHILD_TRIE_KEYS", 1 << 40)
+    build_index(ut1_lists, tmp_path / "here.idx")
+    assert (tmp_path / "child.idx").read_bytes() == (tmp_path / "here.idx").read_bytes()
+    keys = [
+        key
+        for p in ut1_lists
+        for domains, urls in ((p.domains, p.url_prefixes), (p.allow_domains, p.allow_url_prefixes))
+        for key in itertools.chain(
+            (index_module._domain_key(d) for d in domains if index_module._indexable(d)),
+            (index_module._url_key(u) for u in urls if index_module._indexable(u.split("/")[0])),
+        )
     ]
+    assert len(keys) > 200_000
+    in_memory = marisa_trie.Trie(keys, num_tries=1, cache_size=marisa_trie.HUGE_CACHE)
+    assert _trie_section(tmp_path / "child.idx") == in_memory.tobytes()
+
+
+@pytest.mark.parametrize("how", ["fails", "is killed"])
+def test_a_failed_trie_child_leaves_the_previous_index(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "lists.idx"
+    build_index(LISTS, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(index_module, "_CHILD_TRIE_KEYS", 0)
+    if how == "fails":
+        monkeypatch.setattr(index_module.sys, "executable", "/bin/false")
+    else:
+        monkeypatch.setattr(index_module, "_CHILD_TRIE_TIMEOUT", 0.01)
+    with pytest.raises(RuntimeError, match="trie"):
+        build_index([plist("v2/list", "adult", ("new.example.com",))], path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["lists.idx"]
+
+
+def test_the_trie_builder_refuses_bad_arguments(tmp_path: Path) -> None:
+    script = Path(index_module.triebuild.__file__)
+    done = subprocess.run(
+        [sys.executable, "-I", str(script), str(tmp_path / "keys")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "usage" in done.stderr
+    assert os.listdir(tmp_path) == []
