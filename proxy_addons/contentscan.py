@@ -14,11 +14,9 @@ sit in memory. Verdicts are remembered per page for a while (option
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mitmproxy import http
@@ -35,6 +33,7 @@ from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.bounded import BoundedCache
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
+from proxy_addons.scanthread import CallThread
 from proxy_addons.state import ProxyState, client_ip
 
 __all__ = ["ContentScan", "PageVerdict", "scan_page"]
@@ -112,7 +111,7 @@ class ContentScan:
         )
         # One worker thread: scanning holds the GIL, so more threads would not scan faster,
         # and each would keep its own memory arena.
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-scan")
+        self._worker = CallThread("content-scan")
         # host -> day its page was last kept as an example
         self._sampled: BoundedCache[str, str] = BoundedCache(_SAMPLED_BYTES)
 
@@ -128,7 +127,7 @@ class ContentScan:
         return profile if profile.content_scan else None
 
     def done(self) -> None:
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        self._worker.stop()
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         response = flow.response
@@ -202,9 +201,7 @@ class ContentScan:
                 # (a compressed one may hold 64 KB of HTML: it goes to the worker)
                 verdict, text = scan_page(*scan)
             else:
-                verdict, text = await asyncio.get_running_loop().run_in_executor(
-                    self._worker, scan_page, *scan
-                )
+                verdict, text = await self._worker.run(scan_page, *scan)
             self._remember(key, verdict)
         decision = self._settle(flow, profile, host, key, verdict, text)
         if decision is not None:
