@@ -9,13 +9,22 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from flask import current_app
+from flask import Flask, current_app
 
-__all__ = ["job_running", "start_job"]
+__all__ = ["job_running", "jobs_running", "start_job"]
 
 
 def _key(kind: str) -> str:
     return f"hearthguard.job.{kind}"
+
+
+def jobs_running(app: Flask) -> bool:
+    """Whether any job this dashboard started is still running."""
+    return any(
+        process.poll() is None
+        for key, process in list(app.extensions.items())
+        if key.startswith(_key(""))
+    )
 
 
 def job_running(kind: str) -> bool:

@@ -69,6 +69,13 @@ def _throttle() -> LoginThrottle:
     return current_app.extensions["hearthguard.throttle"]  # type: ignore[no-any-return]
 
 
+def failures_remembered(app: Flask) -> bool:
+    """Whether the login throttle of ``app`` still counts a failed login (it lives in memory
+    only, so the dashboard must not stop while it does)."""
+    throttle: LoginThrottle = app.extensions["hearthguard.throttle"]
+    return throttle.remembers_failures()
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt=_BROWSER_SALT)  # type: ignore[arg-type]
 

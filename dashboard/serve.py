@@ -12,7 +12,15 @@ whatever a device on the network sends it. One address is served on at most ``PE
 workers at once; its further connections wait their turn (at most ``_MAX_WAITING`` of them),
 so a device that opens many slow connections cannot keep a parent's phone from the dashboard.
 
-    python -m dashboard.serve --data-dir D --host H --port P --tls PEM [--proxy-port 8080]
+The dashboard runs only while it is used. ``hearthguard run`` holds its listening socket and
+starts this process, handing it the socket (``--fd``), when the first connection arrives; after
+``--idle-exit`` seconds without a connection the process exits with code 0 and the runner waits
+for the next one. It stays up while a job it started (a list update, retraining) runs or the
+login throttle, which lives in memory only, still counts a failed login: stopping then would
+forget it and give a guesser fresh attempts.
+
+    python -m dashboard.serve --data-dir D --tls PEM (--fd N | --host H --port P)
+        [--idle-exit SECONDS] [--proxy-port 8080]
 """
 
 from __future__ import annotations
@@ -22,14 +30,16 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-__all__ = ["IO_TIMEOUT", "PER_CLIENT", "WORKERS", "DashboardServer", "main"]
+__all__ = ["IO_TIMEOUT", "PER_CLIENT", "WORKERS", "DashboardServer", "main", "sleep_when_idle"]
 
 log = logging.getLogger(__name__)
 WORKERS = 8
@@ -70,13 +80,15 @@ class DashboardServer(BaseWSGIServer):
         *,
         workers: int = WORKERS,
         per_client: int = PER_CLIENT,
+        fd: int | None = None,
     ) -> None:
-        super().__init__(host, port, app, handler=_Handler)
+        super().__init__(host, port, app, handler=_Handler, fd=fd)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard")
+        self._last_seen = time.monotonic()
         self.tls = tls
         self.workers = workers
         self.per_client = per_client
         self._free = threading.BoundedSemaphore(workers)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dashboard")
         self._lock = threading.Lock()
         self._active: dict[str, int] = {}
         self._waiting: dict[str, deque[tuple[Any, Any]]] = {}
@@ -91,6 +103,7 @@ class DashboardServer(BaseWSGIServer):
         queue it behind its own address's connections when that address has its share."""
         address = self._address(client_address)
         with self._lock:
+            self._last_seen = time.monotonic()
             share_used = self._active.get(address, 0) >= self.per_client
             if share_used:
                 queue = self._waiting.setdefault(address, deque())
@@ -115,10 +128,18 @@ class DashboardServer(BaseWSGIServer):
             self._finished(address)
             self.shutdown_request(request)
 
+    def idle_for(self) -> float:
+        """Seconds since the last connection ended (0 while any is served or waiting)."""
+        with self._lock:
+            if self._active or self._waiting:
+                return 0.0
+            return time.monotonic() - self._last_seen
+
     def _finished(self, address: str) -> tuple[Any, Any] | None:
         """One connection of ``address`` is done: its next waiting connection, if any, takes
         over the same worker; otherwise the address's share shrinks by one."""
         with self._lock:
+            self._last_seen = time.monotonic()
             queue = self._waiting.get(address)
             if queue:
                 self._waiting_all -= 1
@@ -150,7 +171,11 @@ class DashboardServer(BaseWSGIServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # also called by the server's own set-up (before the pool exists) when it is handed
+        # a socket
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def finish_request(self, request: Any, client_address: Any) -> None:  # worker thread
         request.settimeout(IO_TIMEOUT)
@@ -179,21 +204,50 @@ def tls_context(pem: Path) -> ssl.SSLContext:
     return context
 
 
+def sleep_when_idle(
+    server: DashboardServer, idle_exit: float, may_stop: Callable[[], bool]
+) -> threading.Thread:
+    """Stop ``server`` once it has had no connection for ``idle_exit`` seconds and
+    ``may_stop()`` says nothing would be lost; returns the watching thread (a daemon)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(min(5.0, idle_exit / 4))
+            if server.idle_for() >= idle_exit and may_stop():
+                log.info("no request for %.0f s; resting until the next one", idle_exit)
+                server.shutdown()
+                return
+
+    thread = threading.Thread(target=watch, name="dashboard-idle", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dashboard.serve")
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--fd", type=int, help="a listening socket to serve (from the runner)")
+    parser.add_argument("--idle-exit", type=float, default=0.0, help="0: never")
     parser.add_argument("--tls", required=True, type=Path)
     parser.add_argument("--proxy-port", type=int, default=8080)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="dashboard: %(message)s")
 
     from dashboard import create_app
+    from dashboard.background import jobs_running
+    from dashboard.passwords import failures_remembered
 
     app = create_app({"DATA_DIR": str(args.data_dir), "PROXY_PORT": args.proxy_port})
-    server = DashboardServer(args.host, args.port, app, tls_context(args.tls))
-    log.info("listening on %s:%s", args.host, server.server_port)
+    server = DashboardServer(args.host, args.port, app, tls_context(args.tls), fd=args.fd)
+    log.info("listening on %s:%s", args.host, server.server_address[1])
+    if args.idle_exit > 0:
+        sleep_when_idle(
+            server,
+            args.idle_exit,
+            lambda: not jobs_running(app) and not failures_remembered(app),
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -171,6 +171,16 @@ class LoginThrottle:
                 if key in self._buckets:
                     self._buckets[key].failures = max(0, self._buckets[key].failures - 1)
 
+    def remembers_failures(self) -> bool:
+        """True while any counter holds a failure it has not forgotten yet: a dashboard that
+        stopped now would forget it and hand a guesser fresh attempts."""
+        now = self.clock()
+        with self._lock:
+            return any(
+                bucket.failures > 0 and now - bucket.last <= self.limits.window
+                for bucket in self._buckets.values()
+            )
+
     def failures(self, key: Key) -> int:
         """Failures currently counted under ``key`` (0 when forgotten)."""
         with self._lock:

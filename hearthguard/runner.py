@@ -1,7 +1,11 @@
 """Runs Hearthguard: the mitmproxy-based filter in this process, the dashboard in a child process.
 
 The dashboard is a separate process so that a slow page render can never stall the proxy's
-event loop; it is restarted (a bounded number of times) if it dies.
+event loop. It runs only while it is used: this process listens on the dashboard's port and
+starts the dashboard when a connection arrives, handing it the listening socket; the dashboard
+exits after ``dashboard_idle`` seconds without a request (0 keeps it running from the start),
+and the next connection starts it again. One that fails is started again at the next
+connection, a bounded number of times in a row.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class RunConfig:
     proxy_port: int
     dashboard_port: int
     modes: tuple[str, ...]
+    dashboard_idle: float  # seconds without a request before the dashboard rests; 0: never
     settings: tuple[str, ...] = ()
 
 
@@ -86,9 +91,11 @@ def dashboard_certificate(data: DataDir, hosts: list[str]) -> Path:
 
 
 class Dashboard:
-    """The dashboard child process."""
+    """The dashboard child process, started when a connection arrives on its port."""
 
     def __init__(self, config: RunConfig, tls_pem: Path) -> None:
+        self.listener = _listen(config.listen_host, config.dashboard_port)
+        self.idle = config.dashboard_idle
         self.command = [
             sys.executable,
             "-m",
@@ -97,33 +104,52 @@ class Dashboard:
             str(config.data.root),
             "--host",
             config.listen_host,
-            "--port",
-            str(config.dashboard_port),
+            "--fd",
+            str(self.listener.fileno()),
+            "--idle-exit",
+            str(self.idle),
             "--tls",
             str(tls_pem),
             "--proxy-port",
             str(config.proxy_port),
         ]
         self.process: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
+        self.failures = 0  # exits with an error since the last clean one
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command)
+        """Start the dashboard now (when it never rests) or at the next connection."""
+        self._loop = asyncio.get_running_loop()
+        if self.idle > 0:
+            self._loop.add_reader(self.listener.fileno(), self._spawn)
+        else:
+            self._spawn()
+
+    def _spawn(self) -> None:
+        if self._loop is not None:
+            self._loop.remove_reader(self.listener.fileno())
+        self.process = subprocess.Popen(self.command, pass_fds=(self.listener.fileno(),))
 
     async def watch(self) -> None:
         while True:
-            await asyncio.sleep(2)
+            await asyncio.sleep(1)
             if self.process is None or self.process.poll() is None:
                 continue
-            if self.restarts >= _DASHBOARD_RESTARTS:
-                log.error(
-                    "The dashboard keeps exiting (code %s); not restarting it again.",
-                    self.process.returncode,
-                )
-                return
-            self.restarts += 1
-            log.warning("The dashboard exited (code %s); restarting it.", self.process.returncode)
-            self.start()
+            code, self.process = self.process.returncode, None
+            if code == 0:
+                self.failures = 0
+                log.info("The dashboard is resting until its next visitor.")
+            else:
+                self.failures += 1
+                if self.failures > _DASHBOARD_RESTARTS:
+                    log.error("The dashboard keeps exiting (code %s); not starting it again.", code)
+                    self.listener.close()
+                    return
+                log.warning("The dashboard exited (code %s); it starts again when used.", code)
+            if self.idle > 0 and self._loop is not None:
+                self._loop.add_reader(self.listener.fileno(), self._spawn)
+            else:
+                self._spawn()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -132,6 +158,22 @@ class Dashboard:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self.listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` that a child process can inherit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
 
 
 def _configure_logging() -> None:

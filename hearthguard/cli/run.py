@@ -45,6 +45,14 @@ def init(data_dir: Path | None) -> None:
     help="0 disables the dashboard.",
 )
 @click.option(
+    "--dashboard-idle",
+    type=click.FloatRange(0, 86400),
+    default=600,
+    show_default=True,
+    help="Seconds without a request after which the dashboard process rests (frees its "
+    "memory) until it is next opened; 0 keeps it running.",
+)
+@click.option(
     "--mode",
     "modes",
     multiple=True,
@@ -63,6 +71,7 @@ def run(
     listen_host: str,
     proxy_port: int,
     dashboard_port: int,
+    dashboard_idle: float,
     modes: tuple[str, ...],
     settings: tuple[str, ...],
 ) -> None:
@@ -104,6 +113,7 @@ def run(
         dashboard_port=dashboard_port,
         modes=prepare_modes(modes or ("regular",), root),
         settings=settings,
+        dashboard_idle=dashboard_idle,
     )
     sys.exit(run_hearthguard(config))
 

@@ -210,3 +210,24 @@ def test_a_password_change_while_argon2_is_busy_changes_nothing(app, auth) -> No
         slots.release()
         slots.release()
     assert login(browser(app, CHILD), PASSWORD).status_code == 302  # the password is unchanged
+
+
+def test_the_dashboard_may_rest_only_once_failures_are_forgotten(app, auth, clock) -> None:
+    """The counters live in memory: while one holds a failure, the dashboard must not stop."""
+    from dashboard.background import jobs_running
+    from dashboard.passwords import failures_remembered
+
+    assert not failures_remembered(app) and not jobs_running(app)
+    assert checked_and_wrong(login(browser(app), "guess12345678"))
+    assert failures_remembered(app)
+    clock.advance(app.config["LOGIN_WINDOW"] - 1)
+    assert failures_remembered(app)
+    clock.advance(2)
+    assert not failures_remembered(app)
+
+
+def test_a_right_password_leaves_nothing_that_keeps_the_dashboard_up(app, auth) -> None:
+    from dashboard.passwords import failures_remembered
+
+    assert login(browser(app, PARENT_PHONE), PASSWORD).status_code == 302
+    assert not failures_remembered(app)
