@@ -71,6 +71,7 @@ class ChatWatch:
         self._queued_bytes = 0
         self._cache: BoundedCache[str, float] = BoundedCache(_CACHE_BYTES)
         self._store: PolicyStore | None = None
+        self._model_data: DataDir | None = None  # set until the chat model is loaded
         self._overrides: dict[str, str] = {}
         self._overrides_version: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -85,15 +86,25 @@ class ChatWatch:
         except StoreError as exc:
             log.error("Chat watch cannot read the policy (%s); no chat alerts.", exc)
             self._store = None
+        # the chat model is loaded when the first message is scored: a household whose
+        # children never chat through the proxy does not carry it
+        self._model_data = data
+        self.model = None
+        self._read_overrides()
+
+    def _load_model(self) -> None:
+        """Load the household's chat model once, at the first message to score (worker
+        thread); a missing or damaged one is a warning and leaves scores at 0."""
+        data, self._model_data = self._model_data, None
+        if data is None or self.model is not None:
+            return
         models, problems = load_household_models(data, names=("chat",))
         for problem in problems:
-            # a warning: mitmproxy stops at start-up on any logged error, and a missing chat
-            # model must never stop the filter
+            # a warning: a missing chat model must never stop the filter
             log.warning("%s", problem)
         self.model = models.chat
         if self.model is not None:
             self.threshold = float(self.model.threshold)
-        self._read_overrides()
 
     # -- hooks: copy and queue, nothing else -------------------------------------------
 
@@ -251,6 +262,7 @@ class ChatWatch:
     def _scores(self, texts: list[str]) -> list[float]:
         """P(abusive) per text (0 without a chat model); texts seen lately (a server's echo,
         "lol", "gg") are not scored again."""
+        self._load_model()
         if self.model is None:
             return [0.0] * len(texts)
         known = {t: s for t in texts if (s := self._cache.get(t)) is not None}

@@ -329,3 +329,31 @@ def test_scores_are_the_models_and_repeats_are_scored_once(chain) -> None:
     assert scores == pytest.approx(expected)
     assert len(watch._cache) == 2
     assert watch._scores(["see you at practice"]) == pytest.approx([expected[1]])
+
+
+def test_the_chat_model_is_loaded_at_the_first_message_scored(chain) -> None:
+    watch = chain.addon(ChatWatch)
+    assert watch.model is None  # configured, but nothing chatted yet: not in memory
+    texts = ["you are a stupid loser", "see you at practice"]
+    scores = watch._scores(texts)
+    if watch.model is None:
+        pytest.skip("no chat model can be loaded here")
+    assert scores == pytest.approx([float(p) for p in watch.model.predict_proba(texts)])
+    assert scores[0] > scores[1]
+    assert watch.threshold == float(watch.model.threshold)
+
+
+def test_no_chat_model_leaves_scores_at_zero_with_a_warning(
+    chain, monkeypatch, tmp_path, caplog
+) -> None:
+    import classifier.models.loading
+
+    monkeypatch.setattr(classifier.models.loading, "BUNDLED_MODEL_DIR", tmp_path / "none")
+    watch = chain.addon(ChatWatch)
+    with caplog.at_level("WARNING"):
+        assert watch._scores(["you are a stupid loser"]) == [0.0]
+    assert watch.model is None
+    assert "chat classifier is unavailable" in caplog.text
+    caplog.clear()
+    assert watch._scores(["again"]) == [0.0]
+    assert "chat classifier" not in caplog.text  # tried once, not at every message
