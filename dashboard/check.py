@@ -1,14 +1,22 @@
-"""Test a site: type an address, pick a profile, see the decision and why."""
+"""Test a site: type an address, pick a profile, see the decision and why.
+
+The lists and models a check needs (numpy with them) are imported at the first check, so a
+dashboard that is only used to set rules never loads them.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, current_app, render_template, request
 
 from dashboard.forms import CheckForm, show_error
 from dashboard.storage import local_now, policy
-from policy.check import CheckEngine, check_url
 from policy.sites import rule_sites
 from policy.validate import InputError
+
+if TYPE_CHECKING:
+    from policy.check import CheckEngine
 
 bp = Blueprint("check", __name__, url_prefix="/check")
 
@@ -24,6 +32,8 @@ def _site(host: str) -> str:
 def _engine() -> CheckEngine:
     """The app's lists and models for checks, loaded on the first check and again only when
     their files change."""
+    from policy.check import CheckEngine
+
     engine = current_app.extensions.get("hearthguard_check")
     if engine is None:
         engine = current_app.extensions["hearthguard_check"] = CheckEngine(
@@ -42,6 +52,8 @@ def index() -> str | tuple[str, int]:
     result = None
     site, profile_id, checked_for = "", None, ""
     if form.validate_on_submit():
+        from policy.check import check_url
+
         try:
             profile = policy().profile(form.profile.data or "")
             result = check_url(

@@ -17,8 +17,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from policy.network import Network
 from policy.policydb.allowance import AllowanceMixin
 from policy.policydb.configuration import ConfigurationMixin
@@ -29,6 +27,7 @@ from policy.policydb.schedules import SchedulesMixin
 from policy.policydb.schema import migrations
 from policy.settings import household_zone
 from policy.snapshot import CategoryIndex, IllegalList, Snapshot, UrlVerdictSource
+from policy.sqlitedb import Database
 
 __all__ = ["PolicyStore", "StoreError", "load_snapshot"]
 

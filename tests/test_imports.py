@@ -77,3 +77,42 @@ def test_loading_every_run_time_module_and_the_models_loads_neither() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_sqlite_utils_is_imported_only_through_policy_sqlitedb() -> None:
+    """``policy.sqlitedb`` imports it without numpy; any other import could load numpy first."""
+    offenders = [
+        str(f.relative_to(REPO))
+        for folder in ("classifier", "policy", "proxy_addons", "dashboard", "hearthguard")
+        for f in sorted((REPO / folder).rglob("*.py"))
+        if "sqlite_utils" in imported_roots(f) and f != REPO / "policy" / "sqlitedb.py"
+    ]
+    assert offenders == []
+
+
+def test_the_dashboard_serves_its_pages_without_numpy(data_dir) -> None:
+    """numpy is loaded by the dashboard only for "Test a site", which needs the models."""
+    code = f"""
+import sys
+from dashboard import create_app
+from policy.accounts import create_parent
+from policy.store import PolicyStore
+store = PolicyStore({str(data_dir.policy_db)!r})
+create_parent(store, "mum", "correct horse battery", actor="test")
+store.close()
+app = create_app({{"DATA_DIR": {str(data_dir.root)!r}, "TESTING": True, "WTF_CSRF_ENABLED": False}})
+client = app.test_client()
+https = {{"base_url": "https://localhost"}}
+login = client.post("/login", data={{"username": "mum", "password": "correct horse battery"}}, **https)
+assert login.status_code == 302, login.status_code
+for path in ["/", "/activity/", "/profiles/", "/devices/", "/settings/", "/learning/", "/check/"]:
+    assert client.get(path, **https).status_code == 200, path
+print("numpy" in sys.modules)
+page = client.post("/check/", data={{"url": "https://www.pornhub.com/", "profile": "Household"}}, **https)
+print("numpy" in sys.modules, page.status_code, "Pornography" in page.get_data(as_text=True))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["False", "True 200 True"]

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from policy.sqlitedb import Database, Migrations
 
 __all__ = ["ActivityDb", "migrations"]
 

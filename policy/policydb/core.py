@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from policy.messages import N_
+from policy.sqlitedb import Database
 from policy.validate import InputError
 
 __all__ = ["StoreCore", "iso", "now", "parse_time"]

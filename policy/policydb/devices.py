@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlite_utils import Database
-
 from policy.messages import N_
 from policy.network import Network
 from policy.policydb.core import iso, now, parse_time
 from policy.policydb.settings import SettingsMixin
+from policy.sqlitedb import Database
 from policy.validate import InputError, clean_ip, clean_mac, clean_name
 from policy.values import Device, Schedule
 

@@ -9,8 +9,6 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from policy.messages import N_
 from policy.policydb.core import iso, now, parse_time
 from policy.policydb.settings import SettingsMixin, write_setting
@@ -25,6 +23,7 @@ from policy.profile_fields import (
     clean_youtube,
 )
 from policy.services import shipped_services
+from policy.sqlitedb import Database
 from policy.validate import InputError
 from policy.values import Action, Bonus, Budget, Profile, Rule, Schedule
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
 from policy.presets import PRESETS, preset
+from policy.sqlitedb import Database, Migrations
 
 __all__ = ["MIGRATION_SET", "migrations"]
 
