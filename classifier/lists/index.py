@@ -164,6 +164,7 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    return_freed_memory()  # what the caller freed (an import's parse) before lists are parsed
     with tempfile.TemporaryDirectory(prefix=".index-build-", dir=out_path.parent) as spill:
         keys_path = Path(spill) / "keys"
         slots, list_rows, slot_counts = _spill_keys(lists, keys_path)

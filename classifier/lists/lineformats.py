@@ -153,7 +153,7 @@ _HOSTS_LINE_RE = re.compile(r"(?:0\.0\.0\.0|127\.0\.0\.1|0|::1?|[0-9a-f:.]+)\s+\
 _ADBLOCK_LINE_RE = re.compile(r"@@|\|\||##|#@#|#\?#|\[adblock", re.IGNORECASE)
 
 
-def _sniff(data: bytes) -> str:
+def _sniff(data: bytes | bytearray) -> str:
     sample: list[str] = []
     for raw in data[:65536].split(b"\n")[:2000]:
         text = raw.decode("utf-8", "replace").strip()

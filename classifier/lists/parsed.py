@@ -36,6 +36,7 @@ __all__ = [
     "Rejection",
     "check_whole_file",
     "finish_list",
+    "is_blank",
     "list_stem",
     "looks_like_html",
     "read_list_bytes",
@@ -115,7 +116,7 @@ class ParsedList:
         )
 
 
-def looks_like_html(head: bytes) -> bool:
+def looks_like_html(head: bytes | bytearray) -> bool:
     """Return True if ``head`` (the first bytes of a file) looks like an HTML document."""
     sample = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sample.startswith((b"<!doctype html", b"<html", b"<?xml")):
@@ -139,24 +140,35 @@ def _excerpt(text: str) -> str:
     return cut.encode("unicode_escape").decode("ascii") if not cut.isprintable() else cut
 
 
-def read_list_bytes(path: Path) -> bytes:
+def read_list_bytes(path: Path) -> bytearray:
+    """The bytes of the list file at ``path`` (gzip decompressed), read a block at a time into
+    one buffer (never a second copy of the whole file). `split_lines` empties the buffer as
+    it goes. Raises `ListFormatError` if it is damaged gzip or larger than `MAX_FILE_BYTES`."""
     with open(path, "rb") as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
+    data = bytearray()
     try:
         with gzip.open(path, "rb") if compressed else open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            while block := handle.read(_READ_BLOCK):
+                data += block
+                if len(data) > MAX_FILE_BYTES:
+                    raise ListFormatError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
     except (OSError, EOFError, zlib.error) as exc:
         if not compressed:
             raise
         raise ListFormatError(f"{path}: damaged gzip file ({exc})") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise ListFormatError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
     return data
 
 
-def check_whole_file(path: Path, data: bytes) -> None:
+def is_blank(data: bytes | bytearray) -> bool:
+    """True if ``data`` is empty or only ASCII white space (as ``not data.strip()``, without
+    a copy)."""
+    return not data or data.isspace()
+
+
+def check_whole_file(path: Path, data: bytes | bytearray) -> None:
     """Raise ListFormatError if the file as a whole is not a list."""
-    if not data.strip():
+    if is_blank(data):
         raise ListFormatError(f"{path}: the file is empty")
     if looks_like_html(data[:2048]):
         raise ListFormatError(
@@ -169,21 +181,26 @@ def check_whole_file(path: Path, data: bytes) -> None:
         raise ListFormatError(f"{path}: binary data, not a text list")
 
 
+#: Bytes of a list file read at a time.
+_READ_BLOCK = 1 << 20
+
 #: Bytes of a list decoded and split into lines at a time.
 _SPLIT_BLOCK = 1 << 20
 
 
-def split_lines(data: bytes) -> Iterator[Line]:
+def split_lines(data: bytes | bytearray) -> Iterator[Line]:
     """Yield the file's lines (1-based), decoded; undecodable lines carry ``text=None``.
 
     A file that is valid UTF-8 as a whole is decoded a block of about ``_SPLIT_BLOCK`` bytes
-    at a time (cut at a line end), so its text is never held whole beside its bytes."""
+    at a time (cut at a line end), so its text is never held whole beside its bytes; a
+    ``bytearray`` (`read_list_bytes`) is emptied from the front as its blocks are read, so
+    the file's bytes go as its entries come."""
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         if not data.isascii():
             data[start:].decode("utf-8")  # only to know it is valid: dropped at once
     except UnicodeDecodeError:
-        for number, raw in enumerate(data[start:].split(b"\n"), 1):
+        for number, raw in enumerate(bytes(data[start:]).split(b"\n"), 1):
             try:
                 decoded: str | None = raw.decode("utf-8").rstrip("\r")
             except UnicodeDecodeError:
@@ -195,13 +212,17 @@ def split_lines(data: bytes) -> Iterator[Line]:
     number = 0
     while True:
         end = data.find(b"\n", start + _SPLIT_BLOCK) if start + _SPLIT_BLOCK < len(data) else -1
-        block = (data[start:] if end < 0 else data[start:end]).decode("utf-8")
+        stop = len(data) if end < 0 else end
+        block = data[start:stop].decode("utf-8")
+        if isinstance(data, bytearray):
+            del data[: stop + 1]  # the block and its line end
+            stop = -1
         for line in block.split("\n"):
             number += 1
             yield number, line, b""
         if end < 0:
             return
-        start = end + 1
+        start = stop + 1
 
 
 # --------------------------------------------------------------------------------------------

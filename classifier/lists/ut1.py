@@ -22,6 +22,7 @@ from classifier.lists.parsed import (
     ParsedList,
     check_whole_file,
     finish_list,
+    is_blank,
     list_stem,
     read_list_bytes,
     split_lines,
@@ -98,7 +99,7 @@ def parse_tree(root: Path, category: str | None, name: str | None) -> list[Parse
             except ListFormatError as exc:
                 out.reject(0, str(exc), file.name, path=str(file))
                 continue
-            if not data.strip():
+            if is_blank(data):
                 continue  # UT1 ships empty files; nothing to import
             try:
                 check_whole_file(file, data)

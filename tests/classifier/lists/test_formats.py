@@ -26,6 +26,7 @@ from classifier.lists.parsed import (
     REASON_TOO_LONG,
     ListFormatError,
     ParsedList,
+    is_blank,
     split_lines,
 )
 
@@ -484,5 +485,16 @@ def test_lines_are_split_a_block_at_a_time_as_one_split_would(text: str, bom: bo
         for block in (1, 2, 3, 5, 1 << 20):
             parsed_module._SPLIT_BLOCK = block
             assert [(n, line) for n, line, _raw in split_lines(data)] == want
+            # a read file's buffer gives the same lines and is emptied as they are read
+            buffer = bytearray(data)
+            assert [(n, line) for n, line, _raw in split_lines(buffer)] == want
+            assert buffer == b""
     finally:
         parsed_module._SPLIT_BLOCK = saved
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b" ", b"\n\r\n\t \x0b\x0c", b"a", b" \n x \n", b"\xa0", b"\x00"]
+)
+def test_a_blank_file_is_what_strip_leaves_empty(data: bytes) -> None:
+    assert is_blank(data) is is_blank(bytearray(data)) is (not data.strip())
