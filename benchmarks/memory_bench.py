@@ -5,12 +5,16 @@ For every checkout given (``--tree``, default this one), in turn, ``--rounds`` t
 
 - a fresh data directory (``hearthguard init``: the bundled lists and models), the load
   generator registered as a device; ``hearthguard run`` started on loopback ports;
-- idle: ``--settle`` seconds after both the proxy and the dashboard listen, the proxy's and
-  the dashboard's resident memory (``/proc/PID/smaps_rollup``: RSS, PSS, anonymous);
+- idle: ``--settle`` seconds after the proxy listens, the resident memory of the proxy and of
+  any dashboard child (``/proc/PID/smaps_rollup``: RSS, PSS). The dashboard's port is not
+  touched: since the dashboard rests until it is used, there is none then (a checkout whose
+  dashboard always runs has one);
 - start-up peak: the highest resident memory (VmHWM) of each process until then;
 - peak under load: the peak counter reset (``/proc/PID/clear_refs``), ``hey`` fetches a
   1 MiB image from a loopback origin through the proxy (``--requests`` at concurrency
-  ``--concurrency``; every answer must be a 200), then the peak of each process.
+  ``--concurrency``; every answer must be a 200), then the peak of each process;
+- in use (``used_*``): the dashboard's login page (TLS) and set-up page fetched, then after
+  ``--settle`` seconds the same idle figures with the dashboard awake.
 
 ``--breakdown`` instead loads, in a fresh interpreter of each checkout, what the proxy loads
 in the order it loads it (numpy, mitmproxy's core, the lean master and its addons, Hearthguard's
@@ -29,11 +33,13 @@ Everything listens on 127.0.0.1; nothing leaves the machine. Needs ``hey`` for t
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -82,6 +88,62 @@ def _rollup(pid: int) -> dict[str, int]:
     except OSError:
         pass
     return found
+
+
+def _idle(pid: int, prefix: str) -> dict[str, float]:
+    """RSS and PSS (MiB) of the proxy and of its dashboard child (0 while it rests)."""
+    dashboards = _children(pid)
+    proxy = _rollup(pid)
+    dash = [_rollup(p) for p in dashboards]
+    figures = {
+        "proxy_rss": proxy.get("Rss", 0) / 1024,
+        "proxy_pss": proxy.get("Pss", 0) / 1024,
+        "dash_rss": sum(d.get("Rss", 0) for d in dash) / 1024,
+        "dash_pss": sum(d.get("Pss", 0) for d in dash) / 1024,
+    }
+    figures["total_rss"] = figures["proxy_rss"] + figures["dash_rss"]
+    figures["total_pss"] = figures["proxy_pss"] + figures["dash_pss"]
+    return {prefix + key: value for key, value in figures.items()}
+
+
+def _peak_under_load(
+    pid: int, proxy_port: int, origin_port: int, args: argparse.Namespace
+) -> dict[str, float]:
+    """Peak RSS (MiB) of the proxy and of the whole tree while ``hey`` fetches 1 MiB images."""
+    processes = (pid, *_children(pid))
+    for each in processes:
+        Path(f"/proc/{each}/clear_refs").write_text("5")
+    url = f"http://127.0.0.1:{origin_port}/img1m.jpg"
+    done = subprocess.run(
+        ["hey", "-n", str(args.requests), "-c", str(args.concurrency)]
+        + ["-x", f"http://127.0.0.1:{proxy_port}", url],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if f"[200]\t{args.requests} responses" not in done.stdout:
+        raise RuntimeError(f"not every download was answered 200:\n{done.stdout}")
+    peak_proxy = _rollup(pid).get("HWM", 0) / 1024
+    peak_rest = sum(_rollup(p).get("HWM", 0) for p in processes[1:]) / 1024
+    return {"peak_proxy": peak_proxy, "peak_total": peak_proxy + peak_rest}
+
+
+def _visit(port: int) -> None:
+    """Fetch the dashboard's login page (TLS) and set-up page (plain HTTP), as a phone would."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    visits: list[tuple[http.client.HTTPConnection, str]] = [
+        (http.client.HTTPSConnection("127.0.0.1", port, timeout=60, context=context), "/login"),
+        (http.client.HTTPConnection("127.0.0.1", port, timeout=60), "/setup"),
+    ]
+    for connection, path in visits:
+        try:
+            connection.request("GET", path)
+            connection.getresponse().read()
+        finally:
+            connection.close()
 
 
 class _Origin(BaseHTTPRequestHandler):
@@ -153,52 +215,24 @@ def _run_one(tree: Path, args: argparse.Namespace, origin_port: int) -> dict[str
         )
         try:
             deadline = time.monotonic() + 120
-            while not (_listening(proxy_port) and _listening(dashboard_port)):
+            # only the proxy's port is probed: a connection to the dashboard's port would
+            # start a dashboard that rests until it is used
+            while not _listening(proxy_port):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"hearthguard run from {tree} did not start")
                 time.sleep(0.2)
             time.sleep(args.settle)
-            dashboards = _children(proc.pid)
-            proxy = _rollup(proc.pid)
-            dash = [_rollup(p) for p in dashboards]
-            figures = {
-                "proxy_rss": proxy.get("Rss", 0) / 1024,
-                "proxy_pss": proxy.get("Pss", 0) / 1024,
-                "proxy_anon": proxy.get("Anonymous", 0) / 1024,
-                "dash_rss": sum(d.get("Rss", 0) for d in dash) / 1024,
-                "dash_pss": sum(d.get("Pss", 0) for d in dash) / 1024,
-            }
-            figures["total_rss"] = figures["proxy_rss"] + figures["dash_rss"]
-            figures["total_pss"] = figures["proxy_pss"] + figures["dash_pss"]
+            figures = _idle(proc.pid, "")
             figures["start_peak"] = (
-                proxy.get("HWM", 0) + sum(d.get("HWM", 0) for d in dash)
+                _rollup(proc.pid).get("HWM", 0)
+                + sum(_rollup(d).get("HWM", 0) for d in _children(proc.pid))
             ) / 1024
             if args.requests and shutil.which("hey"):
-                for pid in (proc.pid, *dashboards):
-                    Path(f"/proc/{pid}/clear_refs").write_text("5")
-                url = f"http://127.0.0.1:{origin_port}/img1m.jpg"
-                done = subprocess.run(
-                    [
-                        "hey",
-                        "-n",
-                        str(args.requests),
-                        "-c",
-                        str(args.concurrency),
-                        "-x",
-                        f"http://127.0.0.1:{proxy_port}",
-                        url,
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                )
-                if f"[200]\t{args.requests} responses" not in done.stdout:
-                    raise RuntimeError(f"not every download was answered 200:\n{done.stdout}")
-                peak_proxy = _rollup(proc.pid).get("HWM", 0) / 1024
-                peak_dash = sum(_rollup(p).get("HWM", 0) for p in dashboards) / 1024
-                figures["peak_proxy"] = peak_proxy
-                figures["peak_total"] = peak_proxy + peak_dash
+                figures.update(_peak_under_load(proc.pid, proxy_port, origin_port, args))
+            # a parent opens the dashboard: the login page over TLS, then the set-up page
+            _visit(dashboard_port)
+            time.sleep(args.settle)
+            figures.update(_idle(proc.pid, "used_"))
             return figures
         finally:
             proc.send_signal(signal.SIGTERM)
