@@ -2,8 +2,9 @@
 
 HTML answers to requests the filter allowed are held back (up to ``SCAN_LIMIT``) for profiles
 with content scanning on; the first 64 KB are decompressed (capped: a gzip bomb is cut, not
-inflated), turned into visible text and scored by the page model in a worker thread, and a
-page the profile blocks is replaced by the block page. A page too large to hold, and a page
+inflated), turned into visible text and scored by the page model (`classifier.pagescan`) in a
+worker thread, or with the option ``hearthguard_scan_workers`` in a worker process on another
+CPU core (`ScanWorkers`), and a page the profile blocks is replaced by the block page. A page too large to hold, and a page
 sent without a Content-Length (which mitmproxy would stream on by itself, unread, once it
 passes ``stream_large_bodies``), is judged on its first ``STREAM_SCAN_BYTES`` before any of it
 is sent (`_HeldPage`): the same verdict, the same remembered verdicts, learning and block page
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
 
 from mitmproxy import http
 from mitmproxy.net import encoding as content_encoding
@@ -27,13 +27,14 @@ from classifier.categories import BENIGN
 from classifier.household import MAX_TEXT_CHARS, Example
 from classifier.lists.phrases import PhraseScorer
 from classifier.models.page import PageModel
-from classifier.models.text import MAX_HTML_BYTES, decompress_capped, html_to_text
+from classifier.pagescan import PageVerdict, scan_page
 from policy.decide import decide_page_verdict
 from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.bounded import BoundedCache
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.scanthread import CallThread
+from proxy_addons.scanworkers import ScanWorkers
 from proxy_addons.state import ProxyState, client_ip
 
 __all__ = ["ContentScan", "PageVerdict", "scan_page"]
@@ -58,48 +59,9 @@ _VERDICT_BYTES = 400
 INLINE_SCAN = 8 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class PageVerdict:
-    """The page model's verdict and, when the household imported phrase lists, the page's
-    phrase total and the category that contributed most to it."""
-
-    category: str
-    score: float
-    explanation: str = ""
-    phrase_total: int = 0
-    phrase_category: str = BENIGN
-
-
 def _is_html(response: http.Response) -> bool:
     content_type = response.headers.get("content-type", "").lower()
     return content_type.startswith(("text/html", "application/xhtml"))
-
-
-def scan_page(
-    model: PageModel | None,
-    raw: bytes,
-    content_encoding: str | None,
-    content_type: str | None,
-    phrases: PhraseScorer | None = None,
-) -> tuple[PageVerdict, str]:
-    """Score the first 64 KB of an HTML body; returns the verdict (naming the strongest
-    phrases when harmful) and the page's visible text."""
-    html = decompress_capped(raw, content_encoding, MAX_HTML_BYTES)
-    text = html_to_text(html, content_type)
-    if not text:
-        return PageVerdict(BENIGN, 1.0), ""
-    category, score, explanation = BENIGN, 1.0, ""
-    if model is not None:
-        (verdict,) = model.predict([text])
-        category, score = verdict.category, verdict.score
-        if category != BENIGN:
-            explanation = ", ".join(phrase for phrase, _ in model.explain(text, k=3))
-    total, strongest = 0, BENIGN
-    if phrases is not None:
-        found = phrases.score(text)
-        positive = [(w, name) for name, w in found.by_category.items() if w > 0]
-        total, strongest = found.total, (max(positive)[1] if positive else BENIGN)
-    return PageVerdict(category, score, explanation, total, strongest), text
 
 
 class ContentScan:
@@ -112,6 +74,8 @@ class ContentScan:
         # One worker thread: scanning holds the GIL, so more threads would not scan faster,
         # and each would keep its own memory arena.
         self._worker = CallThread("content-scan")
+        # with hearthguard_scan_workers above 0: processes scanning on other cores
+        self._workers = ScanWorkers()
         # host -> day its page was last kept as an example
         self._sampled: BoundedCache[str, str] = BoundedCache(_SAMPLED_BYTES)
 
@@ -126,8 +90,12 @@ class ContentScan:
         profile, _ = snapshot.profile_for(client_ip(flow.client_conn))
         return profile if profile.content_scan else None
 
+    def configure(self, updated: set[str]) -> None:
+        self._workers.resize(self.state.options.scan_workers)
+
     def done(self) -> None:
         self._worker.stop()
+        self._workers.close()
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         response = flow.response
@@ -201,7 +169,12 @@ class ContentScan:
                 # (a compressed one may hold 64 KB of HTML: it goes to the worker)
                 verdict, text = scan_page(*scan)
             else:
-                verdict, text = await self._worker.run(scan_page, *scan)
+                # a worker process when one is ready (its failure on this page raises, to the
+                # fail-closed handler), else the scan thread
+                found = await self._workers.scan(*scan)
+                if found is None:
+                    found = await self._worker.run(scan_page, *scan)
+                verdict, text = found
             self._remember(key, verdict)
         decision = self._settle(flow, profile, host, key, verdict, text)
         if decision is not None:

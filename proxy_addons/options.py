@@ -27,12 +27,22 @@ from mitmproxy.optmanager import OptManager
 if TYPE_CHECKING:
     from proxy_addons.state import ProxyState
 
-__all__ = ["DNS_BLOCKED_ANSWERS", "PREFIX", "OptionsParser", "ProxyOptions", "declared", "parse"]
+__all__ = [
+    "DNS_BLOCKED_ANSWERS",
+    "MAX_SCAN_WORKERS",
+    "PREFIX",
+    "OptionsParser",
+    "ProxyOptions",
+    "declared",
+    "parse",
+]
 
 #: The prefix of every option Hearthguard declares (field ``flush`` is ``hearthguard_flush``).
 PREFIX = "hearthguard_"
 #: What DNS mode may answer for a blocked name.
 DNS_BLOCKED_ANSWERS = ("nxdomain", "null")
+#: Most content-scan worker processes ``hearthguard_scan_workers`` may ask for.
+MAX_SCAN_WORKERS = 8
 
 
 def _ours(default: Any, help: str) -> Any:
@@ -84,6 +94,12 @@ class ProxyOptions:
     scan_cache: int = _ours(
         600, "Seconds a page's content-scan verdict is remembered (0: scan every time)."
     )
+    scan_workers: int = _ours(
+        0,
+        "Worker processes that read and score pages for the content scan, on other CPU cores "
+        f"than the proxy's (0-{MAX_SCAN_WORKERS}; 0: pages are scanned in the proxy). Each "
+        "takes about 40 MB.",
+    )
     # mitmproxy's own
     mode: tuple[str, ...] = _mitmproxy(())
     dns_name_servers: tuple[str, ...] = _mitmproxy(())
@@ -119,6 +135,10 @@ def parse(options: OptManager) -> ProxyOptions:
     if parsed.dns_blocked not in DNS_BLOCKED_ANSWERS:
         raise exceptions.OptionsError(
             f"hearthguard_dns_blocked must be nxdomain or null, not {parsed.dns_blocked!r}."
+        )
+    if not 0 <= parsed.scan_workers <= MAX_SCAN_WORKERS:
+        raise exceptions.OptionsError(
+            f"hearthguard_scan_workers must be 0 to {MAX_SCAN_WORKERS}, not {parsed.scan_workers}."
         )
     return parsed
 

@@ -114,6 +114,22 @@ class PageModel:
     def classes(self) -> tuple[str, ...]:
         return self.class_names
 
+    def table(self) -> dict[str, Any]:
+        """The phrase table this model was built from: ``build_page_model(model.table(),
+        dict(model.metadata))`` is a model giving the same results (plain tuples, numbers and
+        numpy arrays, so it can be sent to another process)."""
+        return {
+            "phrases": self.phrases,
+            "weights": self.weights,
+            "intercept": self.intercept,
+            "classes": self.class_names,
+            "stems": self.stems,
+            "context_cap": self.context_cap,
+            "calibration": self.calibration,
+            "evidence_floor": self.evidence_floor,
+            "min_phrases": self.min_phrases,
+        }
+
     def matched_phrases(self, text: str) -> np.ndarray:
         """Indexes of the distinct model phrases present in ``text``."""
         return self._matches(self._automaton, text)
