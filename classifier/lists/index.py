@@ -410,6 +410,9 @@ class DomainIndex:
         try:
             if zlib.crc32(whole[_HEADER.size :]) != crc:
                 raise IndexFormatError(f"{path}: damaged domain index (checksum mismatch)")
+            # the checksum read every page of the file into this process; let them go (they
+            # stay in the page cache), so only the pages lookups touch count as its memory
+            mapping.madvise(mmap.MADV_DONTNEED)
             (trie_off, trie_len), (val_off, val_len), (mul_off, mul_len), (meta_off, meta_len) = (
                 sections
             )
