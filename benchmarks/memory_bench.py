@@ -16,6 +16,10 @@ For every checkout given (``--tree``, default this one), in turn, ``--rounds`` t
 - in use (``used_*``): the dashboard's login page (TLS) and set-up page fetched, then after
   ``--settle`` seconds the same idle figures with the dashboard awake.
 
+``--household D`` starts each run from a copy of the data directory ``D`` (for instance one
+with the 2.27M-domain list imported: ``benchmarks/check_bench.py --data-dir`` keeps one)
+instead of a fresh one.
+
 ``--breakdown`` instead loads, in a fresh interpreter of each checkout, what the proxy loads
 in the order it loads it (numpy, mitmproxy's core, the lean master and its addons, Hearthguard's
 addons, the category index, the URL and page models, the chat model) and prints what each
@@ -165,6 +169,8 @@ def _run_one(tree: Path, args: argparse.Namespace, origin_port: int) -> dict[str
     data = Path(tempfile.mkdtemp(prefix="hg-mem-"))
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     cli = [str(PYTHON), "-m", "hearthguard"]
+    if args.household is not None:  # e.g. one with the 2.27M-domain list imported
+        shutil.copytree(args.household, data, dirs_exist_ok=True)
     try:
         subprocess.run(
             [*cli, "init", "--data-dir", str(data)],
@@ -336,6 +342,11 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=10.0, help="idle seconds before reading")
     parser.add_argument("--requests", type=int, default=320, help="1 MiB downloads (0: none)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--household",
+        type=Path,
+        help="a data directory to copy for each start (default: a fresh one, bundled lists)",
+    )
     parser.add_argument("--breakdown", action="store_true")
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args()
