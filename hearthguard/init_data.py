@@ -11,8 +11,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from mitmproxy import certs
-
 from classifier.lists.bundle import BUNDLE_DIR, default_sources
 from policy.activity import ActivityStore
 from policy.datadir import DataDir
@@ -88,6 +86,8 @@ def init_data_dir(root: Path) -> InitResult:
         created.append(str(data.activity_db))
     _private_dir(data.ca_dir)
     if not (data.ca_dir / "mitmproxy-ca.pem").exists():
+        from mitmproxy import certs  # only where a CA is made: OpenSSL costs every command ~50 ms
+
         certs.CertStore.create_store(
             data.ca_dir, "mitmproxy", 2048, organization=CA_ORGANIZATION, cn=CA_COMMON_NAME
         )
@@ -124,6 +124,8 @@ def open_household(root: Path, how_found: str = "") -> DataDir:
 def ca_problem(data: DataDir) -> str | None:
     """None when the household CA (certificate and private key) loads; else what is wrong,
     in one line. A new CA is never made in its place: every device trusts this one."""
+    from mitmproxy import certs
+
     try:
         certs.CertStore.from_store(str(data.ca_dir), "mitmproxy", 2048)
     except Exception as exc:  # noqa: BLE001 - mitmproxy and cryptography raise many kinds

@@ -134,7 +134,9 @@ class BatchUrlVerdicts:
     most 50,000). Decisions taken while a host was waiting must be taken again."""
 
     model: UrlVerdictSource
-    batch: object = None  # the model's own ``predict(list)``, when it has one
+    #: what has the model's own ``predict(list)``; None: ``model.model``, asked for only when
+    #: a host is judged (a `UrlModelWhenUsed` is loaded then, not before)
+    batch: object = None
     asked: dict[str, None] = field(default_factory=dict)
     provisional: int = 0  # answers given while the host was waiting
     _verdicts: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -169,7 +171,8 @@ class BatchUrlVerdicts:
         self.asked.clear()
         if len(self._verdicts) + len(hosts) > _MAX_REMEMBERED:
             self._verdicts.clear()
-        predict = getattr(self.batch, "predict", None)
+        batch = self.batch if self.batch is not None else getattr(self.model, "model", None)
+        predict = getattr(batch, "predict", None)
         if predict is not None and len(hosts) > 1:
             for host, verdict in zip(hosts, predict(hosts), strict=True):
                 self._verdicts[host] = (verdict.category, verdict.score)
@@ -179,10 +182,11 @@ class BatchUrlVerdicts:
 
 
 def batch_url_verdicts(source: UrlVerdictSource | None) -> BatchUrlVerdicts | None:
-    """``source`` (the engine's URL model) wrapped for ``check_lines``."""
+    """``source`` (the engine's URL model) wrapped for ``check_lines``; its model is asked
+    for at the first host judged."""
     if source is None:
         return None
-    return BatchUrlVerdicts(source, getattr(source, "model", None))
+    return BatchUrlVerdicts(source)
 
 
 @dataclass

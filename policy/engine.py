@@ -10,24 +10,30 @@ records the problem in plain words for the dashboard.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from classifier.categories import BENIGN
 from classifier.lists.hotline import load_hotlines
-from classifier.models.loading import MODEL_NAMES, LoadedModels, load_models
-from classifier.models.page import PageModel
-from classifier.models.url import UrlModel
 from policy.datadir import DataDir
 from policy.indexhealth import open_category_index
 from policy.phraselists import phrases_file
 from policy.snapshot import CategoryIndex, IllegalList, UrlVerdictSource
+
+if TYPE_CHECKING:  # the models (and numpy) are imported where one is loaded
+    from classifier.models.loading import LoadedModels
+    from classifier.models.page import PageModel
+    from classifier.models.url import UrlModel
 
 __all__ = [
     "CachedUrlModel",
     "Classifiers",
     "LoadedFiles",
     "Stamps",
+    "UrlModelWhenUsed",
     "hotline_dir",
     "load_classifiers",
     "load_files",
@@ -129,11 +135,13 @@ def load_illegal(data: DataDir) -> tuple[tuple[IllegalList, ...], tuple[str, ...
 
 
 def load_household_models(
-    data: DataDir, names: Iterable[str] = MODEL_NAMES
+    data: DataDir, names: Iterable[str] | None = None
 ) -> tuple[LoadedModels, tuple[str, ...]]:
     """The bundled models named in ``names`` (default: all), preferring any retrained in
     ``<data>/models``; problems in words. Models not named are ``None``."""
-    models = load_models(local_dir=data.models_dir, names=names)
+    from classifier.models.loading import MODEL_NAMES, load_models
+
+    models = load_models(local_dir=data.models_dir, names=MODEL_NAMES if names is None else names)
     problems = []
     for name, why in sorted(models.errors.items()):
         if getattr(models, name) is None:
@@ -172,6 +180,55 @@ def load_classifiers(data: DataDir, names: Iterable[str] = ("url", "page")) -> C
     )
 
 
+class UrlModelWhenUsed:
+    """The household's URL classifier (as `load_classifiers` gives it), loaded when the first
+    host is asked about: a check of addresses every list names never loads it, nor numpy.
+
+    Answers as the loaded model does. When it cannot be loaded, ``model`` is None and every
+    host is "benign" at 0.0, so ``decide`` allows what no list names exactly as with no URL
+    model at all (``url_model=None``); ``problems`` then says why, as `load_files` would.
+    Safe to share between threads (the model is loaded once).
+    """
+
+    def __init__(self, data: DataDir) -> None:
+        self.data = data
+        self._lock = threading.Lock()
+        self._loaded: Classifiers | None = None
+
+    def _classifiers(self) -> Classifiers:
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = load_classifiers(self.data, names=("url",))
+                loaded = self._loaded
+        return loaded
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model was asked for (and loaded, or found missing) yet."""
+        return self._loaded is not None
+
+    @property
+    def model(self) -> UrlModel | None:
+        """The URL model itself (loaded now if it is not yet), or None if it cannot be."""
+        cached = self._classifiers().url_model
+        return cached.model if cached is not None else None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Why the model could not be loaded (empty until it was asked for)."""
+        return self._loaded.problems if self._loaded is not None else ()
+
+    def classify(self, host: str, path: str) -> tuple[str, float]:
+        cached = self._classifiers().url_model
+        return cached.classify(host, path) if cached is not None else (BENIGN, 0.0)
+
+    def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]:
+        cached = self._classifiers().url_model
+        return cached.explain(host, k=k) if cached is not None else []
+
+
 # -- everything at once -----------------------------------------------------------------------
 
 
@@ -186,17 +243,27 @@ class LoadedFiles:
     problems: tuple[str, ...] = ()
 
 
-def load_files(data: DataDir) -> LoadedFiles:
+def load_files(data: DataDir, *, url_model_when_used: bool = False) -> LoadedFiles:
     """Everything a check decides with. A missing index is an empty one, noted as "No
-    category lists are imported yet"."""
+    category lists are imported yet".
+
+    With ``url_model_when_used`` the URL model is a `UrlModelWhenUsed`, loaded at the first
+    host no list names (the same decisions; its problems are its own, not in ``problems``).
+    """
     index, problem = open_category_index(data, None)
     if problem is None and not data.index.exists():
         problem = "No category lists are imported yet."
     illegal, illegal_problems = load_illegal(data)
-    classifiers = load_classifiers(data, names=("url",))  # a check reads no page
+    url_model: UrlVerdictSource | None
+    model_problems: tuple[str, ...]
+    if url_model_when_used:
+        url_model, model_problems = UrlModelWhenUsed(data), ()
+    else:
+        classifiers = load_classifiers(data, names=("url",))  # a check reads no page
+        url_model, model_problems = classifiers.url_model, classifiers.problems
     return LoadedFiles(
         index=index,
-        url_model=classifiers.url_model,
+        url_model=url_model,
         illegal=illegal,
-        problems=((problem,) if problem else ()) + illegal_problems + classifiers.problems,
+        problems=((problem,) if problem else ()) + illegal_problems + model_problems,
     )

@@ -45,10 +45,9 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import marisa_trie
-import numpy as np
 
 from classifier.files import atomic_file
 from classifier.heap import return_freed_memory
@@ -56,6 +55,9 @@ from classifier.lists import triebuild
 from classifier.lists.hosts import canonical_ip, is_public_suffix, is_valid_domain, normalise_host
 from classifier.lists.parsed import ParsedList
 from classifier.lists.triebuild import build_trie
+
+if TYPE_CHECKING:  # numpy is imported by a build only: looking hosts up never needs it
+    import numpy as np
 
 __all__ = [
     "DomainIndex",
@@ -161,6 +163,8 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     answers with all of them. The file is replaced atomically (``atomic_file``), so readers
     see either the old or the new index, never a partial one.
     """
+    import numpy as np
+
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,6 +286,8 @@ def _indexable(domain: str) -> bool:
 
 def _values_for(pairs: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Per key id: its one slot, or a flagged offset into the multi array of slot runs."""
+    import numpy as np
+
     if not len(pairs):
         return np.zeros(n_keys, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
     key_ids = (pairs >> np.uint64(32)).astype(np.int64)

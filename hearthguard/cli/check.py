@@ -73,7 +73,8 @@ def check(
     when = parse_local(at) if at else None
     data = household_data(data_dir)
     with policy_store(data.root) as store:
-        loaded = load_files(data)
+        # the URL model (and numpy) only if an address reaches it: no list names its host
+        loaded = load_files(data, url_model_when_used=True)
         snapshot = load_snapshot(
             store,
             index=loaded.index,
