@@ -22,9 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from classifier.files import atomic_write_text
 from policy.messages import N_
 from policy.network import is_loopback
@@ -124,7 +121,14 @@ def wireguard_dir(data_root: Path) -> Path:
     return data_root / "wireguard"
 
 
+# cryptography (7 MiB) is imported only where keys are made or read: the dashboard pages that
+# list devices never need it
+
+
 def _new_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     raw = X25519PrivateKey.generate().private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
@@ -133,6 +137,9 @@ def _new_key() -> str:
 
 def public_key(private_key: str) -> str:
     """The WireGuard public key (base64) of a private key (base64)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     try:
         raw = base64.b64decode(private_key, validate=True)
         key = X25519PrivateKey.from_private_bytes(raw)
