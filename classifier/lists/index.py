@@ -163,8 +163,6 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     answers with all of them. The file is replaced atomically (``atomic_file``), so readers
     see either the old or the new index, never a partial one.
     """
-    import numpy as np
-
     started = time.perf_counter()
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,6 +177,8 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
         else:
             trie = build_trie(str(keys_path))
         return_freed_memory()  # what marisa used while building
+        import numpy as np  # only now: not in this process while the trie's child runs
+
         pairs = np.empty(total, dtype=np.uint64)
         position = 0
         key_id = trie.key_id
