@@ -7,6 +7,7 @@
 #   benchmarks/proxy_bench.sh                 # all targets and workloads (about 5 minutes)
 #   SCAN_CACHE=0 benchmarks/proxy_bench.sh    # scan every page: no remembered verdicts
 #   ROUNDS=1 WORKLOADS="small html60k" TARGETS="mitm ours" benchmarks/proxy_bench.sh
+#   OURS2_SET="hearthguard_scan_workers=1" TARGETS="mitm ours ours2" BENCH=<harness with ours2> ...
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=${BENCH:-$HERE/../shared/bench}
@@ -19,4 +20,10 @@ rm -rf "$DATA"
 export TARGETS=${TARGETS:-"direct mitm e2g ours"}
 export OURS_BLOCK_MARKER='data-hearthguard-page='
 export OURS_CMD="cd '$HERE' && exec .venv/bin/hearthguard run --data-dir '$DATA' --listen-host 127.0.0.1 --proxy-port \"\$OURS_PORT\" --dashboard-port 0 --set ssl_insecure=true --set hearthguard_scan_cache=${SCAN_CACHE:-600}"
+if [ -n "${OURS2_SET:-}" ]; then
+  # a second Hearthguard (target ours2, needs a harness that knows it) with its own copy of
+  # the data directory and these --set options added, e.g. OURS2_SET="hearthguard_scan_workers=1"
+  rm -rf "$DATA-2" && cp -a "$DATA" "$DATA-2"
+  export OURS2_CMD="cd '$HERE' && exec .venv/bin/hearthguard run --data-dir '$DATA-2' --listen-host 127.0.0.1 --proxy-port \"\$OURS2_PORT\" --dashboard-port 0 --set ssl_insecure=true --set hearthguard_scan_cache=${SCAN_CACHE:-600}$(printf ' --set %s' $OURS2_SET)"
+fi
 exec bash "$BENCH/bench.sh"

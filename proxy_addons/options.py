@@ -98,7 +98,7 @@ class ProxyOptions:
         0,
         "Worker processes that read and score pages for the content scan, on other CPU cores "
         f"than the proxy's (0-{MAX_SCAN_WORKERS}; 0: pages are scanned in the proxy). Each "
-        "takes about 40 MB.",
+        "takes about 32 MB.",
     )
     # mitmproxy's own
     mode: tuple[str, ...] = _mitmproxy(())

@@ -205,4 +205,6 @@ def test_worker_answers_equal_the_proxy_scan_and_a_killed_worker_is_replaced(
         for path, page in list(pages.items())[:30]:
             assert _outcome(*_fetch(proxy_port, path), page) == expected[path], path
         assert process.poll() is None
+    # the proxy stopped: its worker ended with it
+    _wait_for(lambda: not Path(f"/proc/{second}").exists(), "the worker outlived the proxy", 15)
     assert re.search(r"Traceback", log.read_text()) is None, log.read_text()[-3000:]
