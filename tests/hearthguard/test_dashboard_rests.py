@@ -96,3 +96,35 @@ def test_a_bad_idle_time_is_refused_before_anything_starts(data_dir) -> None:
     result = hearthguard("run", "--dashboard-idle", "-5", data_dir=data_dir.root, check=False)
     assert result.returncode == 2
     assert "--dashboard-idle" in result.stderr
+
+
+def test_a_dashboard_that_keeps_failing_is_given_up_and_its_port_closed(data_dir, caplog) -> None:
+    """Each connection starts a dashboard again after a failure, a bounded number of times in
+    a row; then the runner says so and closes the port (real child processes that exit 3)."""
+    import asyncio
+    import socket
+    import sys
+
+    from hearthguard.runner import _DASHBOARD_RESTARTS, Dashboard, RunConfig
+
+    config = RunConfig(data_dir, "127.0.0.1", 0, 0, ("regular",), dashboard_idle=IDLE)
+    dashboard = Dashboard(config, data_dir.root / "unused.pem")
+    dashboard.command = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    port = dashboard.listener.getsockname()[1]
+
+    async def scenario() -> None:
+        dashboard.start()
+        assert dashboard.process is None  # nothing runs before a connection
+        visitor = socket.create_connection(("127.0.0.1", port))  # stays in the queue
+        try:
+            await asyncio.wait_for(dashboard.watch(), timeout=60)
+        finally:
+            visitor.close()
+
+    with caplog.at_level("WARNING", logger="hearthguard"):
+        asyncio.run(scenario())
+    assert dashboard.failures == _DASHBOARD_RESTARTS + 1
+    assert "keeps exiting (code 3); not starting it again" in caplog.text
+    assert caplog.text.count("it starts again when used") == _DASHBOARD_RESTARTS
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # the port is closed
