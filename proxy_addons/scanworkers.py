@@ -153,11 +153,14 @@ class ScanWorkers:
             )
             kind = reply[0]
             found = (PageVerdict(*reply[1]), str(reply[2])) if kind == "ok" else None
+        except asyncio.CancelledError:
+            # the page's hook was cancelled (the proxy is ending): the worker is mid-message,
+            # so it is replaced, but it did not fail
+            self._drop(loaded, worker)
+            raise
         except BaseException as exc:
             why = _why(exc)
             self._fail(loaded, worker, why)
-            if isinstance(exc, asyncio.CancelledError):
-                raise
             raise ScanWorkerError(f"the scan worker {why}") from exc
         if found is not None:
             self._release(loaded, worker)
@@ -305,13 +308,18 @@ class ScanWorkers:
             return
         self._wake_one()
 
-    def _fail(self, loaded: _Loaded, worker: _Worker, why: str, *, reading: bool = True) -> None:
-        """Kill a worker that failed (``reading``: on a page, which its caller blocks); a new
-        one starts with the next page."""
+    def _drop(self, loaded: _Loaded, worker: _Worker) -> None:
+        """Stop ``worker`` and forget it; a new one starts with the next page."""
         worker.busy = False
         self._stop(worker)
         if worker in loaded.workers:
             loaded.workers.remove(worker)
+        self._wake_all()
+
+    def _fail(self, loaded: _Loaded, worker: _Worker, why: str, *, reading: bool = True) -> None:
+        """Kill a worker that failed (``reading``: on a page, which its caller blocks) and
+        count the failure; a new one starts with the next page."""
+        self._drop(loaded, worker)
         self._failures.append(time.monotonic())
         log.error(
             "The content-scan worker %d %s; %sa new worker is started.",
@@ -319,7 +327,6 @@ class ScanWorkers:
             why,
             "the page it was reading is blocked and " if reading else "",
         )
-        self._wake_all()
 
     async def _exchange(self, worker: _Worker, message: Any, timeout: float) -> Any:
         return await self._exchange_raw(worker, pickle.dumps(message, protocol=5), timeout)
@@ -384,8 +391,6 @@ def _why(exc: BaseException) -> str:
         return "did not answer in time"
     if isinstance(exc, asyncio.IncompleteReadError | BrokenPipeError | ConnectionResetError):
         return "ended"
-    if isinstance(exc, asyncio.CancelledError):
-        return "was interrupted mid-page"
     return f"failed ({type(exc).__name__}: {str(exc)[:200]})"
 
 

@@ -233,6 +233,34 @@ def test_workers_that_keep_failing_are_no_longer_restarted(models, monkeypatch, 
     assert "failed 2 times" in caplog.text
 
 
+def test_a_cancelled_page_replaces_its_worker_without_counting_a_failure(
+    models, monkeypatch
+) -> None:
+    monkeypatch.setattr(scanworkers, "MAX_RESTARTS", 1)
+
+    async def main() -> None:
+        workers = ScanWorkers(1)
+        try:
+            seen = []
+            for _ in range(3):
+                (pid,) = await _ready(workers, models.page)
+                seen.append(pid)
+                os.kill(pid, signal.SIGSTOP)  # the page stays in it until the hook is cancelled
+                page = asyncio.ensure_future(
+                    workers.scan(models.page, _html("x", "y"), None, "text/html")
+                )
+                await asyncio.sleep(0.2)
+                page.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await page
+            assert len(set(seen)) == 3  # replaced each time, never given up on
+        finally:
+            workers.close()
+            await workers.wait_closed()
+
+    asyncio.run(main())
+
+
 def test_the_option_is_refused_out_of_range() -> None:
     parser = OptionsParser(ProxyState())
     with taddons.context(parser) as tctx:
