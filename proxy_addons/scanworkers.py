@@ -108,6 +108,7 @@ class ScanWorkers:
         self._waiters: list[asyncio.Future[None]] = []
         self._gave_up_logged = False
         self._ending: list[asyncio.subprocess.Process] = []
+        self._starting: set[asyncio.Task[None]] = set()
 
     # -- what the content scan calls ------------------------------------------------------
 
@@ -245,7 +246,9 @@ class ScanWorkers:
         for _ in range(missing):
             worker = _Worker(loaded.generation)
             loaded.workers.append(worker)
-            asyncio.get_running_loop().create_task(self._start(loaded, worker, message))
+            task = asyncio.get_running_loop().create_task(self._start(loaded, worker, message))
+            self._starting.add(task)  # a task nothing refers to may be collected mid-start
+            task.add_done_callback(self._starting.discard)
 
     async def _start(self, loaded: _Loaded, worker: _Worker, message: bytes) -> None:
         """Start ``worker``'s process and load it; it takes pages once it says it is ready."""
