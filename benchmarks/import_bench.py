@@ -99,8 +99,9 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _spread(values: list[float], unit: str) -> str:
-    return f"{statistics.median(values):.1f} {unit} (min {min(values):.1f}, max {max(values):.1f})"
+def _spread(values: list[float], unit: str, places: int = 1) -> str:
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"{median:.{places}f} {unit} (min {low:.{places}f}, max {high:.{places}f})"
 
 
 def main() -> int:
@@ -155,7 +156,7 @@ def main() -> int:
                         float(b[key]) / float(a[key])  # type: ignore[arg-type]
                         for a, b in zip(results[first], runs, strict=True)
                     ]
-                    print(f"  {key:10s} / A: {_spread(ratios, 'x')}")
+                    print(f"  {key:10s} / A: {_spread(ratios, 'x', 2)}")
         digests = {str(r["index"]) for runs in results.values() for r in runs}
         print(f"\nindex files identical across checkouts and rounds: {len(digests) == 1}")
         for tree in trees:
