@@ -35,7 +35,9 @@ from __future__ import annotations
 import itertools
 import json
 import mmap
+import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -89,6 +91,9 @@ _CHILD_TRIE_KEYS = 200_000
 #: A child building the trie is killed after this many seconds (the build fails, the last
 #: good index stays).
 _CHILD_TRIE_TIMEOUT = 3600
+#: A build's folder beside the index (its key file and trie), named with the building
+#: process's id so that one left by a killed build can be told from a running one.
+_BUILD_PREFIX = ".index-build-"
 
 
 class IndexFormatError(ValueError):
@@ -167,7 +172,10 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     return_freed_memory()  # what the caller freed (an import's parse) before lists are parsed
-    with tempfile.TemporaryDirectory(prefix=".index-build-", dir=out_path.parent) as spill:
+    _remove_stale_builds(out_path.parent)
+    with tempfile.TemporaryDirectory(
+        prefix=f"{_BUILD_PREFIX}{os.getpid()}-", dir=out_path.parent
+    ) as spill:
         keys_path = Path(spill) / "keys"
         slots, list_rows, slot_counts = _spill_keys(lists, keys_path)
         return_freed_memory()  # the parsed lists' strings, before the trie takes its share
@@ -256,6 +264,26 @@ def _write_keys(domains: Iterable[str], urls: Iterable[str], handle: TextIO) -> 
         handle.write("\n".join(block) + "\n")
         count += len(block)
     return count
+
+
+def _remove_stale_builds(folder: Path) -> None:
+    """Remove the build folders (key file, trie) that builds left in ``folder`` when their
+    process was killed: those whose process id no longer runs. A running build's stays."""
+    for entry in folder.glob(f"{_BUILD_PREFIX}*-*"):
+        pid = entry.name[len(_BUILD_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not _runs(int(pid)) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _runs(pid: int) -> bool:
+    """True if a process ``pid`` exists (perhaps another user's)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _trie_in_child(keys_path: Path, trie_path: Path) -> marisa_trie.Trie:

@@ -370,6 +370,20 @@ def test_a_failed_trie_child_leaves_the_previous_index(
     assert sorted(os.listdir(tmp_path)) == ["lists.idx"]
 
 
+def test_a_killed_build_s_key_file_is_removed_by_the_next_build(tmp_path: Path) -> None:
+    # A build killed before its temporary folder was removed leaves its key file beside
+    # the index; the next build removes it, but never the folder of a build still running.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{index_module._BUILD_PREFIX}{gone.pid}-abc"
+    dead.mkdir()
+    (dead / "keys").write_text("moc.elpmaxe.\n")
+    running = tmp_path / f"{index_module._BUILD_PREFIX}{os.getpid()}-abc"
+    running.mkdir()
+    build_index(LISTS, tmp_path / "lists.idx")
+    assert sorted(os.listdir(tmp_path)) == [running.name, "lists.idx"]
+
+
 def test_the_trie_builder_refuses_bad_arguments(tmp_path: Path) -> None:
     script = Path(index_module.triebuild.__file__)
     done = subprocess.run(
