@@ -4,13 +4,14 @@ HTML answers to requests the filter allowed are held back (up to ``SCAN_LIMIT``)
 with content scanning on; the first 64 KB are decompressed (capped: a gzip bomb is cut, not
 inflated), turned into visible text and scored by the page model (`classifier.pagescan`) in a
 worker thread, or with the option ``hearthguard_scan_workers`` in a worker process on another
-CPU core (`ScanWorkers`), and a page the profile blocks is replaced by the block page. A page too large to hold, and a page
-sent without a Content-Length (which mitmproxy would stream on by itself, unread, once it
-passes ``stream_large_bodies``), is judged on its first ``STREAM_SCAN_BYTES`` before any of it
-is sent (`_HeldPage`): the same verdict, the same remembered verdicts, learning and block page
-as a page held whole. Everything else is streamed straight through, so large downloads never
-sit in memory. Verdicts are remembered per page for a while (option
-``hearthguard_scan_cache``), so a page fetched again is not scanned again.
+CPU core (`ScanWorkers`), and a page the profile blocks is replaced by the block page. A page
+too large to hold, and a page sent without a Content-Length (which mitmproxy would stream on
+by itself, unread, once it passes ``stream_large_bodies``), is judged on its first
+``STREAM_SCAN_BYTES`` before any of it is sent (`_HeldPage`, in the proxy): the same verdict,
+the same remembered verdicts, learning and block page as a page held whole. Everything else
+is streamed straight through, so large downloads never sit in memory. Verdicts are remembered
+per page for a while (option ``hearthguard_scan_cache``), so a page fetched again is not
+scanned again.
 """
 
 from __future__ import annotations
