@@ -33,6 +33,7 @@ __all__ = [
     "BatchUrlVerdicts",
     "CheckEngine",
     "CheckedLines",
+    "check_chunks",
     "check_lines",
     "check_url",
     "url_request",
@@ -206,13 +207,28 @@ def check_lines(
     """One JSON line per address, in order: ``{"url", **decision.as_dict()}``, or
     ``{"url", "error"}`` for what is not a web address (counted in ``counts.bad``).
 
-    When ``snapshot.url_model`` is a ``BatchUrlVerdicts`` each chunk of ``CHUNK`` addresses
-    is looked up in the lists first (``decide`` is then answered from those lookups) and the
-    hosts no list names are judged by the URL model together before any is decided; a
-    decision that still had to wait for the model is taken again after it. An address seen
-    before (same host, path and scheme) is not decided again: ``decide`` is pure and every
-    address is decided for one profile at one time. The lines are the same as deciding one
-    address at a time.
+    The lines of `check_chunks`, one at a time.
+    """
+    for lines in check_chunks(urls, profile, snapshot, now, counts):
+        yield from lines
+
+
+def check_chunks(
+    urls: Iterable[str],
+    profile: Profile,
+    snapshot: Snapshot,
+    now: datetime,
+    counts: CheckedLines,
+) -> Iterator[list[str]]:
+    """The lines of `check_lines` (without newlines), ``CHUNK`` addresses' worth at a time.
+
+    When ``snapshot.url_model`` is a ``BatchUrlVerdicts`` each chunk's new addresses are
+    looked up in the lists first, together (``decide`` is then answered from those lookups),
+    and the hosts no list names are judged by the URL model together before any is decided;
+    a decision that still had to wait for the model is taken again after it. An address
+    seen before (same host, path and scheme) is not decided again: ``decide`` is pure and
+    every address is decided for one profile at one time. The lines are the same as
+    deciding one address at a time.
     """
     looked_up: _LookedUp | None = None
     if isinstance(snapshot.url_model, BatchUrlVerdicts):
@@ -223,10 +239,10 @@ def check_lines(
     for url in urls:
         chunk.append(url)
         if len(chunk) >= CHUNK:
-            yield from run.chunk(chunk)
+            yield run.chunk(chunk)
             chunk = []
     if chunk:
-        yield from run.chunk(chunk)
+        yield run.chunk(chunk)
 
 
 class _LookedUp:
@@ -241,102 +257,116 @@ class _LookedUp:
         found = self.found.get((host, path))
         return self.index.lookup(host, path) if found is None else found
 
-    def look_up(self, host: str, path: str) -> tuple[ListMatchLike, ...]:
-        """The index's answer for ``host`` and ``path``, kept until ``forget``."""
-        found = self.found[(host, path)] = self.index.lookup(host, path)
-        return found
-
     def forget(self) -> None:
         self.found.clear()
 
 
+#: An address as ``check_chunks`` remembers its decision: host, path and scheme.
+_Key = tuple[str, str, str]
+
+
 @dataclass
 class _Run:
-    """What one ``check_lines`` call remembers between chunks."""
+    """What one ``check_chunks`` call remembers between chunks."""
 
     profile: Profile
     snapshot: Snapshot
     now: datetime
     counts: CheckedLines
     looked_up: _LookedUp | None = None
-    decided: dict[tuple[str, str, str], Decision] = field(default_factory=dict)
+    decided: dict[_Key, Decision] = field(default_factory=dict)
     tails: dict[Decision, str] = field(default_factory=dict)
 
-    def chunk(self, chunk: list[str]) -> Iterator[str]:
-        url_model = self.snapshot.url_model
+    def chunk(self, chunk: list[str]) -> list[str]:
+        """The lines of ``chunk``'s addresses, in order."""
+        profile, snapshot, now = self.profile, self.snapshot, self.now
+        url_model = snapshot.url_model
         batched = url_model if isinstance(url_model, BatchUrlVerdicts) else None
         if len(self.decided) > _MAX_REMEMBERED:
             self.decided.clear()
+        if len(self.tails) > _MAX_REMEMBERED:
+            self.tails.clear()
         decided = self.decided
-        requests: list[Request | str] = []
+        # each address's request and key, or its error line
+        requests: list[tuple[Request, _Key] | str] = []
         for url in chunk:
             try:
-                requests.append(url_request(url))
+                request = url_request(url)
             except InputError as exc:
                 self.counts.bad += 1
                 requests.append(json.dumps({"url": url, "error": exc.message}))
+                continue
+            requests.append((request, (request.host, request.path, request.scheme)))
         if batched is not None and self.looked_up is not None:
             self._judge_unlisted(requests, batched, self.looked_up)
         results: list[Decision | str] = []
-        waiting: list[tuple[int, Request]] = []
-        for request in requests:
-            if isinstance(request, str):
-                results.append(request)
+        waiting: list[tuple[int, Request, _Key]] = []
+        for item in requests:
+            if isinstance(item, str):
+                results.append(item)
                 continue
-            known = decided.get((request.host, request.path, request.scheme))
+            request, key = item
+            known = decided.get(key)
             if known is not None:
                 results.append(known)
-                continue
-            provisional = batched.provisional if batched is not None else 0
-            results.append(decide(request, self.profile, self.snapshot, self.now))
-            if batched is not None and batched.provisional != provisional:
-                waiting.append((len(results) - 1, request))
+            elif batched is None:
+                known = decided[key] = decide(request, profile, snapshot, now)
+                results.append(known)
             else:
-                self._keep(request, results[-1])
+                provisional = batched.provisional
+                known = decide(request, profile, snapshot, now)
+                if batched.provisional != provisional:
+                    waiting.append((len(results), request, key))
+                else:
+                    decided[key] = known
+                results.append(known)
         if batched is not None and batched.asked:
             batched.judge_asked()
-            for position, request in waiting:
-                results[position] = decide(request, self.profile, self.snapshot, self.now)
-                self._keep(request, results[position])
+            for position, request, key in waiting:
+                known = decided[key] = decide(request, profile, snapshot, now)
+                results[position] = known
         if self.looked_up is not None:
             self.looked_up.forget()
-        yield from self._lines(chunk, results)
+        return self._lines(chunk, results)
 
     def _judge_unlisted(
-        self, requests: list[Request | str], batched: BatchUrlVerdicts, looked_up: _LookedUp
+        self,
+        requests: list[tuple[Request, _Key] | str],
+        batched: BatchUrlVerdicts,
+        looked_up: _LookedUp,
     ) -> None:
-        """Look the chunk's new addresses up in the lists and have the URL model judge the
-        hosts no list names, all at once, before any of them is decided."""
-        decided = self.decided
-        for request in requests:
-            if isinstance(request, str) or (
-                (request.host, request.path, request.scheme) in decided
-            ):
+        """Look the chunk's new addresses up in the lists, one after another (the index's
+        pages stay warm), and have the URL model judge the hosts no list names, all at once,
+        before any of them is decided."""
+        decided, found, lookup = self.decided, looked_up.found, looked_up.index.lookup
+        asked = batched.ask
+        for item in requests:
+            if isinstance(item, str):
                 continue
+            request, key = item
+            if key in decided:
+                continue
+            host, path = request.host, request.path
             try:
-                listed = looked_up.look_up(request.host, request.path)
+                listed = found[(host, path)] = lookup(host, path)
             except Exception:  # noqa: BLE001 - decide meets the same failure and blocks
                 continue
             if not listed:
-                batched.ask(request.host)
+                asked(host)
         if batched.asked:
             batched.judge_asked()
 
-    def _keep(self, request: Request, decision: Decision | str) -> None:
-        if isinstance(decision, Decision):
-            self.decided[(request.host, request.path, request.scheme)] = decision
-
-    def _lines(self, chunk: list[str], results: list[Decision | str]) -> Iterator[str]:
-        if len(self.tails) > _MAX_REMEMBERED:
-            self.tails.clear()
+    def _lines(self, chunk: list[str], results: list[Decision | str]) -> list[str]:
+        tails = self.tails
+        lines: list[str] = []
         for url, result in zip(chunk, results, strict=True):
             if isinstance(result, str):
-                yield result
+                lines.append(result)
                 continue
-            tail = self.tails.get(result)
+            tail = tails.get(result)
             if tail is None:
                 # json.dumps of {"url": u, **d} is '{"url": <u>, ' followed by the rest of d's
-                tail = json.dumps(result.as_dict(), ensure_ascii=False)[1:]
-                self.tails[result] = tail
+                tail = tails[result] = json.dumps(result.as_dict(), ensure_ascii=False)[1:]
             # what json.dumps(url, ensure_ascii=False) writes
-            yield '{"url": ' + encode_basestring(url) + ", " + tail
+            lines.append('{"url": ' + encode_basestring(url) + ", " + tail)
+        return lines

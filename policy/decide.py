@@ -59,6 +59,28 @@ def _specificity(match: ListMatchLike) -> tuple[int, int]:
     return (1 if "/" in match.matched else 0, match.matched.count("."))
 
 
+#: The decisions lists give, one object for each (kind, category, list name): a decision is
+#: immutable, and most requests are decided by one of a few hundred lists.
+_BY_LISTS: dict[tuple[int, str, str], Decision] = {}
+_MAX_BY_LISTS = 4096
+_KINDS = (
+    (Action.BLOCK, Reason.CATEGORY_BLOCKED),
+    (Action.ALLOW, Reason.LIST_ALLOWED),
+    (Action.ALLOW, Reason.PROTECTED_CATEGORY),
+)
+
+
+def _list_decision(kind: int, match: ListMatchLike) -> Decision:
+    """``Decision(*_KINDS[kind], match.category, match.list_name)``, made once."""
+    key = (kind, match.category, match.list_name)
+    decision = _BY_LISTS.get(key)
+    if decision is None:
+        if len(_BY_LISTS) >= _MAX_BY_LISTS:
+            _BY_LISTS.clear()
+        decision = _BY_LISTS[key] = Decision(*_KINDS[kind], match.category, match.list_name)
+    return decision
+
+
 def _decide_by_lists(profile: Profile, matches: tuple[ListMatchLike, ...]) -> Decision | None:
     blocking: ListMatchLike | None = None
     shielding: ListMatchLike | None = None
@@ -72,13 +94,11 @@ def _decide_by_lists(profile: Profile, matches: tuple[ListMatchLike, ...]) -> De
             shielding = m
     if blocking is None:
         if shielding is not None:
-            reason = Reason.LIST_ALLOWED if shielding.allow else Reason.PROTECTED_CATEGORY
-            return Decision(Action.ALLOW, reason, shielding.category, shielding.list_name)
+            return _list_decision(1 if shielding.allow else 2, shielding)
         return None
     if shielding is not None and _specificity(shielding) >= _specificity(blocking):
-        reason = Reason.LIST_ALLOWED if shielding.allow else Reason.PROTECTED_CATEGORY
-        return Decision(Action.ALLOW, reason, shielding.category, shielding.list_name)
-    return Decision(Action.BLOCK, Reason.CATEGORY_BLOCKED, blocking.category, blocking.list_name)
+        return _list_decision(1 if shielding.allow else 2, shielding)
+    return _list_decision(0, blocking)
 
 
 def decide(request: Request, profile: Profile, snapshot: Snapshot, now: datetime) -> Decision:

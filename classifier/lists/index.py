@@ -76,6 +76,8 @@ _VERSION = 1
 _HEADER = struct.Struct("<8sII" + "QQ" * 4 + "I4x")
 _MULTI_FLAG = 0x8000_0000
 _WWW_RE = re.compile(r"(?:www|web|ftp)[0-9]*\.")
+#: What a name ``_WWW_RE`` can match begins with (most names do not: no regex for them).
+_WWW_STARTS = frozenset(("www", "web", "ftp"))
 _NO_MATCHES: tuple[ListMatch, ...] = ()
 #: One bit per hash of a site that has URL entries: a lookup walks the URL keys only for
 #: those sites (another site's bit is set now and then: its walk finds nothing). Made at the
@@ -497,8 +499,11 @@ class DomainIndex:
         trie = self._trie
         hits = list(trie.iter_prefixes_with_ids(name[::-1] + "."))
         if path and self._has_urls:
-            match = _WWW_RE.match(name)
-            site = name[match.end() :] if match else name
+            site = name
+            if name[:3] in _WWW_STARTS:
+                match = _WWW_RE.match(name)
+                if match:
+                    site = name[match.end() :]
             if path[0] != "/":
                 path = "/" + path
             bit = hash(site) & (_SITE_BITS - 1)
@@ -518,6 +523,12 @@ class DomainIndex:
                 return tuple(found)
         if not hits:
             return _NO_MATCHES
+        if len(hits) == 1:  # the host or one parent named by one list: the common case
+            key, key_id = hits[0]
+            value = self._values[key_id]
+            if not value & _MULTI_FLAG:
+                slot = self._slots[value]
+                return (ListMatch(slot.category, slot.list_name, key[-2::-1], slot.allow),)
         found = []
         for key, key_id in reversed(hits):
             self._collect(key_id, key[-2::-1], found)
