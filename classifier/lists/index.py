@@ -27,7 +27,8 @@ on the reversed host yields the host and every listed parent; URL keys start wit
 
 Rebuilding replaces the file atomically (``classifier.files.atomic_file``): a
 reader that opened the old file keeps its own mapping and keeps answering; opening the path
-again gives the new index.
+again gives the new index. Large indexes have their trie built by a child process
+(``triebuild.py``) from a key file; the file written is the same byte for byte.
 """
 
 from __future__ import annotations
@@ -168,7 +169,13 @@ def build_index(lists: Iterable[ParsedList], out_path: Path) -> IndexStats:
     Entries that are public suffixes or not valid domains are left out (the parsers already
     reject them; this guards lists built by other means). A domain named by several lists
     answers with all of them. The file is replaced atomically (``atomic_file``), so readers
-    see either the old or the new index, never a partial one.
+    see either the old or the new index, never a partial one; a build that fails (its trie's
+    child process included) raises and leaves the previous file.
+
+    Memory: each list's keys are written to a key file in a temporary folder beside
+    ``out_path`` (about 25 bytes a key on disk) as soon as the list is parsed, so only one
+    list's entries are held at a time; from `_CHILD_TRIE_KEYS` keys the trie is built by a
+    child process, so marisa's build memory (about 100 bytes a key) is never this process's.
     """
     started = time.perf_counter()
     out_path = Path(out_path)
