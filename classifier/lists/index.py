@@ -530,15 +530,21 @@ class DomainIndex:
                 return tuple(found)
         if not hits:
             return _NO_MATCHES
+        values, slots = self._values, self._slots
         if len(hits) == 1:  # the host or one parent named by one list: the common case
             key, key_id = hits[0]
-            value = self._values[key_id]
+            value = values[key_id]
             if not value & _MULTI_FLAG:
-                slot = self._slots[value]
+                slot = slots[value]
                 return (ListMatch(slot.category, slot.list_name, key[-2::-1], slot.allow),)
         found = []
         for key, key_id in reversed(hits):
-            self._collect(key_id, key[-2::-1], found)
+            value = values[key_id]
+            if value & _MULTI_FLAG:
+                self._collect(key_id, key[-2::-1], found)
+            else:
+                slot = slots[value]
+                found.append(ListMatch(slot.category, slot.list_name, key[-2::-1], slot.allow))
         return tuple(found)
 
     def _collect(self, key_id: int, matched: str, found: list[ListMatch]) -> None:
