@@ -104,12 +104,14 @@ store.close()
 app = create_app({{"DATA_DIR": {str(data_dir.root)!r}, "TESTING": True, "WTF_CSRF_ENABLED": False}})
 client = app.test_client()
 https = {{"base_url": "https://localhost"}}
-login = client.post("/login", data={{"username": "mum", "password": "correct horse battery"}}, **https)
+parent = {{"username": "mum", "password": "correct horse battery"}}
+login = client.post("/login", data=parent, **https)
 assert login.status_code == 302, login.status_code
 for path in ["/", "/activity/", "/profiles/", "/devices/", "/settings/", "/learning/", "/check/"]:
     assert client.get(path, **https).status_code == 200, path
 print("numpy" in sys.modules or "cryptography" in sys.modules)
-page = client.post("/check/", data={{"url": "https://www.pornhub.com/", "profile": "Household"}}, **https)
+form = {{"url": "https://www.pornhub.com/", "profile": "Household"}}
+page = client.post("/check/", data=form, **https)
 print("numpy" in sys.modules, page.status_code, "Pornography" in page.get_data(as_text=True))
 """
     result = subprocess.run(
