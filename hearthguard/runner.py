@@ -255,13 +255,10 @@ async def _serve(config: RunConfig, dashboard: Dashboard | None, dashboard_url: 
 
 def _port_in_use(listen_host: str, port: int) -> bool:
     """True when something already listens on ``port`` (the proxy or the dashboard's)."""
-    family = socket.AF_INET6 if ":" in listen_host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((listen_host or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
-        except OSError:
-            return True
+    try:
+        _listen(listen_host, port).close()
+    except OSError:
+        return True
     return False
 
 
