@@ -169,6 +169,10 @@ class DashboardServer(BaseWSGIServer):
                 following = self._finished(address)
         self._free.release()
 
+    def drain(self) -> None:
+        """Wait until every connection already handed to a worker has been served."""
+        self._pool.shutdown(wait=True)
+
     def server_close(self) -> None:
         super().server_close()
         # also called by the server's own set-up (before the pool exists) when it is handed
@@ -216,6 +220,7 @@ def sleep_when_idle(
             if server.idle_for() >= idle_exit and may_stop():
                 log.info("no request for %.0f s; resting until the next one", idle_exit)
                 server.shutdown()
+                server.drain()  # a connection accepted in the meantime is still answered
                 return
 
     thread = threading.Thread(target=watch, name="dashboard-idle", daemon=True)

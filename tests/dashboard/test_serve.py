@@ -79,3 +79,43 @@ def test_many_parallel_requests_from_one_device_are_all_answered(server: int) ->
     for t in threads:
         t.join(timeout=60)
     assert results == [200] * 12
+
+
+def test_a_dashboard_going_to_rest_answers_the_connection_it_already_took(data_dir) -> None:
+    """The idle watcher stops the server and then drains it: a request a worker is serving at
+    that moment still gets its whole answer (a slow one here: 1 s)."""
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_app(environ, start_response):
+        started.set()
+        time.sleep(1.0)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        finished.set()
+        return [b"answered"]
+
+    pem = dashboard_certificate(data_dir, ["127.0.0.1"])
+    httpd = DashboardServer("127.0.0.1", 0, slow_app, tls_context(pem))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    answers: list[bytes] = []
+
+    def visit() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", httpd.server_port, timeout=30)
+        try:
+            conn.request("GET", "/")
+            answers.append(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    visitor = threading.Thread(target=visit)
+    visitor.start()
+    try:
+        assert started.wait(timeout=15)
+        httpd.shutdown()
+        httpd.drain()
+        assert finished.is_set()  # drain returned only once the request was served
+        visitor.join(timeout=15)
+        assert answers == [b"answered"]
+    finally:
+        httpd.server_close()
+        thread.join(timeout=15)
