@@ -228,7 +228,9 @@ def test_the_running_interpreter_is_audited_by_default(tmp_path: Path) -> None:
 
 def _bad_record(root: Path) -> None:
     (root / "vulns" / "flask").mkdir(parents=True)
-    (root / "vulns" / "flask" / "PYSEC-2024-10.yaml").write_text("id: X\nname: flask\naffected: [\n")
+    (root / "vulns" / "flask" / "PYSEC-2024-10.yaml").write_text(
+        "id: X\nname: flask\naffected: [\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -248,7 +250,7 @@ def _bad_record(root: Path) -> None:
             "no such folder",
         ),
         (
-            lambda root: (root / "empty").mkdir() or advisory(root, "PYSEC-1", "flask"),
+            lambda root: ((root / "empty").mkdir(), advisory(root, "PYSEC-1", "flask")),
             ["--advisories", "{root}", "--path", "{root}/empty"],
             "holds no installed distributions",
         ),
