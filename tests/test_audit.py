@@ -233,6 +233,11 @@ def _bad_record(root: Path) -> None:
     )
 
 
+def _empty_site_packages(root: Path) -> None:
+    (root / "empty").mkdir()
+    advisory(root, "PYSEC-2024-12", "flask", [("introduced", "0")])
+
+
 @pytest.mark.parametrize(
     ("prepare", "args", "message"),
     [
@@ -250,7 +255,7 @@ def _bad_record(root: Path) -> None:
             "no such folder",
         ),
         (
-            lambda root: ((root / "empty").mkdir(), advisory(root, "PYSEC-1", "flask")),
+            _empty_site_packages,
             ["--advisories", "{root}", "--path", "{root}/empty"],
             "holds no installed distributions",
         ),
