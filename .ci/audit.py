@@ -35,7 +35,7 @@ from ruamel.yaml.error import YAMLError
 # Cheap line scans that decide which records need a full YAML parse (the pure-Python parser
 # takes ~8 ms a record; the database holds thousands, few about installed packages).
 _TOP_ID = re.compile(r"^id:\s*\S", re.MULTILINE)
-_NAME = re.compile(r"^\s*(?:-\s+)?name:\s*[\"']?([A-Za-z0-9._-]+)", re.MULTILINE)
+_NAME = re.compile(r"\bname:\s*[\"']?([A-Za-z0-9._-]+)")
 _MODIFIED = re.compile(r"^modified:\s*[\"']?(\d{4}-\d{2}-\d{2})", re.MULTILINE)
 _WITHDRAWN = re.compile(r"^withdrawn:\s*\S", re.MULTILINE)
 
@@ -75,7 +75,7 @@ def installed_distributions(site_packages: Path | None) -> dict[str, set[str]]:
         where = sys.prefix
     else:
         if not site_packages.is_dir():
-            raise AuditInputError(f"--path {site_packages}: no such folder")
+            raise AuditInputError(f"--path {site_packages}: not a folder")
         dists = metadata.distributions(path=[str(site_packages)])
         where = str(site_packages)
     found: dict[str, set[str]] = {}
@@ -91,7 +91,7 @@ def installed_distributions(site_packages: Path | None) -> dict[str, set[str]]:
 def advisory_files(root: Path) -> list[Path]:
     """The YAML files under ``root/vulns`` (or ``root`` itself when it has no ``vulns``)."""
     if not root.is_dir():
-        raise AuditInputError(f"--advisories {root}: no such folder")
+        raise AuditInputError(f"--advisories {root}: not a folder")
     base = root / "vulns" if (root / "vulns").is_dir() else root
     return sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 

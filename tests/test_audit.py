@@ -150,6 +150,16 @@ def test_names_are_compared_normalised(tmp_path: Path, installed: str, named: st
     assert "PYSEC-2024-3" in result.stdout
 
 
+def test_a_record_written_in_flow_style_is_still_read(tmp_path: Path) -> None:
+    (tmp_path / "vulns" / "flask").mkdir(parents=True)
+    (tmp_path / "vulns" / "flask" / "PYSEC-2024-13.yaml").write_text(
+        "id: PYSEC-2024-13\naffected: [{package: {name: Flask, ecosystem: PyPI},"
+        " ranges: [{type: ECOSYSTEM, events: [{introduced: '0'}, {fixed: '2.0'}]}]}]\n"
+    )
+    result = run("--advisories", tmp_path, "--path", site(tmp_path, flask="1.1.4"))
+    assert result.returncode == 1 and "PYSEC-2024-13" in result.stdout
+
+
 def test_another_package_with_the_flawed_version_is_not_found(tmp_path: Path) -> None:
     advisory(tmp_path, "PYSEC-2024-4", "flask-wtf", [("introduced", "0"), ("fixed", "9")])
     assert run("--advisories", tmp_path, "--path", site(tmp_path, flask="1.0")).returncode == 0
@@ -241,7 +251,7 @@ def _empty_site_packages(root: Path) -> None:
 @pytest.mark.parametrize(
     ("prepare", "args", "message"),
     [
-        (lambda root: None, ["--advisories", "{root}/missing"], "no such folder"),
+        (lambda root: None, ["--advisories", "{root}/missing"], "not a folder"),
         (lambda root: (root / "vulns").mkdir(), ["--advisories", "{root}"], "holds no advisories"),
         (
             lambda root: (root / "notes.yaml").write_text("title: hello\n"),
@@ -252,7 +262,7 @@ def _empty_site_packages(root: Path) -> None:
         (
             lambda root: advisory(root, "PYSEC-2024-11", "flask", [("introduced", "0")]),
             ["--advisories", "{root}", "--path", "{root}/nowhere"],
-            "no such folder",
+            "not a folder",
         ),
         (
             _empty_site_packages,
