@@ -104,8 +104,8 @@ class PolicyStore(
             )
         if not tables:
             return
-        known = {m.name for m in migrations._migrations}
-        applied = {m.name for m in migrations.applied(self.db)}
+        known = set(migrations.names)
+        applied = set(migrations.applied(self.db))
         newer = sorted(applied - known)
         if newer:
             raise StoreError(

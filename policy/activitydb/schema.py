@@ -100,7 +100,7 @@ def m010_usage_minutes(db: Database) -> None:
 @migrations()
 def m020_chat_alerts(db: Database) -> None:
     """Chat-safety alerts name the child's profile and the conversation, and say why."""
-    columns = {c.name for c in db["alerts"].columns}
+    columns = db.column_names("alerts")
     for name, kind in (
         ("profile", "TEXT"),
         ("conversation", "TEXT NOT NULL DEFAULT ''"),

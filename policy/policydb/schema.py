@@ -121,10 +121,10 @@ def m002_parent_sessions(db: Database) -> None:
 @migrations()
 def m010_time_rules(db: Database) -> None:
     """Pauses per child, offline windows per device, daily budgets, bonus time, holidays."""
-    profile_columns = {c.name for c in db["profiles"].columns}
+    profile_columns = db.column_names("profiles")
     if "paused_until" not in profile_columns:
         db.execute("ALTER TABLE profiles ADD COLUMN paused_until TEXT")
-    if "device_id" not in {c.name for c in db["schedules"].columns}:
+    if "device_id" not in db.column_names("schedules"):
         db.execute(
             "ALTER TABLE schedules ADD COLUMN device_id INTEGER "
             "REFERENCES devices(id) ON DELETE CASCADE"
@@ -168,7 +168,7 @@ def m010_time_rules(db: Database) -> None:
 def m020_blocked_services(db: Database) -> None:
     """The services (TikTok, Discord, ...) switched off per profile, as a JSON list of ids;
     existing profiles get their preset's services."""
-    if "services" not in {c.name for c in db["profiles"].columns}:
+    if "services" not in db.column_names("profiles"):
         db.execute("ALTER TABLE profiles ADD COLUMN services TEXT NOT NULL DEFAULT '[]'")
         for pid, preset_name in db.execute("SELECT id, preset FROM profiles").fetchall():
             services = preset(preset_name).services if preset_name in PRESETS else frozenset()

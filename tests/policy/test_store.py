@@ -6,7 +6,6 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlite_utils import Database
 
 from policy.store import PolicyStore, StoreError, load_snapshot
 from policy.validate import InputError
@@ -125,7 +124,9 @@ def test_corrupt_database_is_refused_not_recreated(tmp_path) -> None:
 
 def test_foreign_database_is_refused(tmp_path) -> None:
     path = tmp_path / "policy.db"
-    Database(path)["photos"].insert({"id": 1})
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO photos (id) VALUES (1)")
     with pytest.raises(StoreError, match="not a Hearthguard policy database"):
         PolicyStore(path)
 
