@@ -20,13 +20,10 @@ import re
 import shutil
 import tarfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from typing import BinaryIO
 
@@ -167,6 +164,12 @@ def _fetch_url(
     max_seconds: float,
     progress: ProgressCallback | None,
 ) -> FetchResult:
+    # HTTP and TLS are imported where a list is downloaded: every command that reads the
+    # lists imports this module, and most never download (about 20 ms of start-up)
+    import urllib.error
+    import urllib.request
+    from http.client import HTTPException
+
     parts = urllib.parse.urlsplit(url)
     label = _safe_name(parts.hostname or "download", "download")
     file_name = _safe_name(posixpath.basename(parts.path), "list")

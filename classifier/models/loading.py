@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from classifier.heap import return_freed_memory
-from classifier.models.chat import ChatModel, build_chat_model
-from classifier.models.modelfile import read_model_file
-from classifier.models.page import PageModel, build_page_model
-from classifier.models.url import UrlModel, build_url_model
+
+if TYPE_CHECKING:
+    from classifier.models.chat import ChatModel
+    from classifier.models.page import PageModel
+    from classifier.models.url import UrlModel
 
 __all__ = [
     "BUNDLED_MODEL_DIR",
@@ -117,14 +118,24 @@ def _load_one(name: str, directory: Path) -> UrlModel | PageModel | ChatModel:
         raise ValueError(f"metadata {meta_path.name} is not valid JSON ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != MODEL_FORMAT:
         raise ValueError(f"metadata {meta_path.name} is not format {MODEL_FORMAT}")
+    # each model's code (and numpy) is imported when that model is loaded, not before: a
+    # command that needs only the URL model does not import the page and chat models' code
+    from classifier.models.modelfile import read_model_file
+
     table = read_model_file(model_path)
     if not isinstance(table, dict):
         raise ValueError("model file does not hold a model table")
     try:
         if name == "url":
+            from classifier.models.url import build_url_model
+
             return build_url_model(table, metadata)
         if name == "page":
+            from classifier.models.page import build_page_model
+
             return build_page_model(table, metadata)
+        from classifier.models.chat import build_chat_model
+
         return build_chat_model(table, metadata)
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"model table is incomplete ({type(error).__name__}: {error})") from None

@@ -8,6 +8,7 @@ domains or addresses) prints a clear message and exits with code 2, writing noth
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 import click
@@ -15,6 +16,13 @@ import click
 from hearthguard.cli.common import data_dir_option
 
 __all__ = ["main"]
+
+# Hearthguard's models never multiply matrices large enough for OpenBLAS to share the work,
+# but its thread pool starts with numpy and spins: about 70 ms of a second core at every
+# start of the proxy, a check or a retraining, on a box whose cores are already shared. The
+# processes these commands start (the dashboard, scan workers) inherit it. A value set by
+# the caller wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 #: Every command: its name, and the module and attribute that define it. A command's module is
 #: imported when that command is run or listed, so ``hearthguard check`` does not pay for

@@ -5,6 +5,7 @@ model missing, unlisted hosts are decided as with no URL model at all."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -18,11 +19,19 @@ from tests.support.lists import make_index, parsed
 from tests.support.processes import REPO
 
 NOW = datetime(2026, 6, 10, 12, tzinfo=timezone(timedelta(hours=2)))
-_HEAVY = ("numpy", "classifier.models.url", "mitmproxy.certs", "OpenSSL")
+_HEAVY = (
+    "numpy",
+    "classifier.models.url",
+    "classifier.models.page",
+    "classifier.models.chat",
+    "mitmproxy.certs",
+    "OpenSSL",
+)
 
 
 def _check_in_a_process(root: Path, *urls: str) -> tuple[list[dict], dict[str, bool]]:
-    """The lines ``hearthguard check URL...`` prints, and which heavy modules it imported."""
+    """The lines ``hearthguard check URL...`` prints, which heavy modules it imported, and
+    (``"threads"``) how many threads the process ran at the end."""
     probe = (
         "import json, sys\n"
         "from hearthguard.cli import main\n"
@@ -30,10 +39,18 @@ def _check_in_a_process(root: Path, *urls: str) -> tuple[list[dict], dict[str, b
         f"    main(['check', '--data-dir', {str(root)!r}, *{list(urls)!r}])\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
-        f"print(json.dumps({{m: m in sys.modules for m in {list(_HEAVY)!r}}}))\n"
+        f"found = {{m: m in sys.modules for m in {list(_HEAVY)!r}}}\n"
+        "status = open('/proc/self/status').read().split('Threads:')[1]\n"
+        "print(json.dumps({**found, 'threads': int(status.split()[0])}))\n"
     )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=REPO
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     *lines, imported = done.stdout.strip().splitlines()
@@ -46,7 +63,7 @@ def test_listed_hosts_are_checked_without_numpy_the_url_model_or_openssl(data_di
         data_dir.root, "https://casino.example/poker", "www.casino.example"
     )
     assert [(line["action"], line["category"]) for line in lines] == [("block", "gambling")] * 2
-    assert imported == dict.fromkeys(_HEAVY, False)
+    assert imported == {**dict.fromkeys(_HEAVY, False), "threads": 1}
 
 
 def test_an_unlisted_host_loads_the_url_model_when_it_reaches_it(data_dir) -> None:
@@ -55,6 +72,10 @@ def test_an_unlisted_host_loads_the_url_model_when_it_reaches_it(data_dir) -> No
     assert [line["url"] for line in lines] == ["https://casino.example/", "news.example"]
     assert imported["numpy"] and imported["classifier.models.url"]
     assert not imported["mitmproxy.certs"]
+    # the page and chat models' code is not imported to judge an address
+    assert not imported["classifier.models.page"] and not imported["classifier.models.chat"]
+    # numpy without OpenBLAS's thread pool, which would spin on the second core at start
+    assert imported["threads"] == 1
 
 
 def test_the_model_is_loaded_at_the_first_unlisted_host_with_the_same_lines(

@@ -269,6 +269,8 @@ def test_loading_gives_the_memory_back(tmp_path: Path) -> None:
         "    return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0]"
         ".split()[1]) / 1024\n"
         "from classifier.models.loading import load_models\n"
+        "import classifier.models.chat, classifier.models.page, classifier.models.url\n"
+        "import classifier.models.modelfile\n"  # the code: what follows is the models
         "load_models(names=())\n"
         "open('/proc/self/clear_refs', 'w').write('5')\n"
         "before = rss()\n"
