@@ -97,7 +97,9 @@ make_venv() {  # make_venv DIR EXTRAS
     "$python" -m venv "$venv" || die "could not create $venv (on Debian: sudo apt install python3-venv)"
   fi
   say "installing Hearthguard into $venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+  # the setuptools a new venv carries (65.5 on Python 3.11) has known advisories
+  # (CVE-2022-40897, CVE-2024-6345; README "Dependencies"); Hearthguard never imports it
+  "$venv/bin/python" -m pip install --quiet --upgrade pip "setuptools>=70" >/dev/null 2>&1 || true
   "$venv/bin/python" -m pip install --quiet --editable "$HERE$extras" \
     || die "installing Python packages failed (see the messages above)"
 }
