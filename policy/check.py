@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from json.encoder import encode_basestring
@@ -35,6 +35,7 @@ __all__ = [
     "CheckedLines",
     "check_chunks",
     "check_lines",
+    "chunk_checker",
     "check_url",
     "url_request",
 ]
@@ -230,19 +231,28 @@ def check_chunks(
     every address is decided for one profile at one time. The lines are the same as
     deciding one address at a time.
     """
-    looked_up: _LookedUp | None = None
-    if isinstance(snapshot.url_model, BatchUrlVerdicts):
-        looked_up = _LookedUp(snapshot.index)
-        snapshot = replace(snapshot, index=looked_up)
-    run = _Run(profile, snapshot, now, counts, looked_up)
+    decide_chunk = chunk_checker(profile, snapshot, now, counts)
     chunk: list[str] = []
     for url in urls:
         chunk.append(url)
         if len(chunk) >= CHUNK:
-            yield run.chunk(chunk)
+            yield decide_chunk(chunk)
             chunk = []
     if chunk:
-        yield run.chunk(chunk)
+        yield decide_chunk(chunk)
+
+
+def chunk_checker(
+    profile: Profile, snapshot: Snapshot, now: datetime, counts: CheckedLines
+) -> Callable[[list[str]], list[str]]:
+    """What `check_chunks` does with each chunk: a function from addresses to their lines,
+    remembering decisions between the chunks it is given (bad addresses counted in
+    ``counts``). The lines of a chunk never depend on the chunks given before it."""
+    looked_up: _LookedUp | None = None
+    if isinstance(snapshot.url_model, BatchUrlVerdicts):
+        looked_up = _LookedUp(snapshot.index)
+        snapshot = replace(snapshot, index=looked_up)
+    return _Run(profile, snapshot, now, counts, looked_up).chunk
 
 
 class _LookedUp:

@@ -48,7 +48,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 import marisa_trie
 
@@ -103,11 +103,12 @@ class IndexFormatError(ValueError):
     """The file is not a Hearthguard domain index, or it is damaged or truncated."""
 
 
-@dataclass(frozen=True, slots=True)
-class ListMatch:
+class ListMatch(NamedTuple):
     """One list that names the request: its category, its name and the entry that matched.
 
     ``matched`` is the listed domain (``example.com``) or URL prefix (``example.com/path``).
+    Immutable; a named tuple rather than a frozen dataclass because every lookup that finds
+    something makes one, and a tuple is made in less than half the time.
     """
 
     category: str
