@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from multiprocessing.pool import AsyncResult
 
-from policy.check import CHUNK, CheckedLines, chunk_checker
+from policy.check import CheckedLines, chunk_checker, chunked
 from policy.snapshot import Snapshot
 from policy.values import Profile
 
@@ -40,12 +40,6 @@ _counts = CheckedLines()
 def default_jobs() -> int:
     """One process per core this process may run on, at most ``MAX_JOBS``."""
     return max(1, min(MAX_JOBS, len(os.sched_getaffinity(0))))
-
-
-def _chunks(urls: Iterable[str]) -> Iterator[list[str]]:
-    it = iter(urls)
-    while chunk := list(itertools.islice(it, CHUNK)):
-        yield chunk
 
 
 def _decide_in_worker(chunk: list[str]) -> tuple[list[str], int]:
@@ -71,7 +65,7 @@ def check_in_parallel(
     forked processes; in this process when ``jobs`` is 1 or the addresses fit in one chunk
     (starting workers would cost more than it saves)."""
     global _work
-    chunks = _chunks(urls)
+    chunks = chunked(urls)
     first = list(itertools.islice(chunks, 2))
     if jobs <= 1 or len(first) < 2:
         decide_chunk = chunk_checker(profile, snapshot, now, counts)

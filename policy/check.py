@@ -10,6 +10,7 @@ deciding, and writing each distinct decision's JSON once.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -36,6 +37,7 @@ __all__ = [
     "check_chunks",
     "check_lines",
     "chunk_checker",
+    "chunked",
     "check_url",
     "url_request",
 ]
@@ -232,14 +234,15 @@ def check_chunks(
     deciding one address at a time.
     """
     decide_chunk = chunk_checker(profile, snapshot, now, counts)
-    chunk: list[str] = []
-    for url in urls:
-        chunk.append(url)
-        if len(chunk) >= CHUNK:
-            yield decide_chunk(chunk)
-            chunk = []
-    if chunk:
+    for chunk in chunked(urls):
         yield decide_chunk(chunk)
+
+
+def chunked(urls: Iterable[str]) -> Iterator[list[str]]:
+    """``urls`` in lists of ``CHUNK`` (the last one shorter), read as they are needed."""
+    it = iter(urls)
+    while chunk := list(itertools.islice(it, CHUNK)):
+        yield chunk
 
 
 def chunk_checker(
