@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 import ahocorasick
+import ahocorasick_rs
 import numpy as np
 
 from classifier.categories import BENIGN
@@ -21,7 +22,9 @@ from classifier.models.verdicts import Verdict, softmax, target_and_benign, verd
 __all__ = [
     "PageModel",
     "build_page_model",
+    "WordStartPhrases",
     "page_ngrams",
+    "page_phrase_bytes",
     "page_phrase_text",
 ]
 
@@ -38,18 +41,20 @@ _ASCII_WORD_EDGES = bytes(c + 32 if 65 <= c <= 90 else _WORD_EDGES[c] for c in r
 _SECOND = itemgetter(1)
 
 
-def page_phrase_text(text: str) -> str:
-    """Normalise page text for phrase matching: lower-cased, every ASCII non-alphanumeric
-    character turned into a space, padded with one space at each end.
-
-    The result is UTF-8 bytes seen as Latin-1 characters (so it stays a ``str`` while the
-    translation runs at byte speed); phrases are stored in the same form.
-    """
+def page_phrase_bytes(text: str) -> bytes:
+    """Normalise page text for phrase matching: lower-cased UTF-8, every ASCII
+    non-alphanumeric character turned into a space, padded with one space at each end."""
     if text.isascii():  # most pages: lower-casing is part of the one translation
         data = text.encode("ascii").translate(_ASCII_WORD_EDGES)
     else:
         data = text.lower().encode("utf-8", "replace").translate(_WORD_EDGES)
-    return " " + data.decode("latin-1") + " "
+    return b" " + data + b" "
+
+
+def page_phrase_text(text: str) -> str:
+    """``page_phrase_bytes`` seen as Latin-1 characters (so it stays a ``str`` while the
+    translation runs at byte speed); phrases are stored in the same form."""
+    return page_phrase_bytes(text).decode("latin-1")
 
 
 def page_ngrams(text: str, max_n: int = 2) -> list[str]:
@@ -70,6 +75,39 @@ def page_ngrams(text: str, max_n: int = 2) -> list[str]:
 
 def _readable_phrase(key: str) -> str:
     return key.strip().encode("latin-1").decode("utf-8", "replace")
+
+
+class WordStartPhrases:
+    """Which of a few phrases (``" w1 w2 "``, indexes into the model's table) a page holds.
+
+    Every phrase starts with a space, so every word of a page would start a match in an
+    automaton of the phrases as they are. This one (a DFA over bytes) holds them without
+    that space and keeps a match only where a space comes before it: the same phrases are
+    found, about four times as fast on a 60 KB page, which is what lets most pages (those
+    with too few strong phrases for any category) be passed after one quick read.
+    """
+
+    def __init__(self, phrases: tuple[str, ...], indexes: Sequence[int]) -> None:
+        self._indexes = np.asarray(indexes, dtype=np.int64)
+        self._automaton = (
+            ahocorasick_rs.BytesAhoCorasick(
+                [phrases[i][1:].encode("latin-1") for i in self._indexes.tolist()],
+                implementation=ahocorasick_rs.Implementation.DFA,
+            )
+            if len(self._indexes)
+            else None
+        )
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def found(self, data: bytes) -> np.ndarray:
+        """Indexes of the distinct phrases in ``data`` (``page_phrase_bytes`` of a page)."""
+        if self._automaton is None:
+            return np.empty(0, dtype=np.int64)
+        matches = self._automaton.find_matches_as_indexes(data, overlapping=True)
+        hits = {pattern for pattern, start, _end in matches if data[start - 1] == 32}
+        return self._indexes[sorted(hits)]
 
 
 @dataclass(frozen=True)
@@ -108,7 +146,7 @@ class PageModel:
     _evidence_automaton: ahocorasick.Automaton | None = field(default=None, repr=False)
     # ... and of those, the strong phrases only (weight >= evidence_floor in some column):
     # they alone decide whether any category is possible on a page
-    _strong_automaton: ahocorasick.Automaton | None = field(default=None, repr=False)
+    _strong_phrases: WordStartPhrases | None = field(default=None, repr=False)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -137,7 +175,11 @@ class PageModel:
     def _matches(self, automaton: ahocorasick.Automaton, text: str) -> np.ndarray:
         if not self.phrases or not text:
             return np.empty(0, dtype=np.int64)
-        found = set(map(_SECOND, automaton.iter(page_phrase_text(text))))
+        return self._matches_in(automaton, page_phrase_text(text))
+
+    @staticmethod
+    def _matches_in(automaton: ahocorasick.Automaton, phrase_text: str) -> np.ndarray:
+        found = set(map(_SECOND, automaton.iter(phrase_text)))
         return np.fromiter(found, dtype=np.int64, count=len(found))
 
     def logits(self, text: str) -> np.ndarray:
@@ -178,20 +220,28 @@ class PageModel:
         return score, count
 
     def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
-        strong = self._strong_automaton
+        if not self.phrases or not text:
+            found = np.empty(0, dtype=np.int64)
+            return self._probabilities(found, calibration)
+        data = page_phrase_bytes(text)
+        strong = self._strong_phrases
         if strong is not None:
             # Counts depend on the strong phrases alone: when no category has enough of
             # them, every category is 0 whatever else the page says (most pages), and the
             # larger automaton of benign context need not read it.
-            found = self._matches(strong, text) if len(strong) else np.empty(0, np.int64)
+            found = strong.found(data)
+            if found.size < self.min_phrases:
+                return self._nothing_found()  # too few in all, so too few in any category
             _score, count = self._evidence(found)
             if not (count >= self.min_phrases).any():
                 return self._nothing_found()
         automaton = self._evidence_automaton
-        if automaton is not None and len(automaton):
-            found = self._matches(automaton, text)
-        else:
-            found = self.matched_phrases(text)
+        if automaton is None or not len(automaton):
+            automaton = self._automaton
+        return self._probabilities(self._matches_in(automaton, data.decode("latin-1")), calibration)
+
+    def _probabilities(self, found: np.ndarray, calibration: np.ndarray) -> np.ndarray:
+        """A calibrated model's probabilities for a page holding the phrases ``found``."""
         score, count = self._evidence(found)
         p = 1.0 / (1.0 + np.exp(-np.clip(calibration[:, 0] * score + calibration[:, 1], -500, 500)))
         p = np.where(count >= self.min_phrases, p, 0.0)
@@ -281,11 +331,13 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
             raise ValueError(f"calibration {calibration.shape} does not fit {len(classes)} classes")
         calibration.setflags(write=False)
     automaton = _automaton_of(phrases, np.ones((len(phrases), 1), dtype=bool))
-    evidence_automaton = strong_automaton = None
+    evidence_automaton = strong_phrases = None
     floor = float(table.get("evidence_floor", 0.0))
     if calibration is not None and phrases:
         evidence_automaton = _automaton_of(phrases, (weights < 0) | (weights >= floor))
-        strong_automaton = _automaton_of(phrases, weights >= floor)
+        strong_phrases = WordStartPhrases(
+            phrases, np.flatnonzero((weights >= floor).any(axis=1)).tolist()
+        )
     weights.setflags(write=False)
     return PageModel(
         phrases,
@@ -300,7 +352,7 @@ def build_page_model(table: dict[str, Any], metadata: dict[str, Any]) -> PageMod
         stems,
         context_cap,
         evidence_automaton,
-        strong_automaton,
+        strong_phrases,
     )
 
 

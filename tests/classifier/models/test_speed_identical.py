@@ -113,6 +113,53 @@ def test_page_model_matches_and_verdicts_are_unchanged(real_texts: list[str]) ->
         assert alone == verdict
 
 
+def _plain_strong(model: PageModel, text: str) -> set[int]:
+    """The strong phrases in ``text`` by a plain search for each, leading space and all."""
+    strong = model._strong_phrases
+    assert strong is not None
+    haystack = _plain_phrase_text(text)
+    return {i for i in strong._indexes.tolist() if model.phrases[i] in haystack}
+
+
+def test_strong_phrases_are_found_as_a_plain_search_finds_them(real_texts: list[str]) -> None:
+    # The DFA holds the strong phrases without their leading space and keeps only matches
+    # after a space: exactly the phrases a plain search finds, never one inside a word.
+    model = load_models(names=["page"]).page
+    assert model is not None and model._strong_phrases is not None
+    strong_phrases = [model.phrases[i].strip() for i in model._strong_phrases._indexes.tolist()]
+    # each phrase inside words, then (for the one-word ones) also after a space
+    inside = "".join(f"x{p}x {p}s b{p} " for p in strong_phrases[:40])
+    texts = [*real_texts[:150], inside, " ".join(strong_phrases[:60]), "", "Ünïcode casino"]
+    any_found = 0
+    for text in texts:
+        found = model._strong_phrases.found(page_module.page_phrase_bytes(text)).tolist()
+        assert sorted(found) == sorted(_plain_strong(model, text)) and len(found) == len(set(found))
+        any_found += bool(found)
+    assert any_found >= 3  # real pages and the list itself hold strong phrases
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["porn", "casino", "xxx", "a", "s", " ", ".", "é", "\n"]), max_size=30)
+)
+def test_strong_phrases_agree_with_a_plain_search_on_any_text(parts: list[str]) -> None:
+    model = _page_model()
+    text = "".join(parts)
+    found = model._strong_phrases.found(page_module.page_phrase_bytes(text)).tolist()
+    assert sorted(found) == sorted(_plain_strong(model, text))
+
+
+_MODEL: list[PageModel] = []
+
+
+def _page_model() -> PageModel:
+    if not _MODEL:
+        model = load_models(names=["page"]).page
+        assert model is not None and model._strong_phrases is not None
+        _MODEL.append(model)
+    return _MODEL[0]
+
+
 def test_page_scores_equal_the_plain_path_on_real_pages_in_markup(
     real_texts: list[str], shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -148,8 +195,8 @@ def test_pages_without_enough_strong_phrases_skip_the_context_scan_with_the_same
     # The first, small scan of strong phrases decides whether any category is possible; the
     # probabilities equal those of the full evidence scan on real benign and harmful pages.
     model = load_models(names=["page"]).page
-    assert model is not None and model._strong_automaton is not None
-    full = dataclasses.replace(model, _strong_automaton=None)
+    assert model is not None and model._strong_phrases is not None
+    full = dataclasses.replace(model, _strong_phrases=None)
     harmful = [
         e.text
         for name in ("gambling_affiliate", "agora_drugs")
