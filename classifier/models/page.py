@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
@@ -44,11 +45,10 @@ _SECOND = itemgetter(1)
 def page_phrase_bytes(text: str) -> bytes:
     """Normalise page text for phrase matching: lower-cased UTF-8, every ASCII
     non-alphanumeric character turned into a space, padded with one space at each end."""
+    padded = f" {text} "  # one copy; a space stays a space
     if text.isascii():  # most pages: lower-casing is part of the one translation
-        data = text.encode("ascii").translate(_ASCII_WORD_EDGES)
-    else:
-        data = text.lower().encode("utf-8", "replace").translate(_WORD_EDGES)
-    return b" " + data + b" "
+        return padded.encode("ascii").translate(_ASCII_WORD_EDGES)
+    return padded.lower().encode("utf-8", "replace").translate(_WORD_EDGES)
 
 
 def page_phrase_text(text: str) -> str:
@@ -220,6 +220,11 @@ class PageModel:
         return score, count
 
     def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
+        found = self._calibrated_or_none(text, calibration)
+        return self._nothing_found() if found is None else found
+
+    def _calibrated_or_none(self, text: str, calibration: np.ndarray) -> np.ndarray | None:
+        """``_calibrated``, or None for a page with no possible category (most pages)."""
         if not self.phrases or not text:
             found = np.empty(0, dtype=np.int64)
             return self._probabilities(found, calibration)
@@ -231,10 +236,10 @@ class PageModel:
             # larger automaton of benign context need not read it.
             found = strong.found(data)
             if found.size < self.min_phrases:
-                return self._nothing_found()  # too few in all, so too few in any category
+                return None  # too few in all, so too few in any category
             _score, count = self._evidence(found)
             if not (count >= self.min_phrases).any():
-                return self._nothing_found()
+                return None
         automaton = self._evidence_automaton
         if automaton is None or not len(automaton):
             automaton = self._automaton
@@ -271,7 +276,23 @@ class PageModel:
 
     def predict(self, texts: Sequence[str]) -> list[Verdict]:
         """One verdict per text, in order."""
-        return verdicts_of(self.predict_proba(texts), self.class_names)
+        calibration = self.calibration
+        if calibration is None:
+            return verdicts_of(self.predict_proba(texts), self.class_names)
+        verdicts = []
+        for text in texts:
+            found = self._calibrated_or_none(text, calibration)
+            if found is None:
+                verdicts.append(self._nothing_verdict)
+            else:
+                verdicts.extend(verdicts_of(found[np.newaxis, :], self.class_names))
+        return verdicts
+
+    @cached_property
+    def _nothing_verdict(self) -> Verdict:
+        """The verdict on a page with no possible category, made once."""
+        (verdict,) = verdicts_of(self._nothing_found()[np.newaxis, :], self.class_names)
+        return verdict
 
     def explain(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` phrases present in ``text`` that pushed it hardest towards its most likely

@@ -17,6 +17,7 @@ from classifier.models import text as text_module
 from classifier.models.loading import load_models
 from classifier.models.page import PageModel, page_phrase_text
 from classifier.models.text import _clean, html_to_text
+from classifier.models.verdicts import verdicts_of
 from classifier.training.sources import read_page_source
 
 _SOURCES = ("recipes", "bbc_news", "medquad")
@@ -206,5 +207,7 @@ def test_pages_without_enough_strong_phrases_skip_the_context_scan_with_the_same
     pages = [*real_texts[:200], *harmful, explicit, f"{real_texts[0]} {explicit}", "", "x"]
     fast, plain = model.predict_proba(pages), full.predict_proba(pages)
     assert np.abs(fast - plain).max() <= 1e-12
+    # verdicts skip the arrays for pages with no possible category: the same verdicts
+    assert model.predict(pages) == verdicts_of(plain, model.classes)
     benign = model.classes.index("benign")
     assert (np.delete(plain, benign, axis=1).max(axis=1) > 0.5).sum() >= 10  # real evidence
