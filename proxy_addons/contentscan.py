@@ -33,6 +33,7 @@ from policy.decide import decide_page_verdict
 from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
 from proxy_addons.bounded import BoundedCache
+from proxy_addons.headers import header, is_html
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.scanworkers import ScanWorkers
 from proxy_addons.state import ProxyState, client_ip
@@ -57,11 +58,6 @@ _VERDICT_BYTES = 400
 #: With scan worker processes, uncompressed bodies up to this size are still scanned on the
 #: event loop: read faster than handed to a worker and back.
 INLINE_SCAN = 8 * 1024
-
-
-def _is_html(response: http.Response) -> bool:
-    content_type = response.headers.get("content-type", "").lower()
-    return content_type.startswith(("text/html", "application/xhtml"))
 
 
 class ContentScan:
@@ -98,11 +94,11 @@ class ContentScan:
         if response is None or flow.error or callable(response.stream):
             return
         try:
-            profile = self._scanning_profile(flow) if _is_html(response) else None
+            profile = self._scanning_profile(flow) if is_html(response) else None
             if profile is None:
                 response.stream = True
                 return
-            length = response.headers.get("content-length", "")
+            length = header(response, b"content-length")
             # stream already True: mitmproxy found it larger than stream_large_bodies
             if response.stream is True or (length.isdigit() and int(length) > SCAN_LIMIT):
                 self._hold(flow, profile)  # too large to hold whole
@@ -148,7 +144,7 @@ class ContentScan:
 
     async def response(self, flow: http.HTTPFlow) -> None:
         response = flow.response
-        if response is None or flow.error or response.stream or not _is_html(response):
+        if response is None or flow.error or response.stream or not is_html(response):
             return
         profile = self._scanning_profile(flow)
         if profile is None or not response.raw_content:
@@ -211,8 +207,8 @@ class ContentScan:
         return (
             self.state.page_model,
             raw,
-            response.headers.get("content-encoding"),
-            response.headers.get("content-type"),
+            header(response, b"content-encoding") or None,
+            header(response, b"content-type") or None,
             self.state.phrase_scorer,
         )
 

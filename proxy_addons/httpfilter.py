@@ -10,11 +10,14 @@ from policy.connection import connect_by_name, decide_names
 from policy.safesearch import forced_query, youtube_restrict_header
 from policy.values import Decision, Device, Profile, Reason
 from proxy_addons.blockpage import BlockPages
+from proxy_addons.headers import header
 from proxy_addons.state import ProxyState, client_ip, names_its_target
 
 __all__ = ["HttpFilter", "flow_host", "flow_names", "log_decision"]
 
 METADATA_KEY = "hearthguard"
+#: The request's names and host as first read (see `flow_names`), kept on the flow.
+_NAMES_KEY = "hearthguard.names"
 
 
 def flow_names(flow: http.HTTPFlow) -> tuple[str, ...]:
@@ -24,18 +27,35 @@ def flow_names(flow: http.HTTPFlow) -> tuple[str, ...]:
     spoofed Host header cannot slip a blocked site past the filter; the Host header and the
     TLS SNI are decided too. In transparent mode the target is only an address, so the Host
     header (then the SNI) names the site, and the address decides only when nothing names it.
+
+    Read once per flow, at its first question (the request's headers), and kept: every addon
+    then judges, counts and logs the request under the names it was decided by, even after
+    the proxy pointed a transparent request at the site it names.
     """
-    target = flow.request.host
-    header = flow.request.host_header or ""
-    sni = (flow.client_conn.sni or "") if flow.client_conn.tls else ""
-    if names_its_target(flow.client_conn):
-        return (target, header, sni)
-    return (header or sni or target, sni)
+    return _names_and_host(flow)[0]
 
 
 def flow_host(flow: http.HTTPFlow) -> str:
     """The normalised host the request is decided and logged under ("" when unreadable)."""
-    return normalise_host(next((n for n in flow_names(flow) if n), ""))[0]
+    return _names_and_host(flow)[1]
+
+
+def _names_and_host(flow: http.HTTPFlow) -> tuple[tuple[str, ...], str]:
+    known: tuple[tuple[str, ...], str] | None = flow.metadata.get(_NAMES_KEY)
+    if known is not None:
+        return known
+    request = flow.request
+    target = request.host
+    header = request.host_header or ""
+    sni = (flow.client_conn.sni or "") if flow.client_conn.tls else ""
+    names = (
+        (target, header, sni)
+        if names_its_target(flow.client_conn)
+        else (header or sni or target, sni)
+    )
+    known = (names, normalise_host(next((n for n in names if n), ""))[0])
+    flow.metadata[_NAMES_KEY] = known
+    return known
 
 
 def log_decision(
@@ -85,10 +105,11 @@ class HttpFilter:
             return
         ip = client_ip(flow.client_conn)
         profile, device = snapshot.profile_for(ip)
-        host = flow_host(flow) or "(unreadable)"
+        names, host = _names_and_host(flow)
+        host = host or "(unreadable)"
         now = self.state.now()
         decision = decide_names(
-            flow_names(flow),
+            names,
             snapshot,
             profile,
             device,
@@ -99,7 +120,7 @@ class HttpFilter:
         )
         flow.metadata[METADATA_KEY] = decision
         log_decision(self.state, decision, ip=ip, host=host, profile=profile, device=device)
-        self.state.log.user_agent(ip, flow.request.headers.get("user-agent"), now)
+        self.state.log.user_agent(ip, header(flow.request, b"user-agent") or None, now)
         if decision.blocked:
             flow.response = self.pages.for_flow(
                 flow,
@@ -114,13 +135,13 @@ class HttpFilter:
             return
         if not names_its_target(flow.client_conn):
             # transparent: fetch the site the request names, not the address it was sent to
-            target = connect_by_name(flow_names(flow)[0], (flow.request.host, flow.request.port))
+            target = connect_by_name(names[0], (flow.request.host, flow.request.port))
             if target is not None:
                 flow.request.host = target[0]
         if profile.safesearch:
             forced = forced_query(host, flow.request.path)
             if forced is not None:
                 flow.request.query[forced[0]] = forced[1]
-        header = youtube_restrict_header(host, profile.youtube)
-        if header is not None:
-            flow.request.headers["YouTube-Restrict"] = header
+        restrict = youtube_restrict_header(host, profile.youtube)
+        if restrict is not None:
+            flow.request.headers["YouTube-Restrict"] = restrict

@@ -26,6 +26,7 @@ from policy.timelimits import time_left
 from policy.values import Action, Decision, Profile, Reason
 from proxy_addons.blockpage import BlockPages, age_group
 from proxy_addons.bounded import BoundedCache
+from proxy_addons.headers import header, is_html
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.localtime import format_until
 from proxy_addons.state import ProxyState, client_ip
@@ -245,15 +246,14 @@ class TimeKeeper:
 
     @staticmethod
     def _is_page(response: http.Response) -> bool:
-        kind = response.headers.get("content-type", "").lower()
-        return response.status_code == 200 and kind.startswith(("text/html", "application/xhtml"))
+        return response.status_code == 200 and is_html(response)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         """Hold back an HTML page (under the limit) that will carry the banner."""
         response = flow.response
         if response is None or flow.error or not self._is_page(response):
             return
-        length = response.headers.get("content-length", "")
+        length = header(response, b"content-length")
         if length.isdigit() and int(length) > BANNER_LIMIT:
             return
         if self._banner_for(flow) is not None:

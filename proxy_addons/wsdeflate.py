@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from mitmproxy import http
 
+from proxy_addons.headers import has_header
+
 __all__ = ["NoWebSocketCompression"]
 
 _EXTENSIONS = "sec-websocket-extensions"
+_EXTENSIONS_KEY = _EXTENSIONS.encode()
 
 
 class NoWebSocketCompression:
     def requestheaders(self, flow: http.HTTPFlow) -> None:
-        if _EXTENSIONS in flow.request.headers:
+        if has_header(flow.request, _EXTENSIONS_KEY):
             del flow.request.headers[_EXTENSIONS]
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
