@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import logging
 from collections.abc import Callable
 
@@ -19,7 +20,9 @@ log = logging.getLogger(__name__)
 _EVERY = 15.0
 
 
+@functools.cache
 def _find_trim() -> Callable[[int], int] | None:
+    # once: find_library runs ``ldconfig -p`` in a child process, a fork of the whole proxy
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None

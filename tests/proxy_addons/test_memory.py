@@ -1,5 +1,9 @@
 import asyncio
+import ctypes.util
 
+import pytest
+
+from proxy_addons import memory
 from proxy_addons.memory import MemoryTrim, malloc_trim
 
 
@@ -19,3 +23,18 @@ def test_the_trim_task_starts_and_stops() -> None:
         return running and trim._task.cancelled()
 
     assert asyncio.run(scenario())
+
+
+def test_the_c_library_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # find_library forks a child (ldconfig -p): not every 15 seconds for the proxy's life
+    memory._find_trim.cache_clear()
+    looked: list[str] = []
+    real = ctypes.util.find_library
+
+    def counting(name: str) -> str | None:
+        looked.append(name)
+        return real(name)
+
+    monkeypatch.setattr(ctypes.util, "find_library", counting)
+    assert malloc_trim() and malloc_trim() and malloc_trim()
+    assert looked == ["c"]
