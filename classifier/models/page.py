@@ -98,9 +98,6 @@ class WordStartPhrases:
             else None
         )
 
-    def __len__(self) -> int:
-        return len(self._indexes)
-
     def found(self, data: bytes) -> np.ndarray:
         """Indexes of the distinct phrases in ``data`` (``page_phrase_bytes`` of a page)."""
         if self._automaton is None:
@@ -220,8 +217,8 @@ class PageModel:
         return score, count
 
     def _calibrated(self, text: str, calibration: np.ndarray) -> np.ndarray:
-        found = self._calibrated_or_none(text, calibration)
-        return self._nothing_found() if found is None else found
+        p = self._calibrated_or_none(text, calibration)
+        return self._nothing_found() if p is None else p
 
     def _calibrated_or_none(self, text: str, calibration: np.ndarray) -> np.ndarray | None:
         """``_calibrated``, or None for a page with no possible category (most pages)."""
@@ -281,11 +278,11 @@ class PageModel:
             return verdicts_of(self.predict_proba(texts), self.class_names)
         verdicts = []
         for text in texts:
-            found = self._calibrated_or_none(text, calibration)
-            if found is None:
+            p = self._calibrated_or_none(text, calibration)
+            if p is None:
                 verdicts.append(self._nothing_verdict)
             else:
-                verdicts.extend(verdicts_of(found[np.newaxis, :], self.class_names))
+                verdicts.extend(verdicts_of(p[np.newaxis, :], self.class_names))
         return verdicts
 
     @cached_property
