@@ -46,12 +46,12 @@ def _names_and_host(flow: http.HTTPFlow) -> tuple[tuple[str, ...], str]:
         return known
     request = flow.request
     target = request.host
-    header = request.host_header or ""
+    host_header = request.host_header or ""
     sni = (flow.client_conn.sni or "") if flow.client_conn.tls else ""
     names = (
-        (target, header, sni)
+        (target, host_header, sni)
         if names_its_target(flow.client_conn)
-        else (header or sni or target, sni)
+        else (host_header or sni or target, sni)
     )
     known = (names, normalise_host(next((n for n in names if n), ""))[0])
     flow.metadata[_NAMES_KEY] = known
