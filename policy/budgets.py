@@ -57,6 +57,11 @@ _CATEGORY_GROUPS = {c: g for g, cats in GROUPS.items() for c in cats}
 _MAX_PROFILES = 1000
 
 
+_NO_GROUPS: frozenset[str] = frozenset()
+#: Each set of groups ``groups_for`` has answered, once (at most one per subset of GROUPS).
+_SHARED_GROUPS: dict[frozenset[str], frozenset[str]] = {}
+
+
 def clean_group(name: str) -> str:
     """A known group name (``games``), or an ``InputError`` listing them."""
     group = (name or "").strip().lower()
@@ -83,13 +88,14 @@ def clean_minutes(raw: str | int, field: str = "minutes") -> int:
 
 
 def groups_for(categories: Iterable[str]) -> frozenset[str]:
-    """The groups a request counts for, from the categories the lists give its site."""
+    """The groups a request counts for, from the categories the lists give its site. Equal
+    answers are one shared object (there are only as many as sets of groups), so what
+    remembers them per host holds no copies."""
     cats = set(categories)
     if cats & _PROTECTED:
-        return frozenset()
-    found = {_CATEGORY_GROUPS[c] for c in cats if c in _CATEGORY_GROUPS}
-    found.add(EVERYTHING)
-    return frozenset(found)
+        return _NO_GROUPS
+    found = frozenset({_CATEGORY_GROUPS[c] for c in cats if c in _CATEGORY_GROUPS} | {EVERYTHING})
+    return _SHARED_GROUPS.setdefault(found, found)
 
 
 def minute_of(now: datetime) -> int:

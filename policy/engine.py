@@ -10,6 +10,7 @@ records the problem in plain words for the dashboard.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from classifier.categories import BENIGN
 from classifier.lists.hotline import load_hotlines
+from policy.bounded import BoundedCache
 from policy.datadir import DataDir
 from policy.indexhealth import open_category_index
 from policy.phraselists import phrases_file
@@ -42,7 +44,9 @@ __all__ = [
     "stamps",
 ]
 
-_MAX_CACHED_HOSTS = 50_000
+#: Memory for remembered URL-model verdicts, one per host (about 250 bytes a host: some
+#: 8,000 hosts, more than a household visits in a day).
+_VERDICTS_BYTES = 2 * 1024 * 1024
 
 #: A file's inode, size and modification time (None when it is missing).
 FileStamp = tuple[int, int, int] | None
@@ -50,25 +54,35 @@ FileStamp = tuple[int, int, int] | None
 FolderStamp = tuple[tuple[str, int, int, int], ...]
 
 
+def _verdict_bytes(verdict: tuple[str, float]) -> int:
+    # the category names are shared strings: the pair and its score are what a verdict adds
+    return sys.getsizeof(verdict) + sys.getsizeof(verdict[1])
+
+
 class CachedUrlModel:
     """The URL model as ``decide`` uses it: one verdict per host, remembered.
 
     The model judges a host no list knows by its name; the verdict of a host does not
-    change between requests, so each host is classified once (at most 50,000 are kept).
+    change between requests, so each host is classified once and remembered while the
+    memory kept for verdicts allows (the hosts judged longest ago go first). Safe to
+    share between threads.
     """
 
     def __init__(self, model: UrlModel) -> None:
         self.model = model
-        self._verdicts: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._verdicts: BoundedCache[str, tuple[str, float]] = BoundedCache(
+            _VERDICTS_BYTES, _verdict_bytes
+        )
 
     def classify(self, host: str, path: str) -> tuple[str, float]:
-        verdict = self._verdicts.get(host)
+        with self._lock:
+            verdict = self._verdicts.get(host)
         if verdict is None:
             (found,) = self.model.predict([host])
             verdict = (found.category, found.score)
-            if len(self._verdicts) >= _MAX_CACHED_HOSTS:
-                self._verdicts.clear()
-            self._verdicts[host] = verdict
+            with self._lock:
+                self._verdicts.put(host, verdict)
         return verdict
 
     def explain(self, host: str, k: int = 3) -> list[tuple[str, float]]:

@@ -25,10 +25,10 @@ from classifier.models.text import decompress_capped
 from policy.activitydb.records import AlertRecord
 from policy.alerts import ChatMessage, ChatSafety, parse_chat_watch, watch_mode
 from policy.alerts_capture import MAX_BODY, from_body, from_websocket, is_chat_post
+from policy.bounded import BoundedCache
 from policy.datadir import DataDir
 from policy.engine import load_household_models
 from policy.store import PolicyStore, StoreError
-from proxy_addons.bounded import BoundedCache
 from proxy_addons.httpfilter import flow_host
 from proxy_addons.state import ProxyState, client_ip
 

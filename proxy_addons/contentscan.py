@@ -29,10 +29,10 @@ from classifier.household import MAX_TEXT_CHARS, Example
 from classifier.lists.phrases import PhraseScorer
 from classifier.models.page import PageModel
 from classifier.pagescan import PageVerdict, scan_page
+from policy.bounded import BoundedCache
 from policy.decide import decide_page_verdict
 from policy.values import Decision, Device, Profile
 from proxy_addons.blockpage import BlockPages
-from proxy_addons.bounded import BoundedCache
 from proxy_addons.headers import header, is_html
 from proxy_addons.httpfilter import METADATA_KEY, flow_host, log_decision
 from proxy_addons.scanworkers import ScanWorkers

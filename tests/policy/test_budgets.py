@@ -368,3 +368,12 @@ def test_the_childs_day_at_a_glance() -> None:
     assert view.left("video") is None
     assert view.next_offline == (at(WEDNESDAY, 20, 30), at(WEDNESDAY + timedelta(1), 7), "bedtime")
     assert view.offline_now is None and view.paused_until is None
+
+
+def test_equal_groups_are_one_object_so_a_cache_per_host_holds_no_copies() -> None:
+    first = groups_for(["games", "video"])
+    again = groups_for(iter(["video", "games", "games"]))
+    assert first == {"games", "video", "everything"}
+    assert first is again
+    assert groups_for(["chat"]) is groups_for(["chat", "nonexistent"])
+    assert groups_for(["games", "health"]) is groups_for(["news"])

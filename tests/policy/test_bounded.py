@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from proxy_addons.bounded import ENTRY_BYTES, BoundedCache, estimated_bytes
+from policy.bounded import ENTRY_BYTES, BoundedCache, estimated_bytes
 
 
 def _host(rng: random.Random, labels: int = 3) -> str:
