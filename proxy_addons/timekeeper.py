@@ -39,7 +39,7 @@ TIME_PATH = "/.hearthguard/time"
 BANNER_LIMIT = 2 * 1024 * 1024
 _BODY = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 #: Memory for the budget groups of hosts seen lately (about 200 bytes a host: some 5,000
-#: hosts), and for the hosts counted this minute.
+#: hosts), and at most for the hosts counted this minute.
 _GROUPS_BYTES = 1024 * 1024
 _SEEN_BYTES = 1024 * 1024
 _PRUNE_EVERY = timedelta(hours=6)
@@ -176,10 +176,12 @@ class TimeKeeper:
                 self._new.extend(added)
 
     def _first_this_minute(self, profile: str, host: str, now: datetime) -> bool:
-        """True once per child, host and minute: the rest of that minute costs one lookup."""
+        """True once per child, host and minute: the rest of that minute costs one lookup.
+        Only this minute's are kept (the oldest first, so earlier minutes go as one comes)."""
         key, minute = (profile, host), minute_of(now)
         if self._seen.get(key) == minute:
             return False
+        self._seen.drop_oldest_while(lambda seen: seen != minute)
         self._seen.put(key, minute)
         return True
 

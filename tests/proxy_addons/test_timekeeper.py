@@ -4,6 +4,8 @@ without the CA counted by host name, a device that changes address, and a restar
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from mitmproxy.test import tflow
 
@@ -91,6 +93,22 @@ def test_a_device_that_changes_address_keeps_its_childs_minutes(mia, store) -> N
     browse(mia, "poki.com", ip="192.168.1.77")  # the same minute, now from the new address
     assert used(mia, "Mia", "games") == 1
     assert mia.state.snapshot.profile_for("192.168.1.77")[0].name == "Mia"
+
+
+def test_only_this_minutes_hosts_are_remembered(mia, monkeypatch) -> None:
+    """Which hosts were counted is needed for the current minute only: a new minute lets
+    the earlier minute's hosts go, so a long day of browsing holds one minute of hosts."""
+    start = mia.state.now().replace(hour=12, minute=0, second=5, microsecond=0)
+    monkeypatch.setattr(mia.state, "now", lambda: start)
+    for i in range(50):
+        browse(mia, f"site{i}.example")
+    keeper = mia.addon(TimeKeeper)
+    assert len(keeper._seen) == 50
+    monkeypatch.setattr(mia.state, "now", lambda: start + timedelta(minutes=1))
+    browse(mia, "site0.example")
+    browse(mia, "roblox.com")
+    assert len(keeper._seen) == 2
+    assert used(mia, "Mia", "everything") == 2  # both minutes counted
 
 
 def test_blocked_requests_count_no_minutes(mia, store) -> None:
