@@ -15,6 +15,11 @@ Everything listens on 127.0.0.0/8; ``*.test`` hosts are sent to the loopback ori
 
     .venv/bin/python benchmarks/soak.py --minutes 30            # the figures in RESULTS.md
     .venv/bin/python benchmarks/soak.py --minutes 2 --rate 5    # a quick look
+    .venv/bin/python benchmarks/soak.py --minutes 20 --tracemalloc   # where Python memory grows
+
+With ``--tracemalloc`` the proxy traces its allocations (``benchmarks/soaktrace``) and the
+result adds the sites that grew most after the warm-up; it runs slower, so its memory figures
+are not the soak's.
 
 Prints one JSON object: samples, growth, counts and any error lines.
 """
@@ -231,6 +236,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="report where the proxy's Python memory grows"
+    )
     args = parser.parse_args()
     if not (0 < args.minutes <= 240 and 0 < args.rate <= 500):
         parser.error("--minutes must be in (0, 240] and --rate in (0, 500]")
@@ -247,6 +255,14 @@ def main() -> int:
     http_origin, tls_origin = _origin(), _origin(tls)
     proxy, dns_port = free_port(), free_port()
     log = work / "run.log"
+    growth = work / "python-growth.txt"
+    trace_env = {}
+    if args.tracemalloc:
+        paths = [str(REPO / "benchmarks/soaktrace"), os.environ.get("PYTHONPATH", "")]
+        trace_env = {
+            "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+            "HG_SOAK_TRACE": str(growth),
+        }
     answers = {f"d{i}.allowed.test": "203.0.113.80" for i in range(100_000) if i % 8 == 6}
     with upstream_dns(answers) as upstream, open(log, "wb") as out:
         process = subprocess.Popen(
@@ -259,7 +275,7 @@ def main() -> int:
             stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
             env={**os.environ, "PYTHONUNBUFFERED": "1",
                  "HG_TEST_ORIGIN_PORT": str(http_origin.server_address[1]),
-                 "HG_TEST_TLS_ORIGIN_PORT": str(tls_origin.server_address[1])},
+                 "HG_TEST_TLS_ORIGIN_PORT": str(tls_origin.server_address[1]), **trace_env},
         )  # fmt: skip
         try:
             wait_for_port(proxy, process, timeout=60)
@@ -272,6 +288,10 @@ def main() -> int:
         line for line in log.read_text(errors="replace").splitlines()
         if any(mark in line for mark in ERROR_MARKS)
     ][:20]  # fmt: skip
+    if args.tracemalloc:
+        result["python_growth"] = (
+            growth.read_text().splitlines()[:200] if growth.exists() else ["(no report yet)"]
+        )
     print(json.dumps(result, indent=1))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
