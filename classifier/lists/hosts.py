@@ -96,7 +96,8 @@ HOST_RE = re.compile(
     r"(?:[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)"
 )
 _PORT_RE = re.compile(r"[0-9]{1,5}")
-_IPV4_LIKE_RE = re.compile(r"[0-9.]+")
+#: Four dotted groups of digits: an IPv4 address, or what only an address would look like
+_IPV4_LIKE_RE = re.compile(r"[0-9]+(?:\.[0-9]+){3}")
 
 
 def is_public_suffix(domain: str) -> bool:
@@ -121,7 +122,7 @@ def looks_like_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(candidate)
     except ValueError:
-        return bool(_IPV4_LIKE_RE.fullmatch(candidate)) and candidate.count(".") == 3
+        return bool(_IPV4_LIKE_RE.fullmatch(candidate))
     return True
 
 

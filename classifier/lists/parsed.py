@@ -242,8 +242,15 @@ class Collector:
     rejected_total: int = 0
     skipped_total: int = 0
     lines_total: int = 0
+    _last_rejected: tuple[str, int] | None = None
 
     def reject(self, line_no: int, reason: str, excerpt: str, path: str | None = None) -> None:
+        """Count line ``line_no`` as rejected, once however many of its parts are bad (a
+        hosts line may name several hosts): the first reason is the one kept."""
+        where = (path or self.path, line_no)
+        if where == self._last_rejected:
+            return
+        self._last_rejected = where
         self.rejected_total += 1
         if len(self.rejected) < MAX_REJECTION_EXAMPLES:
             self.rejected.append(Rejection(path or self.path, line_no, reason, _excerpt(excerpt)))

@@ -264,6 +264,15 @@ def test_hosts_boilerplate_is_skipped_and_multiple_names_read(tmp_path: Path) ->
     assert parsed.rejected_total == 0
 
 
+def test_a_hosts_line_with_several_bad_names_is_one_rejected_line(tmp_path: Path) -> None:
+    text = b"0.0.0.0 ok.example bad_ com !\n... ! ! ! ! !\n1..2.3 x.example\nfine.example"
+    parsed = only(parse_path(write(tmp_path, "x/hosts", text), format="domains"))
+    assert parsed.domains == ("ok.example", "fine.example")
+    assert parsed.lines_total == 4
+    assert parsed.rejected_total == 3  # the first three lines, once each
+    assert [r.line_no for r in parsed.rejected] == [1, 2, 3]
+
+
 def test_blocklistproject_header_is_comments(tmp_path: Path) -> None:
     parsed = only(parse_path(write(tmp_path, "blocklistproject/drugs.txt", BLOCKLISTPROJECT)))
     assert parsed.name == "blocklistproject/drugs"
