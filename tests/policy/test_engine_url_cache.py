@@ -61,11 +61,17 @@ def test_the_answer_is_the_models_and_a_host_is_judged_once(url_model: UrlModel)
     assert counting.asked == len(hosts)
 
 
+@pytest.fixture
+def budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A small memory budget for the URL verdicts (64 KiB unless a test names another)."""
+    size: int = getattr(request, "param", 64 * 1024)
+    monkeypatch.setattr(engine, "_VERDICTS_BYTES", size)
+    return size
+
+
 def test_memory_stays_within_the_budget_and_the_oldest_hosts_go_first(
-    url_model: UrlModel, monkeypatch: pytest.MonkeyPatch
+    url_model: UrlModel, budget: int
 ) -> None:
-    budget = 64 * 1024
-    monkeypatch.setattr(engine, "_VERDICTS_BYTES", budget)
     counting = CountingModel(url_model)
     url_model.predict(list(_hosts(1, start=10_000)))  # what the model loads for such a name, once
     tracemalloc.start(1)
@@ -88,11 +94,8 @@ def test_memory_stays_within_the_budget_and_the_oldest_hosts_go_first(
     assert counting.asked == asked + 1  # the oldest was let go
 
 
-def test_threads_asking_at_once_keep_the_budget(
-    url_model: UrlModel, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    budget = 16 * 1024
-    monkeypatch.setattr(engine, "_VERDICTS_BYTES", budget)
+@pytest.mark.parametrize("budget", [16 * 1024], indirect=True)
+def test_threads_asking_at_once_keep_the_budget(url_model: UrlModel, budget: int) -> None:
     cached = CachedUrlModel(url_model)
     errors: list[BaseException] = []
 
